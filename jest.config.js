@@ -1,0 +1,43 @@
+// Three tiers, chosen by file suffix: *.test.ts (unit, no I/O), *.int.test.ts (real PostgreSQL and a real
+// SNS/SQS/S3 endpoint), *.e2e.test.ts (the running system over HTTP). scripts/test.ts runs them in order.
+const base = {
+  testEnvironment: "node",
+  extensionsToTreatAsEsm: [".ts"],
+  moduleFileExtensions: ["ts", "js", "mjs", "cjs", "json"],
+  transform: {
+    "^.+\\.ts$": [
+      "@swc/jest",
+      { jsc: { parser: { syntax: "typescript" }, target: "es2024" }, module: { type: "es6" } },
+    ],
+  },
+  roots: ["<rootDir>/packages", "<rootDir>/services"],
+};
+
+const harness = "<rootDir>/packages/test-harness/src/jest";
+
+export default {
+  projects: [
+    {
+      ...base,
+      displayName: "unit",
+      testMatch: ["**/*.test.ts"],
+      testPathIgnorePatterns: ["/node_modules/", "\\.int\\.test\\.ts$", "\\.e2e\\.test\\.ts$"],
+    },
+    {
+      ...base,
+      displayName: "int",
+      testMatch: ["**/*.int.test.ts"],
+      globalSetup: `${harness}/global-setup.ts`,
+      globalTeardown: `${harness}/global-teardown.ts`,
+      testTimeout: 60_000,
+    },
+    {
+      ...base,
+      displayName: "e2e",
+      testMatch: ["**/*.e2e.test.ts"],
+      globalSetup: `${harness}/global-setup.ts`,
+      globalTeardown: `${harness}/global-teardown.ts`,
+      testTimeout: 120_000,
+    },
+  ],
+};

@@ -1,0 +1,68 @@
+import { mkdirSync } from "node:fs";
+import { PGlite } from "@electric-sql/pglite";
+import { Kysely, PostgresDialect } from "kysely";
+import { type Migration, type MigrationProvider, Migrator } from "kysely/migration";
+import { PGliteDialect } from "kysely-pglite-dialect";
+import pg from "pg";
+import type { Logger } from "./logger.ts";
+
+export interface DatabaseConfig {
+  /** A PostgreSQL server. When absent the service runs on embedded PostgreSQL (PGlite). */
+  url?: string | undefined;
+  /** PGlite's data folder; "memory" keeps nothing. Used only without `url`. */
+  dataDir: string;
+  poolSize?: number;
+}
+
+export interface Database<DB> {
+  db: Kysely<DB>;
+  kind: "postgres" | "pglite";
+  close(): Promise<void>;
+}
+
+export async function openDatabase<DB>(config: DatabaseConfig, log: Logger): Promise<Database<DB>> {
+  if (config.url) {
+    const pool = new pg.Pool({ connectionString: config.url, max: config.poolSize ?? 10 });
+    pool.on("error", (err) => log.error({ err }, "idle PostgreSQL connection failed"));
+    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    log.info({ database: redact(config.url) }, "using PostgreSQL server");
+    return { db, kind: "postgres", close: () => db.destroy() };
+  }
+  const memory = config.dataDir === "memory";
+  if (!memory) mkdirSync(config.dataDir, { recursive: true });
+  const pglite = memory ? new PGlite() : new PGlite(config.dataDir);
+  await pglite.waitReady;
+  const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite) });
+  log.info({ dataDir: config.dataDir }, "using embedded PostgreSQL (PGlite)");
+  return {
+    db,
+    kind: "pglite",
+    close: async () => {
+      await db.destroy();
+      await pglite.close();
+    },
+  };
+}
+
+/** Applies versioned migrations (name -> up/down) in name order; fails loudly on error. */
+export async function migrate<DB>(
+  db: Kysely<DB>,
+  migrations: Record<string, Migration>,
+  log: Logger,
+): Promise<void> {
+  const provider: MigrationProvider = { getMigrations: async () => migrations };
+  const migrator = new Migrator({ db, provider });
+  const { error, results } = await migrator.migrateToLatest();
+  for (const r of results ?? []) log.info({ migration: r.migrationName, status: r.status }, "migration");
+  if (error) throw error;
+}
+
+function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "***";
+    return u.toString();
+  } catch {
+    return "(unparsable url)";
+  }
+}

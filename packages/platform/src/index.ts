@@ -1,0 +1,5 @@
+export * from "./config.ts";
+export * from "./database.ts";
+export * from "./errors.ts";
+export * from "./http.ts";
+export * from "./logger.ts";
