@@ -1,0 +1,7 @@
+export * from "./aws.ts";
+export * from "./browser.ts";
+export * from "./infra.ts";
+export * from "./ports.ts";
+export * from "./postgres.ts";
+export * from "./process.ts";
+export * from "./wait.ts";
