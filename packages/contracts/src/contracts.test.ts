@@ -1,0 +1,62 @@
+import { describe, expect, it } from "@jest/globals";
+import { createEvent, eventTypes, parseEvent } from "./index.ts";
+
+const todo = {
+  id: 1,
+  title: "Project Proposal",
+  description: "CSSE6400 Project Proposal Due",
+  completed: false,
+  deadlineAt: "2023-04-03T14:00:00.000Z",
+  createdAt: "2023-02-27T00:00:00.000Z",
+  updatedAt: "2023-02-27T00:00:00.000Z",
+  version: 1,
+};
+const ctx = {
+  correlationId: "req-1",
+  producer: "todo",
+  now: () => new Date("2023-02-27T00:00:00Z"),
+  newId: () => "6f1c1f7e-1b7a-4c39-9a5e-0f6e0f1d2a3b",
+};
+
+describe("event contracts", () => {
+  it("lists every event type", () => {
+    expect(eventTypes.sort()).toEqual([
+      "CalendarFailed",
+      "CalendarReady",
+      "CalendarRequested",
+      "CalendarStarted",
+      "TodoCreated",
+      "TodoDeleted",
+      "TodoUpdated",
+    ]);
+  });
+
+  it("round-trips an event through JSON", () => {
+    const event = createEvent("TodoCreated", { todo }, ctx);
+    expect(parseEvent(JSON.parse(JSON.stringify(event)))).toEqual({ ok: true, event });
+  });
+
+  it("rejects an event whose payload breaks the schema, naming the field", () => {
+    const event = createEvent("TodoCreated", { todo: { ...todo, title: "" } }, ctx);
+    const result = parseEvent(event);
+    expect(result.ok).toBe(false);
+    expect(result.ok ? "" : result.reason).toContain("title");
+  });
+
+  it("rejects an unknown type and a missing envelope field", () => {
+    expect(
+      parseEvent({ ...createEvent("CalendarStarted", { jobId: ctx.newId() }, ctx), type: "Nope" }).ok,
+    ).toBe(false);
+    const { correlationId: _omitted, ...rest } = createEvent("CalendarStarted", { jobId: ctx.newId() }, ctx);
+    expect(parseEvent(rest).ok).toBe(false);
+  });
+
+  it("refuses a CalendarReady without a valid checksum", () => {
+    const ready = createEvent(
+      "CalendarReady",
+      { jobId: ctx.newId(), bucket: "b", key: "k.ics", size: 10, sha256: "abc", eventCount: 1 },
+      ctx,
+    );
+    expect(parseEvent(ready).ok).toBe(false);
+  });
+});

@@ -1,0 +1,2 @@
+export * from "./outbox/outbox.migration.ts";
+export * from "./outbox/outbox.store.ts";
