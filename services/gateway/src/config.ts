@@ -1,0 +1,60 @@
+import { env, parseEnv } from "@taskoverflow/platform";
+import { z } from "zod";
+
+/**
+ * The gateway's environment. Defaults run the embedded mode: every service on 127.0.0.1 beside it.
+ * HOST defaults to 127.0.0.1 so a laptop run is not reachable from the network; containers set 0.0.0.0.
+ */
+export const configSchema = z.object({
+  PORT: env.port(6400),
+  HOST: env.string("127.0.0.1"),
+  LOG_LEVEL: env.logLevel(),
+  TODO_SERVICE_URL: env.url("http://127.0.0.1:6401"),
+  JOB_STATUS_SERVICE_URL: env.url("http://127.0.0.1:6403"),
+  /** Who takes `POST /api/v1/todos/ical`; the todo service until the calendar side is wired. */
+  CALENDAR_EXPORT_SERVICE_URL: env.optionalUrl(),
+  BODY_LIMIT_BYTES: env.positiveInt(64 * 1024),
+  UPSTREAM_TIMEOUT_MS: env.positiveInt(10_000),
+  READY_TIMEOUT_MS: env.positiveInt(1_000),
+  /** Consecutive connection failures to one backend that open its circuit (then 503 at once). */
+  CIRCUIT_FAILURE_THRESHOLD: env.positiveInt(5),
+  CIRCUIT_OPEN_MS: env.positiveInt(5_000),
+  /** Trust X-Forwarded-Host/-Proto/-For from a load balancer in front of the gateway. */
+  TRUST_PROXY: env.bool(false),
+});
+
+export type GatewayEnv = z.infer<typeof configSchema>;
+
+/** The names the route table uses for the services behind the gateway. */
+export type UpstreamName = "todo" | "calendarExport" | "jobStatus";
+
+export interface GatewayConfig {
+  port: number;
+  host: string;
+  logLevel: GatewayEnv["LOG_LEVEL"];
+  upstreams: Record<UpstreamName, string>;
+  bodyLimitBytes: number;
+  upstreamTimeoutMs: number;
+  readyTimeoutMs: number;
+  circuit: { failureThreshold: number; openMs: number };
+  trustProxy: boolean;
+}
+
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  const e = parseEnv(configSchema, source);
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    logLevel: e.LOG_LEVEL,
+    upstreams: {
+      todo: e.TODO_SERVICE_URL,
+      calendarExport: e.CALENDAR_EXPORT_SERVICE_URL ?? e.TODO_SERVICE_URL,
+      jobStatus: e.JOB_STATUS_SERVICE_URL,
+    },
+    bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_MS,
+    readyTimeoutMs: e.READY_TIMEOUT_MS,
+    circuit: { failureThreshold: e.CIRCUIT_FAILURE_THRESHOLD, openMs: e.CIRCUIT_OPEN_MS },
+    trustProxy: e.TRUST_PROXY,
+  };
+}

@@ -1,0 +1,75 @@
+import type { IncomingHttpHeaders } from "node:http";
+
+/**
+ * Headers a client may send that the backends act on. An allowlist rather than stripping hop-by-hop
+ * headers: the backends see a small, predictable set, and nothing (cookies, proxy credentials, upgrade
+ * requests) leaks past the edge by accident. `host`, `content-length` and the `x-forwarded-*` headers
+ * are set by the gateway itself.
+ */
+export const forwardedRequestHeaders: readonly string[] = [
+  "accept",
+  "accept-language",
+  "content-type",
+  "if-match",
+  "if-none-match",
+  "if-modified-since",
+  "if-unmodified-since",
+  "user-agent",
+];
+
+/** Headers of a backend's answer that reach the client (the calendar download needs content-disposition). */
+export const forwardedResponseHeaders: readonly string[] = [
+  "allow",
+  "cache-control",
+  "content-disposition",
+  "content-language",
+  "content-length",
+  "content-type",
+  "etag",
+  "expires",
+  "last-modified",
+  "location",
+  "retry-after",
+  "vary",
+];
+
+export interface ForwardingContext {
+  correlationId: string;
+  /** What the client asked for: the calendar service builds absolute task/result URLs from these. */
+  host: string;
+  protocol: string;
+  /** The client's address chain, nearest last, as X-Forwarded-For lists it. */
+  forwardedFor: string;
+  contentLength?: number;
+}
+
+/** The headers sent upstream: the allowlisted client headers plus what the gateway knows. */
+export function upstreamRequestHeaders(
+  incoming: IncomingHttpHeaders,
+  forwarding: ForwardingContext,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of forwardedRequestHeaders) {
+    const value = incoming[name];
+    if (typeof value === "string") out[name] = value;
+  }
+  out["x-correlation-id"] = forwarding.correlationId;
+  if (forwarding.host !== "") out["x-forwarded-host"] = forwarding.host;
+  out["x-forwarded-proto"] = forwarding.protocol;
+  if (forwarding.forwardedFor !== "") out["x-forwarded-for"] = forwarding.forwardedFor;
+  if (forwarding.contentLength !== undefined) out["content-length"] = String(forwarding.contentLength);
+  return out;
+}
+
+/** The allowlisted headers of an upstream answer, joined when the backend repeated one. */
+export function clientResponseHeaders(
+  upstream: Record<string, string | string[] | undefined>,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of forwardedResponseHeaders) {
+    const value = upstream[name];
+    if (typeof value === "string") out[name] = value;
+    else if (Array.isArray(value) && value.length > 0) out[name] = value.join(", ");
+  }
+  return out;
+}

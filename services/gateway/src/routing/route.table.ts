@@ -1,0 +1,74 @@
+import type { UpstreamName } from "../config.ts";
+
+/** One row of the routing table: a method and a path pattern, answered by one backend. */
+export interface RouteRule {
+  method: string;
+  /** Literal segments and `:name` placeholders, e.g. `/api/v1/todos/:id`. */
+  pattern: string;
+  upstream: UpstreamName;
+}
+
+/**
+ * Everything the gateway forwards. The original path and query go upstream unchanged. Rules are tried in
+ * order, so specific paths (`/todos/ical`) come before placeholders (`/todos/:id`).
+ * To move the calendar export to its own service, point `calendarExport` at it (CALENDAR_EXPORT_SERVICE_URL).
+ */
+export const routeTable: readonly RouteRule[] = [
+  { method: "POST", pattern: "/api/v1/todos/ical", upstream: "calendarExport" },
+  { method: "GET", pattern: "/api/v1/todos/ical/:taskId/status", upstream: "jobStatus" },
+  { method: "GET", pattern: "/api/v1/todos/ical/:taskId/result", upstream: "jobStatus" },
+  { method: "GET", pattern: "/api/v1/todos", upstream: "todo" },
+  { method: "POST", pattern: "/api/v1/todos", upstream: "todo" },
+  { method: "GET", pattern: "/api/v1/todos/:id", upstream: "todo" },
+  { method: "PUT", pattern: "/api/v1/todos/:id", upstream: "todo" },
+  { method: "DELETE", pattern: "/api/v1/todos/:id", upstream: "todo" },
+];
+
+export type RouteMatch =
+  | { kind: "route"; rule: RouteRule }
+  | { kind: "method-not-allowed"; allow: string[] }
+  | { kind: "none" };
+
+interface CompiledRule {
+  rule: RouteRule;
+  segments: Array<string | null>;
+}
+
+export interface RouteMatcher {
+  match(method: string, path: string): RouteMatch;
+}
+
+/** Compiles the table once; matching splits the path and compares segments (no regex per request). */
+export function createRouteMatcher(table: readonly RouteRule[] = routeTable): RouteMatcher {
+  const compiled: CompiledRule[] = table.map((rule) => ({
+    rule,
+    segments: rule.pattern
+      .split("/")
+      .slice(1)
+      .map((s) => (s.startsWith(":") ? null : s)),
+  }));
+  return {
+    match(method, path) {
+      // HEAD is a GET without a body, as every HTTP server treats it.
+      const wanted = method === "HEAD" ? "GET" : method;
+      const parts = path.split("/").slice(1);
+      const allow: string[] = [];
+      for (const c of compiled) {
+        if (!segmentsMatch(c.segments, parts)) continue;
+        if (c.rule.method === wanted) return { kind: "route", rule: c.rule };
+        if (!allow.includes(c.rule.method)) allow.push(c.rule.method);
+      }
+      return allow.length > 0 ? { kind: "method-not-allowed", allow } : { kind: "none" };
+    },
+  };
+}
+
+function segmentsMatch(pattern: Array<string | null>, parts: string[]): boolean {
+  if (pattern.length !== parts.length) return false;
+  for (let i = 0; i < pattern.length; i++) {
+    const expected = pattern[i];
+    const actual = parts[i] as string;
+    if (expected === null ? actual === "" : expected !== actual) return false;
+  }
+  return true;
+}
