@@ -1,0 +1,45 @@
+// Dependency boundaries. Run by `npm run check` (and so by `npm test`).
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: "domain-is-vendor-free",
+      comment:
+        "Domain code (projections, builders, domain rules) talks to ports, never to vendor SDKs: adapters implement the ports.",
+      severity: "error",
+      from: { path: "\\.(domain|projection|builder|port)\\.ts$" },
+      to: { path: "node_modules/(@aws-sdk|pg|koa|@koa|kysely|@electric-sql|undici)(/|$)" },
+    },
+    {
+      name: "packages-do-not-import-services",
+      comment: "Shared packages are below the services; a package importing a service inverts the architecture.",
+      severity: "error",
+      from: { path: "^packages/" },
+      to: { path: "^services/" },
+    },
+    {
+      name: "services-are-independent",
+      comment: "Services talk over HTTP and events, never by importing each other's code.",
+      severity: "error",
+      from: { path: "^services/([^/]+)/" },
+      to: { path: "^services/([^/]+)/", pathNot: "^services/$1/" },
+    },
+    {
+      name: "no-circular",
+      severity: "error",
+      from: {},
+      to: { circular: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: "node_modules" },
+    exclude: { path: "(^|/)(\\.tools|\\.data)/" },
+    tsPreCompilationDeps: true,
+    combinedDependencies: true,
+    enhancedResolveOptions: {
+      exportsFields: ["exports"],
+      conditionNames: ["import", "require", "node", "default", "types"],
+      extensions: [".ts", ".js", ".mjs", ".cjs", ".json"],
+    },
+  },
+};
