@@ -1,0 +1,5 @@
+import type { OutboxTables } from "@taskoverflow/messaging";
+import type { TodoTables } from "../todos/todo.table.ts";
+
+/** Every table of the todo service's database. */
+export type TodoServiceTables = TodoTables & OutboxTables;

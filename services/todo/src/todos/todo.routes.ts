@@ -1,0 +1,111 @@
+import { Router } from "@koa/router";
+import { AppError, NotFoundError, type RequestState } from "@taskoverflow/platform";
+import type Koa from "koa";
+import { koaBody } from "koa-body";
+import type { Kysely } from "kysely";
+import type { Clock } from "../clock.ts";
+import type { TodoServiceTables } from "../db/tables.ts";
+import type { TodoEvents } from "./todo.events.ts";
+import type { TodoRepository } from "./todo.repository.ts";
+import { parseCreate, parseId, parseListQuery, parseUpdate } from "./todo.schema.ts";
+import { formatTimestamp, windowCutoff } from "./todo.time.ts";
+
+export interface TodoRouteDeps {
+  db: Kysely<TodoServiceTables>;
+  todos: TodoRepository;
+  events: TodoEvents;
+  clock: Clock;
+}
+
+const notFound = () => new NotFoundError("Todo not found", "todo_not_found");
+
+/** POST/PUT bodies: JSON only (415 otherwise), 64 kB at most, anything JSON.parse accepts. */
+function jsonBody(): Koa.Middleware<RequestState>[] {
+  const requireJson: Koa.Middleware<RequestState> = async (ctx, next) => {
+    // ctx.is() is null when the request has no body; that case fails as "not a JSON object" later.
+    if (ctx.is("application/json") === false) {
+      throw new AppError(415, "unsupported_media_type", "Content-Type must be application/json");
+    }
+    await next();
+  };
+  const parse = koaBody({
+    json: true,
+    jsonStrict: false,
+    jsonTypes: ["application/json"],
+    jsonLimit: "64kb",
+    urlencoded: false,
+    text: false,
+    multipart: false,
+  });
+  return [requireJson, parse];
+}
+
+/** Sends JSON text built by PostgreSQL as is. */
+function sendJsonText(ctx: Koa.Context, body: string): void {
+  ctx.type = "application/json";
+  ctx.body = body;
+}
+
+export function todoRoutes({ db, todos, events, clock }: TodoRouteDeps): Router<RequestState> {
+  const router = new Router<RequestState>({ prefix: "/api/v1" });
+
+  router.get("/health", (ctx) => {
+    ctx.body = { status: "ok" };
+  });
+
+  router.get("/todos", async (ctx) => {
+    const filter = parseListQuery(ctx.query);
+    const cutoff = filter.windowDays === undefined ? undefined : windowCutoff(clock.now(), filter.windowDays);
+    sendJsonText(ctx, await todos.listJson(db, filter, cutoff));
+  });
+
+  router.get("/todos/:id", async (ctx) => {
+    const id = parseId(ctx.params.id);
+    const body = id === undefined ? undefined : await todos.findJson(db, id);
+    if (body === undefined) throw notFound();
+    sendJsonText(ctx, body);
+  });
+
+  router.post("/todos", ...jsonBody(), async (ctx) => {
+    const draft = parseCreate(ctx.request.body);
+    const at = clock.now();
+    const created = await db.transaction().execute(async (trx) => {
+      const result = await todos.insert(trx, draft, formatTimestamp(at));
+      await events.created(trx, result, { correlationId: ctx.state.correlationId, at });
+      return result;
+    });
+    ctx.status = 201;
+    ctx.body = created.todo;
+  });
+
+  router.put("/todos/:id", ...jsonBody(), async (ctx) => {
+    // Body first: extra fields are a 400 even for a todo that does not exist.
+    const changes = parseUpdate(ctx.request.body);
+    const id = parseId(ctx.params.id);
+    if (id === undefined) throw notFound();
+    const at = clock.now();
+    const updated = await db.transaction().execute(async (trx) => {
+      const result = await todos.update(trx, id, changes, formatTimestamp(at));
+      if (result) await events.updated(trx, result, { correlationId: ctx.state.correlationId, at });
+      return result;
+    });
+    if (!updated) throw notFound();
+    ctx.body = updated.todo;
+  });
+
+  router.delete("/todos/:id", async (ctx) => {
+    const id = parseId(ctx.params.id);
+    const deleted =
+      id === undefined
+        ? undefined
+        : await db.transaction().execute(async (trx) => {
+            const result = await todos.delete(trx, id);
+            const meta = { correlationId: ctx.state.correlationId, at: clock.now() };
+            if (result) await events.deleted(trx, result, meta);
+            return result;
+          });
+    ctx.body = deleted ? deleted.todo : {};
+  });
+
+  return router;
+}

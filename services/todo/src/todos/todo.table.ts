@@ -1,0 +1,21 @@
+import type { Generated } from "kysely";
+
+/**
+ * Row types of the todo service's tables. Only repositories and migrations import this file.
+ * Timestamps are written as naive UTC strings and read back only through SQL formatting, so the `pg`
+ * driver's local-time Date parsing never applies.
+ */
+export interface TodoTable {
+  id: Generated<number>;
+  title: string;
+  description: string | null;
+  completed: Generated<boolean>;
+  deadline_at: string | null;
+  created_at: string;
+  updated_at: string;
+  version: Generated<number>;
+}
+
+export interface TodoTables {
+  todos: TodoTable;
+}
