@@ -39,7 +39,8 @@ export async function openDatabase<DB>(config: DatabaseConfig, log: Logger): Pro
     kind: "pglite",
     close: async () => {
       await db.destroy();
-      await pglite.close();
+      // Kysely's PGlite driver may already have closed it.
+      if (!pglite.closed) await pglite.close();
     },
   };
 }

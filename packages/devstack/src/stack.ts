@@ -1,0 +1,211 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { createServer } from "node:net";
+import { join, resolve } from "node:path";
+import { createInterface } from "node:readline";
+import { allServices, defaultPorts, repoRoot, type ServiceName, serviceEntry } from "./services.ts";
+
+export interface AwsTarget {
+  endpoint: string;
+  region: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+export interface StackOptions {
+  /** Which services to run; default: every service in the repo. */
+  services?: ServiceName[];
+  /** Fixed ports (npm start) or free ones picked per run (tests, benchmarks). */
+  ports?: "default" | "random" | Partial<Record<ServiceName, number>>;
+  /** Base folder for the embedded databases (each service gets `<dataDir>/<service>`); "memory" keeps nothing. */
+  dataDir?: string;
+  /** Real PostgreSQL per service; a service without one runs on PGlite. */
+  databaseUrls?: Partial<Record<ServiceName, string>>;
+  /** SNS/SQS/S3 endpoint; absent means fauxqs started in this process. */
+  aws?: AwsTarget;
+  /** Extra environment per service (tuning knobs in tests). */
+  env?: Partial<Record<ServiceName, NodeJS.ProcessEnv>>;
+  logLevel?: string;
+  /** Receives every log line of every service. */
+  onLine?: (service: ServiceName, line: string) => void;
+  /** Gateway bind address; 127.0.0.1 by default. */
+  host?: string;
+}
+
+export interface Stack {
+  gatewayUrl: string;
+  urls: Record<ServiceName, string>;
+  aws: AwsTarget;
+  services: ServiceName[];
+  /** Everything a service has logged so far (JSON lines). */
+  logs(name: ServiceName): string;
+  /** Kills one service (SIGKILL by default: a crash), waiting until it has exited. */
+  kill(name: ServiceName, signal?: NodeJS.Signals): Promise<void>;
+  /** Starts a stopped service again with the same configuration and waits until it is healthy. */
+  restart(name: ServiceName): Promise<void>;
+  /** Stops every service gracefully (SIGTERM), then the in-process emulator. */
+  stop(): Promise<void>;
+}
+
+interface Running {
+  child: ChildProcess;
+  exited: Promise<void>;
+}
+
+/** Starts the system as separate processes, on embedded or real infrastructure, and waits until it is healthy. */
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const services = (options.services ?? allServices).filter((s) => existsSync(serviceEntry(s)));
+  const ports = await choosePorts(services, options.ports ?? "default");
+  const urls = Object.fromEntries(services.map((s) => [s, `http://127.0.0.1:${ports[s]}`])) as Record<
+    ServiceName,
+    string
+  >;
+  const emulator = options.aws ? undefined : await startEmbeddedAws();
+  const aws = options.aws ?? (emulator as EmbeddedAws).target;
+  const dataDir = options.dataDir ?? join(repoRoot, ".data");
+  const logs = new Map<ServiceName, string[]>();
+  const running = new Map<ServiceName, Running>();
+
+  const envFor = (name: ServiceName): NodeJS.ProcessEnv => ({
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NODE_ENV: process.env.NODE_ENV ?? "development",
+    PORT: String(ports[name]),
+    HOST: name === "gateway" ? (options.host ?? "127.0.0.1") : "127.0.0.1",
+    LOG_LEVEL: options.logLevel ?? "info",
+    DATA_DIR: dataDir === "memory" ? "memory" : resolve(dataDir, name),
+    ...(options.databaseUrls?.[name] && { DATABASE_URL: options.databaseUrls[name] }),
+    TODO_SERVICE_URL: urls.todo,
+    JOB_STATUS_SERVICE_URL: urls["job-status"],
+    CALENDAR_SERVICE_URL: urls.calendar,
+    AWS_ENDPOINT_URL: aws.endpoint,
+    AWS_REGION: aws.region,
+    AWS_ACCESS_KEY_ID: aws.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: aws.secretAccessKey,
+    ...options.env?.[name],
+  });
+
+  const launch = async (name: ServiceName) => {
+    const child = spawn(process.execPath, [serviceEntry(name)], {
+      cwd: repoRoot,
+      env: envFor(name),
+      stdio: ["ignore", "pipe", "pipe"],
+      // Its own process group: Ctrl-C in a terminal reaches only us, and we stop the services in order.
+      detached: true,
+    });
+    killOnExit.add(child);
+    child.once("exit", () => killOnExit.delete(child));
+    const kept = logs.get(name) ?? [];
+    logs.set(name, kept);
+    for (const stream of [child.stdout, child.stderr]) {
+      createInterface({ input: stream }).on("line", (line) => {
+        kept.push(line);
+        if (kept.length > 20_000) kept.splice(0, 5_000);
+        options.onLine?.(name, line);
+      });
+    }
+    const exited = new Promise<void>((done) => child.once("exit", () => done()));
+    running.set(name, { child, exited });
+    await waitHealthy(name, urls[name], child, () => kept.join("\n"));
+  };
+
+  const stopOne = async (name: ServiceName, signal: NodeJS.Signals) => {
+    const r = running.get(name);
+    if (!r) return;
+    running.delete(name);
+    if (r.child.exitCode === null && r.child.signalCode === null) {
+      r.child.kill(signal);
+      const force = setTimeout(() => r.child.kill("SIGKILL"), 10_000);
+      await r.exited;
+      clearTimeout(force);
+    }
+  };
+
+  const stop = async () => {
+    // The gateway first, so no request arrives at a service that is going away.
+    for (const name of [...services].reverse()) await stopOne(name, "SIGTERM");
+    await emulator?.stop();
+  };
+
+  try {
+    for (const name of services) await launch(name);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+
+  return {
+    gatewayUrl: urls.gateway,
+    urls,
+    aws,
+    services,
+    logs: (name) => (logs.get(name) ?? []).join("\n"),
+    kill: (name, signal = "SIGKILL") => stopOne(name, signal),
+    restart: async (name) => {
+      await stopOne(name, "SIGTERM");
+      await launch(name);
+    },
+    stop,
+  };
+}
+
+/** Children still running when this process exits (even abnormally) are killed rather than orphaned. */
+const killOnExit = new Set<ChildProcess>();
+process.once("exit", () => {
+  for (const child of killOnExit) child.kill("SIGKILL");
+});
+
+interface EmbeddedAws {
+  target: AwsTarget;
+  stop(): Promise<void>;
+}
+
+/** fauxqs in this process: the services reach it over HTTP through the real AWS SDK. */
+async function startEmbeddedAws(): Promise<EmbeddedAws> {
+  const { startFauxqs } = await import("fauxqs");
+  const server = await startFauxqs({ port: 0, host: "127.0.0.1", logger: false });
+  return {
+    target: { endpoint: server.address, region: "us-east-1", accessKeyId: "test", secretAccessKey: "test" },
+    stop: () => server.stop(),
+  };
+}
+
+async function choosePorts(
+  services: ServiceName[],
+  choice: NonNullable<StackOptions["ports"]>,
+): Promise<Record<ServiceName, number>> {
+  const ports = { ...defaultPorts };
+  for (const s of services) {
+    if (choice === "random") ports[s] = await freePort();
+    else if (choice !== "default" && choice[s] !== undefined) ports[s] = choice[s];
+  }
+  return ports;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const srv = createServer();
+    srv.once("error", fail);
+    srv.listen(0, "127.0.0.1", () => {
+      const address = srv.address();
+      srv.close(() => done(typeof address === "object" && address ? address.port : 0));
+    });
+  });
+}
+
+async function waitHealthy(name: ServiceName, url: string, child: ChildProcess, output: () => string) {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`${name} exited during start-up (code ${child.exitCode}):\n${output().slice(-4000)}`);
+    }
+    try {
+      const res = await fetch(`${url}/api/v1/health`, { signal: AbortSignal.timeout(1_000) });
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${name} did not become healthy at ${url} within 60 s:\n${output().slice(-4000)}`);
+}
