@@ -1,0 +1,88 @@
+import type { TodoState } from "@taskoverflow/contracts";
+import ical, { type ICalCalendar, ICalEventTransparency } from "ical-generator";
+
+/** What a calendar is built from: the todo fields the calendar shows. */
+export type CalendarTodo = Pick<
+  TodoState,
+  "id" | "title" | "description" | "completed" | "deadlineAt" | "createdAt" | "updatedAt" | "version"
+>;
+
+export interface BuildOptions {
+  /** Domain of the UIDs (`todo-<id>@<host>`): stable across exports, so apps update rather than duplicate. */
+  host: string;
+  /** DTSTAMP of every VEVENT: when this calendar was produced. */
+  stamp: Date;
+}
+
+export interface BuiltCalendar {
+  /** The whole .ics text: CRLF line ends, lines folded at 75 octets. */
+  ics: string;
+  /** Number of VEVENTs (todos with a deadline). */
+  eventCount: number;
+}
+
+export const PRODID = { company: "TaskOverflow", product: "Calendar Export", language: "EN" };
+export const COMPLETED_CATEGORY = "Completed";
+
+export const uidOf = (id: number, host: string) => `todo-${id}@${host}`;
+
+// Events are rendered in chunks, each by its own short-lived ical-generator calendar: holding 100,000
+// event objects at once costs far more time in garbage collection than building them (measured: 9.9 s
+// and ~490 MiB in one calendar, see bench/calendar-build.ts).
+const CHUNK = 1_000;
+const END = "END:VCALENDAR";
+
+/**
+ * Todos to RFC 5545 text. One VEVENT per todo with a deadline (SUMMARY = title, DESCRIPTION =
+ * description, DTSTART = deadline in UTC); todos without a deadline have no place in a calendar and are
+ * skipped. A completed todo keeps its title as SUMMARY (clients compare it) and is marked with the
+ * category `Completed`, `TRANSP:TRANSPARENT` (it no longer blocks time) and `X-TASKOVERFLOW-COMPLETED`.
+ * Escaping, folding at 75 octets and CRLF are ical-generator's.
+ */
+export function buildCalendar(todos: Iterable<CalendarTodo>, { host, stamp }: BuildOptions): BuiltCalendar {
+  const parts: string[] = [];
+  let eventCount = 0;
+  let chunk = newCalendar();
+  let inChunk = 0;
+  const flush = () => {
+    if (inChunk === 0) return;
+    const text = chunk.toString();
+    parts.push(text.slice(text.indexOf("BEGIN:VEVENT"), text.lastIndexOf(END)));
+    chunk = newCalendar();
+    inChunk = 0;
+  };
+  for (const todo of todos) {
+    if (todo.deadlineAt === null) continue;
+    addEvent(chunk, todo, host, stamp);
+    eventCount++;
+    if (++inChunk === CHUNK) flush();
+  }
+  flush();
+  // The calendar's own lines (BEGIN, VERSION, PRODID, name) come from an empty calendar.
+  const empty = newCalendar().toString();
+  const head = empty.slice(0, empty.lastIndexOf(END));
+  // RFC 5545 ends every content line, the last one included, with CRLF.
+  return { ics: `${head}${parts.join("")}${END}\r\n`, eventCount };
+}
+
+function newCalendar(): ICalCalendar {
+  return ical({ prodId: PRODID, name: "TaskOverflow" });
+}
+
+function addEvent(calendar: ICalCalendar, todo: CalendarTodo, host: string, stamp: Date): void {
+  const event = calendar.createEvent({
+    id: uidOf(todo.id, host),
+    sequence: todo.version - 1,
+    stamp,
+    start: new Date(todo.deadlineAt as string),
+    summary: todo.title,
+    created: new Date(todo.createdAt),
+    lastModified: new Date(todo.updatedAt),
+  });
+  if (todo.description !== null) event.description(todo.description);
+  if (todo.completed) {
+    event.categories([{ name: COMPLETED_CATEGORY }]);
+    event.transparency(ICalEventTransparency.TRANSPARENT);
+    event.x([{ key: "X-TASKOVERFLOW-COMPLETED", value: "TRUE" }]);
+  }
+}
