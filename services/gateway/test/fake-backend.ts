@@ -1,0 +1,90 @@
+import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import Koa from "koa";
+
+/** What a backend received: enough to check that the gateway forwards faithfully. */
+export interface ReceivedRequest {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+export interface FakeBackend {
+  name: string;
+  url: string;
+  received: ReceivedRequest[];
+  /** While false, `/api/v1/health` answers 503. */
+  healthy: boolean;
+  /** Lets every request parked on `/api/v1/todos/slow` finish (so the server can close). */
+  releaseSlow(): void;
+  close(): Promise<void>;
+}
+
+/**
+ * A real HTTP peer for the gateway: a Koa app that records each request and answers like the services do.
+ * `/api/v1/todos/slow` never answers until released, to provoke the gateway's timeout.
+ */
+export async function startFakeBackend(name: string): Promise<FakeBackend> {
+  const received: ReceivedRequest[] = [];
+  let release: () => void = () => {};
+  const slow = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const state = { healthy: true };
+  const app = new Koa();
+  app.use(async (ctx) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of ctx.req) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks).toString("utf8");
+    if (ctx.path === "/api/v1/health") {
+      ctx.status = state.healthy ? 200 : 503;
+      ctx.body = { status: state.healthy ? "ok" : "unavailable" };
+      return;
+    }
+    received.push({ method: ctx.method, url: ctx.url, headers: ctx.req.headers, body });
+    if (ctx.path === "/api/v1/todos/slow") {
+      await slow;
+      ctx.body = { late: true };
+      return;
+    }
+    if (ctx.path === "/api/v1/todos/404") {
+      ctx.status = 404;
+      ctx.body = { error: "Todo not found" };
+      return;
+    }
+    if (ctx.path.endsWith("/result")) {
+      ctx.type = "text/calendar; charset=utf-8";
+      ctx.set("Content-Disposition", 'attachment; filename="todos.ics"');
+      ctx.body = "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n";
+      return;
+    }
+    if (ctx.method === "POST") {
+      ctx.status = 201;
+      ctx.set("Location", "/api/v1/todos/1");
+    }
+    ctx.set("X-Internal-Secret", "must-not-leak");
+    ctx.body = { backend: name, method: ctx.method, url: ctx.url, body };
+  });
+  const server: Server = createServer(app.callback());
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    name,
+    url: `http://127.0.0.1:${port}`,
+    received,
+    get healthy() {
+      return state.healthy;
+    },
+    set healthy(value: boolean) {
+      state.healthy = value;
+    },
+    releaseSlow: () => release(),
+    close: () =>
+      new Promise<void>((resolve) => {
+        release();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
