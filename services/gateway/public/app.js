@@ -16,7 +16,7 @@ const statusLine = document.getElementById("status");
 const template = document.getElementById("todo-template");
 const exportButton = document.getElementById("export-button");
 const exportStatus = document.getElementById("export-status");
-const exportDownload = document.getElementById("export-download");
+const exportSlot = document.getElementById("export-download-slot");
 
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
 
@@ -93,15 +93,10 @@ function renderDeadline(element, todo) {
 }
 
 function fillCard(card, todo) {
-  const id = `todo-${todo.id}-completed`;
   card.dataset.todoId = String(todo.id);
   card.classList.toggle("completed", todo.completed);
-  const check = card.querySelector(".todo-check");
-  check.id = id;
-  check.checked = todo.completed;
-  const title = card.querySelector(".todo-title");
-  title.htmlFor = id;
-  title.textContent = todo.title;
+  card.querySelector(".todo-check").checked = todo.completed;
+  card.querySelector(".todo-title").textContent = todo.title;
   const description = card.querySelector(".todo-description");
   description.textContent = todo.description ?? "";
   description.hidden = !todo.description;
@@ -213,7 +208,7 @@ const exportStates = {
 
 exportButton.addEventListener("click", async () => {
   exportButton.disabled = true;
-  exportDownload.hidden = true;
+  exportSlot.replaceChildren();
   exportStatus.classList.remove("error");
   exportStatus.textContent = "Requesting the export…";
   try {
@@ -228,9 +223,14 @@ exportButton.addEventListener("click", async () => {
       await new Promise((resolve) => setTimeout(resolve, pollIntervalMs));
     }
     if (state === "SUCCESS" && status) {
-      exportDownload.href = sameOrigin(status.result_url);
-      exportDownload.hidden = false;
-      exportDownload.focus();
+      const link = document.createElement("a");
+      link.className = "button primary";
+      link.dataset.testid = "calendar-download";
+      link.href = sameOrigin(status.result_url);
+      link.download = "todos.ics";
+      link.textContent = "Download calendar";
+      exportSlot.replaceChildren(link);
+      link.focus();
     } else {
       exportStatus.classList.add("error");
       if (state !== "FAILURE") exportStatus.textContent = "The export is taking too long. Please try again.";

@@ -1,3 +1,4 @@
+import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { freePort } from "@taskoverflow/test-harness";
 import { request } from "undici";
@@ -138,7 +139,7 @@ describe("errors are JSON", () => {
     const res = await request(`${gw}/api/v1/todos`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: chunks(),
+      body: Readable.from(chunks()),
     });
     expect(res.statusCode).toBe(413);
     expect(await res.body.json()).toMatchObject({ code: "payload_too_large" });
