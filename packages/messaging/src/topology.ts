@@ -1,0 +1,282 @@
+import {
+  CreateTopicCommand,
+  ListSubscriptionsByTopicCommand,
+  SetSubscriptionAttributesCommand,
+  type SNSClient,
+  SubscribeCommand,
+} from "@aws-sdk/client-sns";
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  SetQueueAttributesCommand,
+  type SQSClient,
+} from "@aws-sdk/client-sqs";
+import type { EventType } from "@taskoverflow/contracts";
+
+/**
+ * The one definition of the event backbone: one standard SNS topic fanning out to one SQS queue per consumer,
+ * each with its dead-letter queue. The embedded start (`ensureTopology`), the LocalStack init hook
+ * (`renderLocalstackInit`) and Terraform (`topologyDocument`) are all derived from this constant.
+ */
+export const topology = {
+  defaultPrefix: "taskoverflow-",
+  topic: { name: "events" },
+  queues: {
+    calendar: {
+      description: "The calendar service: keeps its todo projection and builds calendars on request.",
+      types: ["TodoCreated", "TodoUpdated", "TodoDeleted", "CalendarRequested"],
+      visibilityTimeoutSeconds: 30,
+      maxReceiveCount: 5,
+    },
+    "job-status": {
+      description: "The job-status service: tracks calendar jobs for GET /todos/ical/{task_id}/status.",
+      types: ["CalendarRequested", "CalendarStarted", "CalendarReady", "CalendarFailed"],
+      visibilityTimeoutSeconds: 30,
+      maxReceiveCount: 5,
+    },
+  },
+  /** Messages are kept 4 days in a work queue and 14 days (the maximum) in a dead-letter queue. */
+  retentionSeconds: 345_600,
+  dlqRetentionSeconds: 1_209_600,
+  /** Long polling by default, so an idle consumer costs one request per 20 s. */
+  receiveWaitTimeSeconds: 20,
+} as const satisfies {
+  defaultPrefix: string;
+  topic: { name: string };
+  queues: Record<
+    string,
+    {
+      description: string;
+      types: readonly EventType[];
+      visibilityTimeoutSeconds: number;
+      maxReceiveCount: number;
+    }
+  >;
+  retentionSeconds: number;
+  dlqRetentionSeconds: number;
+  receiveWaitTimeSeconds: number;
+};
+
+export type QueueKey = keyof typeof topology.queues;
+export const queueKeys = Object.keys(topology.queues) as QueueKey[];
+
+export interface TopologyOptions {
+  /** Prepended to every name; tests sharing one emulator pass a unique one. Default `taskoverflow-`. */
+  prefix?: string;
+  /** Overrides every queue's visibility timeout (tests keep it at 1-2 s so redelivery is quick). */
+  visibilityTimeoutSeconds?: number;
+  /** Overrides every queue's redrive `maxReceiveCount`. */
+  maxReceiveCount?: number;
+}
+
+export interface QueuePlan {
+  key: QueueKey;
+  name: string;
+  dlqName: string;
+  description: string;
+  /** Event types delivered to this queue: the subscription's filter policy on the `type` attribute. */
+  types: EventType[];
+  visibilityTimeoutSeconds: number;
+  maxReceiveCount: number;
+  filterPolicy: { type: EventType[] };
+}
+
+export interface TopologyPlan {
+  topicName: string;
+  retentionSeconds: number;
+  dlqRetentionSeconds: number;
+  receiveWaitTimeSeconds: number;
+  queues: QueuePlan[];
+}
+
+/** The topology with names and overrides applied: everything a generator needs, and nothing vendor-specific. */
+export function planTopology(options: TopologyOptions = {}): TopologyPlan {
+  const prefix = options.prefix ?? topology.defaultPrefix;
+  return {
+    topicName: `${prefix}${topology.topic.name}`,
+    retentionSeconds: topology.retentionSeconds,
+    dlqRetentionSeconds: topology.dlqRetentionSeconds,
+    receiveWaitTimeSeconds: topology.receiveWaitTimeSeconds,
+    queues: queueKeys.map((key) => {
+      const q = topology.queues[key];
+      const types = [...q.types];
+      return {
+        key,
+        name: `${prefix}${key}`,
+        dlqName: `${prefix}${key}-dlq`,
+        description: q.description,
+        types,
+        visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? q.visibilityTimeoutSeconds,
+        maxReceiveCount: options.maxReceiveCount ?? q.maxReceiveCount,
+        filterPolicy: { type: types },
+      };
+    }),
+  };
+}
+
+/** Only the topic may send to the queue: the SNS service principal, conditioned on the topic's ARN. */
+export function queuePolicy(queueArn: string, topicArn: string): string {
+  return JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "AllowTopicOnly",
+        Effect: "Allow",
+        Principal: { Service: "sns.amazonaws.com" },
+        Action: "sqs:SendMessage",
+        Resource: queueArn,
+        Condition: { ArnEquals: { "aws:SourceArn": topicArn } },
+      },
+    ],
+  });
+}
+
+/** The attributes of a work queue, as SQS takes them (all strings). */
+export function queueAttributes(
+  plan: TopologyPlan,
+  q: QueuePlan,
+  arns: { queueArn: string; dlqArn: string; topicArn: string },
+): Record<string, string> {
+  return {
+    VisibilityTimeout: String(q.visibilityTimeoutSeconds),
+    MessageRetentionPeriod: String(plan.retentionSeconds),
+    ReceiveMessageWaitTimeSeconds: String(plan.receiveWaitTimeSeconds),
+    RedrivePolicy: JSON.stringify({ deadLetterTargetArn: arns.dlqArn, maxReceiveCount: q.maxReceiveCount }),
+    Policy: queuePolicy(arns.queueArn, arns.topicArn),
+  };
+}
+
+export function dlqAttributes(plan: TopologyPlan): Record<string, string> {
+  return { MessageRetentionPeriod: String(plan.dlqRetentionSeconds) };
+}
+
+/** Subscription attributes: raw delivery (the body is the event JSON) and the filter policy on `type`. */
+export function subscriptionAttributes(q: QueuePlan): Record<string, string> {
+  return {
+    RawMessageDelivery: "true",
+    FilterPolicyScope: "MessageAttributes",
+    FilterPolicy: JSON.stringify(q.filterPolicy),
+  };
+}
+
+/**
+ * A JSON form of the topology for other tools (Terraform reads it with `jsondecode(file(...))` or a test
+ * compares its plan with it). `packages/messaging/topology.json` is this, checked in and tested for drift.
+ */
+export function topologyDocument(options: TopologyOptions = {}) {
+  const plan = planTopology(options);
+  return {
+    topic: { name: plan.topicName, fifo: false },
+    queues: Object.fromEntries(
+      plan.queues.map((q) => [
+        q.key,
+        {
+          name: q.name,
+          description: q.description,
+          visibilityTimeoutSeconds: q.visibilityTimeoutSeconds,
+          messageRetentionSeconds: plan.retentionSeconds,
+          receiveWaitTimeSeconds: plan.receiveWaitTimeSeconds,
+          deadLetterQueue: {
+            name: q.dlqName,
+            maxReceiveCount: q.maxReceiveCount,
+            messageRetentionSeconds: plan.dlqRetentionSeconds,
+          },
+          subscription: {
+            rawMessageDelivery: true,
+            filterPolicyScope: "MessageAttributes",
+            filterPolicy: q.filterPolicy,
+          },
+          policy: { allowSendMessageFrom: "topic", condition: "aws:SourceArn" },
+        },
+      ]),
+    ),
+  };
+}
+
+export interface QueueAddresses {
+  url: string;
+  arn: string;
+  dlqUrl: string;
+  dlqArn: string;
+}
+
+export interface TopologyAddresses {
+  topicArn: string;
+  queues: Record<QueueKey, QueueAddresses>;
+}
+
+/**
+ * Creates or converges the topic, queues, DLQs, policies and subscriptions through the AWS SDK.
+ * Idempotent: run it at every start; a second run changes nothing and returns the same addresses.
+ */
+export async function ensureTopology(
+  { sns, sqs }: { sns: SNSClient; sqs: SQSClient },
+  options: TopologyOptions = {},
+): Promise<TopologyAddresses> {
+  const plan = planTopology(options);
+  const { TopicArn: topicArn } = await sns.send(new CreateTopicCommand({ Name: plan.topicName }));
+  if (!topicArn) throw new Error(`CreateTopic ${plan.topicName} returned no ARN`);
+
+  const existing = await listSubscriptions(sns, topicArn);
+  const queues = {} as Record<QueueKey, QueueAddresses>;
+  for (const q of plan.queues) {
+    const dlq = await ensureQueue(sqs, q.dlqName, dlqAttributes(plan));
+    const main = await ensureQueue(sqs, q.name, {});
+    await sqs.send(
+      new SetQueueAttributesCommand({
+        QueueUrl: main.url,
+        Attributes: queueAttributes(plan, q, { queueArn: main.arn, dlqArn: dlq.arn, topicArn }),
+      }),
+    );
+    const attributes = subscriptionAttributes(q);
+    const current = existing.get(main.arn);
+    if (current) {
+      for (const [AttributeName, AttributeValue] of Object.entries(attributes)) {
+        await sns.send(
+          new SetSubscriptionAttributesCommand({ SubscriptionArn: current, AttributeName, AttributeValue }),
+        );
+      }
+    } else {
+      await sns.send(
+        new SubscribeCommand({
+          TopicArn: topicArn,
+          Protocol: "sqs",
+          Endpoint: main.arn,
+          Attributes: attributes,
+          ReturnSubscriptionArn: true,
+        }),
+      );
+    }
+    queues[q.key] = { url: main.url, arn: main.arn, dlqUrl: dlq.url, dlqArn: dlq.arn };
+  }
+  return { topicArn, queues };
+}
+
+async function ensureQueue(sqs: SQSClient, name: string, attributes: Record<string, string>) {
+  // CreateQueue with no attributes never conflicts with an existing queue; attributes converge afterwards.
+  const { QueueUrl: url } = await sqs.send(new CreateQueueCommand({ QueueName: name }));
+  if (!url) throw new Error(`CreateQueue ${name} returned no URL`);
+  if (Object.keys(attributes).length > 0) {
+    await sqs.send(new SetQueueAttributesCommand({ QueueUrl: url, Attributes: attributes }));
+  }
+  const got = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["QueueArn"] }));
+  const arn = got.Attributes?.QueueArn;
+  if (!arn) throw new Error(`queue ${name} has no QueueArn`);
+  return { url, arn };
+}
+
+/** Endpoint ARN -> subscription ARN for the topic's SQS subscriptions. */
+async function listSubscriptions(sns: SNSClient, topicArn: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  let NextToken: string | undefined;
+  do {
+    const page = await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: topicArn, NextToken }));
+    for (const s of page.Subscriptions ?? []) {
+      if (s.Protocol === "sqs" && s.Endpoint && s.SubscriptionArn?.startsWith("arn:")) {
+        out.set(s.Endpoint, s.SubscriptionArn);
+      }
+    }
+    NextToken = page.NextToken;
+  } while (NextToken);
+  return out;
+}

@@ -1,0 +1,104 @@
+// A small test-only "todo service" around the messaging package: a table, a write that enqueues its event in
+// the same transaction, the relay, SNS -> SQS through ensureTopology, and a consumer whose effect is a row.
+import { SNSClient } from "@aws-sdk/client-sns";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import { createEvent, type DomainEvent } from "@taskoverflow/contracts";
+import { createLogger, type Logger, migrate, openDatabase } from "@taskoverflow/platform";
+import type { AwsEndpoint } from "@taskoverflow/test-harness";
+import { type Kysely, sql, type Transaction } from "kysely";
+import type { Migration } from "kysely/migration";
+import {
+  enqueueEvent,
+  inboxMigration,
+  outboxMigration,
+  processOnce,
+  type TopologyOptions,
+} from "../src/index.ts";
+
+export const testTablesMigration: Migration = {
+  async up(db: Kysely<unknown>) {
+    await sql`CREATE TABLE todos_test (id serial PRIMARY KEY, title text NOT NULL)`.execute(db);
+    await sql`CREATE TABLE effects (consumer text NOT NULL, event_id uuid NOT NULL, todo_id int NOT NULL)`.execute(
+      db,
+    );
+  },
+};
+
+// biome-ignore lint/suspicious/noExplicitAny: the test schema is queried with raw SQL.
+export type TestDb = Kysely<any>;
+
+export async function openTestDb(url: string, log: Logger) {
+  const database = await openDatabase<unknown>({ url, dataDir: "memory", poolSize: 20 }, log);
+  await migrate(
+    database.db,
+    { "001_outbox": outboxMigration, "002_inbox": inboxMigration, "003_test": testTablesMigration },
+    log,
+  );
+  return database as { db: TestDb; close(): Promise<void> };
+}
+
+/** The todo write: the row and its TodoCreated commit together. */
+export async function createTodo(db: TestDb, title: string, correlationId = "test"): Promise<DomainEvent> {
+  return db.transaction().execute(async (trx) => {
+    const { rows } = await sql<{
+      id: number;
+    }>`INSERT INTO todos_test (title) VALUES (${title}) RETURNING id`.execute(trx);
+    const id = rows[0]?.id ?? 0;
+    const now = new Date().toISOString();
+    const todo = {
+      id,
+      title,
+      description: null,
+      completed: false,
+      deadlineAt: null,
+      createdAt: now,
+      updatedAt: now,
+      version: 1,
+    };
+    return enqueueEvent(trx, createEvent("TodoCreated", { todo }, { correlationId, producer: "todo" }));
+  });
+}
+
+/** The consumer's effect, applied once per event through the inbox. */
+export function applyEffect(db: TestDb, consumer: string, event: DomainEvent) {
+  return processOnce(db, { consumer, eventId: event.id }, async (trx: Transaction<unknown>) => {
+    const todoId = "todo" in event.payload ? event.payload.todo.id : 0;
+    await sql`INSERT INTO effects (consumer, event_id, todo_id) VALUES (${consumer}, ${event.id}, ${todoId})`.execute(
+      trx,
+    );
+  });
+}
+
+export async function effectCounts(db: TestDb, consumer: string) {
+  const { rows } = await sql<{ total: string; distinct_events: string }>`
+    SELECT count(*) AS total, count(DISTINCT event_id) AS distinct_events FROM effects WHERE consumer = ${consumer}`.execute(
+    db,
+  );
+  return { total: Number(rows[0]?.total), distinct: Number(rows[0]?.distinct_events) };
+}
+
+export function awsClients(aws: {
+  endpoint: string;
+  region: string;
+  credentials: AwsEndpoint["credentials"];
+}) {
+  const config = { endpoint: aws.endpoint, region: aws.region, credentials: aws.credentials, maxAttempts: 1 };
+  return { sns: new SNSClient(config), sqs: new SQSClient(config) };
+}
+
+export const fastTopology = (prefix: string): TopologyOptions => ({
+  prefix,
+  visibilityTimeoutSeconds: 2,
+  maxReceiveCount: 3,
+});
+
+/** A pino logger whose lines the test can read back. */
+export function capturingLogger(service: string) {
+  const lines: Array<Record<string, unknown>> = [];
+  const log = createLogger({
+    service,
+    level: "debug",
+    destination: { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) },
+  });
+  return { log, lines };
+}
