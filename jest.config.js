@@ -16,6 +16,8 @@ const base = {
 const harness = "<rootDir>/packages/test-harness/src/jest";
 
 export default {
+  // Jest reads the timeout from the top level only; integration and e2e tests start real processes.
+  testTimeout: 60_000,
   projects: [
     {
       ...base,
@@ -29,7 +31,6 @@ export default {
       testMatch: ["**/*.int.test.ts"],
       globalSetup: `${harness}/global-setup.ts`,
       globalTeardown: `${harness}/global-teardown.ts`,
-      testTimeout: 60_000,
     },
     {
       ...base,
@@ -37,7 +38,6 @@ export default {
       testMatch: ["**/*.e2e.test.ts"],
       globalSetup: `${harness}/global-setup.ts`,
       globalTeardown: `${harness}/global-teardown.ts`,
-      testTimeout: 120_000,
     },
   ],
 };
