@@ -3,6 +3,10 @@ import { existsSync } from "node:fs";
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
+import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { SNSClient } from "@aws-sdk/client-sns";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import { ensureTopology, type TopologyAddresses, type TopologyOptions } from "@taskoverflow/messaging";
 import { allServices, defaultPorts, repoRoot, type ServiceName, serviceEntry } from "./services.ts";
 
 export interface AwsTarget {
@@ -23,6 +27,10 @@ export interface StackOptions {
   databaseUrls?: Partial<Record<ServiceName, string>>;
   /** SNS/SQS/S3 endpoint; absent means fauxqs started in this process. */
   aws?: AwsTarget;
+  /** Names and tuning of the topic and queues (tests on a shared emulator pass a unique prefix). */
+  topology?: TopologyOptions;
+  /** The S3 bucket for calendars; created when missing. */
+  bucket?: string;
   /** Extra environment per service (tuning knobs in tests). */
   env?: Partial<Record<ServiceName, NodeJS.ProcessEnv>>;
   logLevel?: string;
@@ -36,6 +44,8 @@ export interface Stack {
   gatewayUrl: string;
   urls: Record<ServiceName, string>;
   aws: AwsTarget;
+  topology: TopologyAddresses;
+  bucket: string;
   services: ServiceName[];
   /** Everything a service has logged so far (JSON lines). */
   logs(name: ServiceName): string;
@@ -62,6 +72,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   >;
   const emulator = options.aws ? undefined : await startEmbeddedAws();
   const aws = options.aws ?? (emulator as EmbeddedAws).target;
+  const bucket = options.bucket ?? "taskoverflow-calendars";
+  let topology: TopologyAddresses;
+  try {
+    topology = await provisionAws(aws, options.topology ?? {}, bucket);
+  } catch (err) {
+    await emulator?.stop();
+    throw err;
+  }
   const dataDir = options.dataDir ?? join(repoRoot, ".data");
   const logs = new Map<ServiceName, string[]>();
   const running = new Map<ServiceName, Running>();
@@ -82,6 +100,16 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     AWS_REGION: aws.region,
     AWS_ACCESS_KEY_ID: aws.accessKeyId,
     AWS_SECRET_ACCESS_KEY: aws.secretAccessKey,
+    TOPIC_ARN: topology.topicArn,
+    CALENDAR_BUCKET: bucket,
+    ...(name === "calendar" && {
+      QUEUE_URL: topology.queues.calendar.url,
+      DLQ_URL: topology.queues.calendar.dlqUrl,
+    }),
+    ...(name === "job-status" && {
+      QUEUE_URL: topology.queues["job-status"].url,
+      DLQ_URL: topology.queues["job-status"].dlqUrl,
+    }),
     ...options.env?.[name],
   });
 
@@ -138,6 +166,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     gatewayUrl: urls.gateway,
     urls,
     aws,
+    topology,
+    bucket,
     services,
     logs: (name) => (logs.get(name) ?? []).join("\n"),
     kill: (name, signal = "SIGKILL") => stopOne(name, signal),
@@ -154,6 +184,33 @@ const killOnExit = new Set<ChildProcess>();
 process.once("exit", () => {
   for (const child of killOnExit) child.kill("SIGKILL");
 });
+
+/** The topic, queues, DLQs and subscriptions from the one topology definition, and the calendar bucket. */
+async function provisionAws(
+  aws: AwsTarget,
+  options: TopologyOptions,
+  bucket: string,
+): Promise<TopologyAddresses> {
+  const client = {
+    endpoint: aws.endpoint,
+    region: aws.region,
+    credentials: { accessKeyId: aws.accessKeyId, secretAccessKey: aws.secretAccessKey },
+  };
+  const sns = new SNSClient(client);
+  const sqs = new SQSClient(client);
+  const s3 = new S3Client({ ...client, forcePathStyle: true });
+  try {
+    const addresses = await ensureTopology({ sns, sqs }, options);
+    await s3.send(new CreateBucketCommand({ Bucket: bucket })).catch((err: { name?: string }) => {
+      if (err.name !== "BucketAlreadyOwnedByYou" && err.name !== "BucketAlreadyExists") throw err;
+    });
+    return addresses;
+  } finally {
+    sns.destroy();
+    sqs.destroy();
+    s3.destroy();
+  }
+}
 
 interface EmbeddedAws {
   target: AwsTarget;
