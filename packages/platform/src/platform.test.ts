@@ -1,0 +1,61 @@
+import { describe, expect, it } from "@jest/globals";
+import { z } from "zod";
+import { env, parseEnv } from "./config.ts";
+import { ConfigError, NotFoundError, ValidationError } from "./errors.ts";
+import { correlationIdFrom, toErrorResponse } from "./http.ts";
+
+describe("parseEnv", () => {
+  const schema = z.object({ PORT: env.port(6400), DATABASE_URL: env.optionalUrl(), DEBUG: env.bool(false) });
+
+  it("applies the defaults that make the embedded mode work", () => {
+    expect(parseEnv(schema, {})).toEqual({ PORT: 6400, DATABASE_URL: undefined, DEBUG: false });
+  });
+
+  it("treats an empty optional URL as unset", () => {
+    expect(parseEnv(schema, { DATABASE_URL: "" }).DATABASE_URL).toBeUndefined();
+  });
+
+  it("names the variable that is wrong", () => {
+    expect(() => parseEnv(schema, { PORT: "seventy" })).toThrow(ConfigError);
+    expect(() => parseEnv(schema, { PORT: "seventy" })).toThrow(/PORT/);
+    expect(() => parseEnv(schema, { DATABASE_URL: "not a url" })).toThrow(/DATABASE_URL/);
+  });
+});
+
+describe("correlationIdFrom", () => {
+  it("keeps a well-formed id and replaces a malformed or missing one", () => {
+    expect(correlationIdFrom("abc-123")).toBe("abc-123");
+    expect(correlationIdFrom(["first", "second"])).toBe("first");
+    const fresh = correlationIdFrom("bad id with spaces\n");
+    expect(fresh).toMatch(/^[0-9a-f-]{36}$/);
+    expect(correlationIdFrom(undefined)).not.toBe(correlationIdFrom(undefined));
+    expect(correlationIdFrom("x".repeat(129))).toHaveLength(36);
+  });
+});
+
+describe("toErrorResponse", () => {
+  it("maps our errors to their status, message and code", () => {
+    expect(toErrorResponse(new NotFoundError("Todo not found", "todo_not_found"))).toEqual({
+      status: 404,
+      body: { error: "Todo not found", code: "todo_not_found" },
+    });
+    expect(toErrorResponse(new ValidationError("extra fields", "extra_fields")).status).toBe(400);
+  });
+
+  it("maps body-parser errors to 400/413 without leaking their text", () => {
+    expect(toErrorResponse({ status: 413, expose: true, message: "request entity too large" })).toEqual({
+      status: 413,
+      body: { error: "Request body too large", code: "payload_too_large" },
+    });
+    expect(
+      toErrorResponse({ status: 400, type: "entity.parse.failed", message: "Unexpected token" }).body.code,
+    ).toBe("invalid_json");
+  });
+
+  it("hides the details of anything unexpected behind a 500", () => {
+    expect(toErrorResponse(new Error("password=hunter2 in connection string"))).toEqual({
+      status: 500,
+      body: { error: "Internal server error", code: "internal_error" },
+    });
+  });
+});
