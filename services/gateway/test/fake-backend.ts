@@ -1,5 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { Readable } from "node:stream";
 import Koa from "koa";
 
 /** What a backend received: enough to check that the gateway forwards faithfully. */
@@ -51,6 +52,16 @@ export async function startFakeBackend(name: string): Promise<FakeBackend> {
     if (ctx.path === "/api/v1/todos/404") {
       ctx.status = 404;
       ctx.body = { error: "Todo not found" };
+      return;
+    }
+    if (ctx.path === "/api/v1/todos/ical/big/result") {
+      // 3 MiB in 48 chunks of unknown total length: the gateway must stream it, not buffer it.
+      ctx.type = "text/calendar";
+      ctx.body = Readable.from(
+        (function* () {
+          for (let i = 0; i < 48; i++) yield Buffer.alloc(65_536, 0x41 + (i % 26));
+        })(),
+      );
       return;
     }
     if (ctx.path.endsWith("/result")) {

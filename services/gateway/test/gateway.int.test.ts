@@ -94,6 +94,15 @@ describe("forwarding", () => {
     expect(await start.json()).toMatchObject({ backend: "todo", url: "/api/v1/todos/ical" });
   });
 
+  it("streams a large answer of unknown length through whole", async () => {
+    const res = await fetch(`${gw}/api/v1/todos/ical/big/result`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^text\/calendar/);
+    const bytes = Buffer.from(await res.arrayBuffer());
+    expect(bytes.length).toBe(48 * 65_536);
+    expect(bytes[47 * 65_536]).toBe(0x41 + (47 % 26));
+  });
+
   it("tells the backend the host and scheme the client used", async () => {
     const res = await request(`${gw}/api/v1/todos`, { headers: { host: "todo.example:6400" } });
     await res.body.dump();

@@ -7,12 +7,15 @@ import { clientResponseHeaders, upstreamRequestHeaders } from "./proxy.headers.t
 import { PayloadTooLargeError, readRequestBody } from "./request.body.ts";
 import { classifyUpstreamError } from "./upstream.errors.ts";
 import type { Upstream } from "./upstream.pool.ts";
+import { ClientClosedError, sendUpstream, type UpstreamAnswer } from "./upstream.request.ts";
 
 export interface ProxyOptions {
   matcher: RouteMatcher;
   upstreams: Record<UpstreamName, Upstream>;
   bodyLimitBytes: number;
   now: () => number;
+  /** Answers up to this size are buffered whole, bigger ones streamed. */
+  responseBufferLimitBytes?: number;
 }
 
 const methodsWithBody = new Set(["POST", "PUT", "PATCH", "DELETE"]);
@@ -27,6 +30,7 @@ export function proxyMiddleware({
   upstreams,
   bodyLimitBytes,
   now,
+  responseBufferLimitBytes = 1024 * 1024,
 }: ProxyOptions): Koa.Middleware<RequestState> {
   return async (ctx, next) => {
     if (!ctx.path.startsWith("/api/")) return next();
@@ -53,13 +57,6 @@ export function proxyMiddleware({
       }
     }
 
-    // When the client hangs up, stop waiting for the backend and give the socket back to the pool.
-    const abort = new AbortController();
-    const onClose = () => {
-      if (!ctx.res.writableFinished) abort.abort();
-    };
-    ctx.res.once("close", onClose);
-
     const headers = upstreamRequestHeaders(ctx.req.headers, {
       correlationId: ctx.state.correlationId,
       host: ctx.host,
@@ -67,18 +64,17 @@ export function proxyMiddleware({
       forwardedFor: forwardedFor(ctx.req.headers, ctx.request.socket.remoteAddress, ctx.app.proxy),
       ...(body !== undefined ? { contentLength: body.length } : {}),
     });
-    let answer: Awaited<ReturnType<Upstream["pool"]["request"]>>;
+    let answer: UpstreamAnswer;
     try {
-      answer = await upstream.pool.request({
-        method: ctx.method as "GET",
-        path: ctx.path + ctx.search,
-        headers,
-        body: body ?? null,
-        signal: abort.signal,
-      });
+      answer = await sendUpstream(
+        upstream.pool,
+        // With `client`, a client that hangs up stops the wait for the backend and frees the socket.
+        { method: ctx.method, path: ctx.path + ctx.search, headers, body, client: ctx.res },
+        responseBufferLimitBytes,
+      );
     } catch (err) {
-      ctx.res.off("close", onClose);
-      if (abort.signal.aborted) throw new AppError(400, "client_closed", "Client closed the request");
+      if (err instanceof ClientClosedError)
+        throw new AppError(400, "client_closed", "Client closed the request");
       upstream.circuit.recordFailure(now());
       const failure = classifyUpstreamError(err);
       ctx.state.log.warn({ err, upstream: upstream.name, failure }, "backend gave no answer");
@@ -95,7 +91,7 @@ export function proxyMiddleware({
     delete forwarded["content-length"];
     ctx.set(forwarded);
     if (ctx.method === "HEAD" || ctx.status === 204 || ctx.status === 304) {
-      await answer.body.dump();
+      if (!Buffer.isBuffer(answer.body)) answer.body.destroy();
       if (length !== undefined && ctx.method === "HEAD") ctx.set("Content-Length", length);
       return;
     }
