@@ -1,0 +1,129 @@
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "@jest/globals";
+import {
+  type AwsEndpoint,
+  awsEmulators,
+  createTestDatabase,
+  type ManagedProcess,
+  startProcess,
+  type TestDatabase,
+  uniqueName,
+  waitFor,
+} from "@taskoverflow/test-harness";
+import { createSnsPublisher, ensureTopology } from "../src/index.ts";
+import {
+  awsClients,
+  capturingLogger,
+  createTodo,
+  effectCounts,
+  fastTopology,
+  openTestDb,
+  type TestDb,
+} from "./pipeline.ts";
+
+const fixture = join(fileURLToPath(new URL(".", import.meta.url)), "fixtures", "consumer.process.ts");
+
+describe.each(awsEmulators())("consumer processes on $name", ({ name, start }) => {
+  let aws: AwsEndpoint;
+  let clients: ReturnType<typeof awsClients>;
+  let database: TestDatabase;
+  let db: TestDb;
+  let closeDb: () => Promise<void>;
+  const children: ManagedProcess[] = [];
+  const { log } = capturingLogger("crash-int");
+
+  beforeAll(async () => {
+    // fauxqs runs inside the jest worker; the child processes reach it over its port like any client.
+    aws = await start();
+    clients = awsClients(aws);
+    database = await createTestDatabase();
+    ({ db, close: closeDb } = await openTestDb(database.url, log));
+  });
+  afterEach(async () => {
+    for (const c of children.splice(0)) await c.stop("SIGKILL");
+  });
+  afterAll(async () => {
+    await closeDb();
+    await database.drop();
+    clients.sns.destroy();
+    clients.sqs.destroy();
+    await aws.stop();
+  });
+
+  function spawnConsumer(queueUrl: string, consumer: string, mode: string): ManagedProcess {
+    const child = startProcess(process.execPath, [fixture], {
+      env: {
+        ...process.env,
+        NODE_OPTIONS: "",
+        DB_URL: database.url,
+        AWS_ENDPOINT: aws.endpoint,
+        QUEUE_URL: queueUrl,
+        CONSUMER: consumer,
+        MODE: mode,
+      },
+    });
+    children.push(child);
+    return child;
+  }
+  const marker = (p: ManagedProcess, re: RegExp, what: string) =>
+    waitFor(
+      () => {
+        if (p.child.exitCode !== null && !re.test(p.output())) throw new Error(`exited: ${p.output()}`);
+        return p.output().match(re) ?? undefined;
+      },
+      { timeoutMs: 30_000, what: `${what} (${name})` },
+    );
+
+  it("redelivers the message of a consumer killed mid-handler; its effect happens once", async () => {
+    const t = await ensureTopology(clients, fastTopology(`${uniqueName("kill")}-`));
+    const publisher = createSnsPublisher({ sns: clients.sns, topicArn: t.topicArn });
+    const first = spawnConsumer(t.queues.calendar.url, "kill", "block");
+    await marker(first, /READY/, "first consumer ready");
+    const event = await createTodo(db, "crash");
+    await publisher.publish([event]);
+    await marker(first, new RegExp(`STARTED ${event.id} 1`), "the handler to block");
+
+    first.child.kill("SIGKILL");
+    await waitFor(() => first.child.signalCode === "SIGKILL", { what: "the first consumer to die" });
+    // Its transaction died with its connection: no effect yet.
+    expect(await effectCounts(db, "kill")).toEqual({ total: 0, distinct: 0 });
+
+    const second = spawnConsumer(t.queues.calendar.url, "kill", "normal");
+    const [, receiveCount] = await marker(
+      second,
+      new RegExp(`PROCESSED ${event.id} processed (\\d+)`),
+      "redelivery",
+    );
+    expect(Number(receiveCount)).toBeGreaterThanOrEqual(2);
+    expect(await effectCounts(db, "kill")).toEqual({ total: 1, distinct: 1 });
+  });
+
+  it("on SIGTERM finishes the handler in flight, deletes its message and exits", async () => {
+    const t = await ensureTopology(clients, fastTopology(`${uniqueName("term")}-`));
+    const publisher = createSnsPublisher({ sns: clients.sns, topicArn: t.topicArn });
+    const consumer = spawnConsumer(t.queues.calendar.url, "term", "slow");
+    await marker(consumer, /READY/, "consumer ready");
+    const event = await createTodo(db, "graceful");
+    await publisher.publish([event]);
+    await marker(consumer, new RegExp(`STARTED ${event.id}`), "the slow handler to start");
+
+    consumer.child.kill("SIGTERM");
+    await waitFor(() => consumer.child.exitCode !== null, { what: "the consumer to exit" });
+    expect(consumer.child.exitCode).toBe(0);
+    expect(consumer.output()).toMatch(new RegExp(`PROCESSED ${event.id} processed 1\\s+STOPPED`));
+    expect(await effectCounts(db, "term")).toEqual({ total: 1, distinct: 1 });
+    // Deleted, not merely in flight: nothing is left to come back after the visibility timeout.
+    const a = await clients.sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: t.queues.calendar.url,
+        AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+      }),
+    );
+    expect(a.Attributes).toMatchObject({
+      ApproximateNumberOfMessages: "0",
+      ApproximateNumberOfMessagesNotVisible: "0",
+    });
+  });
+});
