@@ -1,0 +1,146 @@
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { outboxMigration } from "@taskoverflow/messaging";
+import {
+  createLogger,
+  type Database,
+  listen,
+  migrate,
+  openDatabase,
+  type RequestState,
+  type RunningServer,
+  requestMiddleware,
+} from "@taskoverflow/platform";
+import { createTestDatabase, type TestDatabase } from "@taskoverflow/test-harness";
+import Koa from "koa";
+import { sql } from "kysely";
+import type { CalendarRequestDatabase } from "./calendar-request.table.ts";
+import { calendarRequestRoutes, calendarRequestsMigration } from "./index.ts";
+
+const logger = createLogger({ service: "todo-test", level: "silent" });
+const now = new Date("2024-03-01T10:00:00.000Z");
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+describe("calendar requests (todo service side)", () => {
+  let testDb: TestDatabase;
+  let database: Database<CalendarRequestDatabase>;
+  let server: RunningServer;
+  let committed = 0;
+
+  beforeAll(async () => {
+    testDb = await createTestDatabase();
+    database = await openDatabase<CalendarRequestDatabase>({ url: testDb.url, dataDir: "memory" }, logger);
+    await migrate(
+      database.db,
+      { "0001_outbox": outboxMigration, "0002_calendar": calendarRequestsMigration },
+      logger,
+    );
+    const app = new Koa<RequestState>();
+    const router = calendarRequestRoutes({
+      db: database.db,
+      clock: { now: () => now },
+      onCommitted: () => committed++,
+    });
+    app.use(requestMiddleware(logger)).use(router.routes()).use(router.allowedMethods());
+    server = await listen(app, 0);
+  });
+
+  afterAll(async () => {
+    await server?.close();
+    await database?.close();
+    await testDb?.drop();
+  });
+
+  const post = (query = "", init: RequestInit = {}) =>
+    fetch(`${server.url}/api/v1/todos/ical${query}`, { method: "POST", ...init });
+
+  async function outboxEvent(jobId: string) {
+    const { rows } = await sql<{ body: string }>`SELECT body FROM outbox ORDER BY position`.execute(
+      database.db,
+    );
+    return rows.map((r) => JSON.parse(r.body)).find((e) => e.payload?.jobId === jobId);
+  }
+
+  it("answers 202 with task_id and an absolute task_url, and commits the event with its sequence", async () => {
+    const before = committed;
+    const res = await post("", {
+      headers: {
+        "x-forwarded-host": "todo.example:8080",
+        "x-forwarded-proto": "https",
+        "x-correlation-id": "corr-1",
+      },
+    });
+    expect(res.status).toBe(202);
+    const body = (await res.json()) as { task_id: string; task_url: string };
+    expect(Object.keys(body).sort()).toEqual(["task_id", "task_url"]);
+    expect(body.task_id).toMatch(UUID);
+    expect(body.task_url).toBe(`https://todo.example:8080/api/v1/todos/ical/${body.task_id}/status`);
+    expect(committed).toBe(before + 1);
+    const event = await outboxEvent(body.task_id);
+    expect(event).toMatchObject({
+      type: "CalendarRequested",
+      producer: "todo",
+      correlationId: "corr-1",
+      payload: { jobId: body.task_id, filters: {}, requestedAt: now.toISOString() },
+    });
+    expect(event.sequence).toBeGreaterThan(0);
+  });
+
+  it("builds task_url from the Host header without a gateway", async () => {
+    const res = await post();
+    const body = (await res.json()) as { task_id: string; task_url: string };
+    expect(body.task_url).toBe(`${server.url}/api/v1/todos/ical/${body.task_id}/status`);
+  });
+
+  it("takes the list endpoint's filters from the query or a JSON body", async () => {
+    const viaQuery = (await (await post("?completed=false&window=7")).json()) as { task_id: string };
+    expect((await outboxEvent(viaQuery.task_id)).payload.filters).toEqual({
+      completed: false,
+      windowDays: 7,
+    });
+    const viaBody = (await (
+      await post("", {
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ completed: true, window: 0 }),
+      })
+    ).json()) as { task_id: string };
+    expect((await outboxEvent(viaBody.task_id)).payload.filters).toEqual({ completed: true, windowDays: 0 });
+  });
+
+  it("rejects invalid filters with 400 JSON and issues nothing", async () => {
+    const { rows: before } = await sql<{ n: string }>`SELECT count(*) AS n FROM calendar_requests`.execute(
+      database.db,
+    );
+    for (const [query, body] of [
+      ["?completed=yes", undefined],
+      ["?window=-1", undefined],
+      ["?window=1.5", undefined],
+      ["", { window: "abc" }],
+      ["", { completed: "maybe" }],
+      ["", { colour: "red" }],
+      ["", [1, 2]],
+    ] as const) {
+      const init: RequestInit =
+        body === undefined
+          ? {}
+          : { headers: { "content-type": "application/json" }, body: JSON.stringify(body) };
+      const res = await post(query, init);
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { error: string }).error).toEqual(expect.any(String));
+    }
+    const { rows: after } = await sql<{ n: string }>`SELECT count(*) AS n FROM calendar_requests`.execute(
+      database.db,
+    );
+    expect(after[0]?.n).toBe(before[0]?.n);
+  });
+
+  it("says which task ids were issued", async () => {
+    const { task_id } = (await (await post()).json()) as { task_id: string };
+    const found = await fetch(`${server.url}/internal/v1/calendar-requests/${task_id}`);
+    expect(found.status).toBe(200);
+    expect(await found.json()).toEqual({ id: task_id, requestedAt: now.toISOString() });
+    for (const id of ["6f1c1f7e-1b7a-4c39-9a5e-0f6e0f1d2a3b", "not-a-uuid", "1"]) {
+      const res = await fetch(`${server.url}/internal/v1/calendar-requests/${id}`);
+      expect(res.status).toBe(404);
+    }
+  });
+});

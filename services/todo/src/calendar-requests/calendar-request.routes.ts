@@ -1,0 +1,101 @@
+import { randomUUID } from "node:crypto";
+import { Router } from "@koa/router";
+import { createEvent } from "@taskoverflow/contracts";
+import { enqueueEvent, type OutboxExecutor } from "@taskoverflow/messaging";
+import type { RequestState } from "@taskoverflow/platform";
+import { koaBody } from "koa-body";
+import type { Kysely } from "kysely";
+import { parseCalendarFilters } from "./calendar-request.schema.ts";
+import type { CalendarRequestDatabase } from "./calendar-request.table.ts";
+
+export interface CalendarRequestDeps<DB extends CalendarRequestDatabase> {
+  db: Kysely<DB>;
+  clock: { now(): Date };
+  newId?: () => string;
+  /** The `producer` of the events; must be the one the todo events carry (their sequences are shared). */
+  producer?: string;
+  /** Called after the transaction committed: wakes the outbox relay so the job starts at once. */
+  onCommitted?: () => void;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const HOST = /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
+
+/** `<proto>://<host>` as the client sees us: the gateway's X-Forwarded-Host/-Proto, else our Host header. */
+export function publicOrigin(ctx: { get(name: string): string; protocol: string }): string {
+  const first = (name: string) => ctx.get(name).split(",")[0]?.trim() ?? "";
+  const forwardedHost = first("x-forwarded-host");
+  const host = HOST.test(forwardedHost) ? forwardedHost : ctx.get("host");
+  const forwardedProto = first("x-forwarded-proto").toLowerCase();
+  const proto = forwardedProto === "https" || forwardedProto === "http" ? forwardedProto : ctx.protocol;
+  return `${proto}://${host}`;
+}
+
+/**
+ * `POST /api/v1/todos/ical`: records the job and its CalendarRequested event in one transaction, so the
+ * event's outbox `sequence` is this request's position among todo changes (the calendar waits for it).
+ * `GET /internal/v1/calendar-requests/:id`: whether a task id was issued (job-status asks it for ids it
+ * has not yet heard of).
+ */
+export function calendarRequestRoutes<DB extends CalendarRequestDatabase>(
+  deps: CalendarRequestDeps<DB>,
+): Router<RequestState> {
+  // The module's own tables are a subset of the service's; Kysely's database type is invariant.
+  const db = deps.db as unknown as Kysely<CalendarRequestDatabase>;
+  const { clock, newId = randomUUID, producer = "todo", onCommitted } = deps;
+  const router = new Router<RequestState>();
+  const body = koaBody({
+    json: true,
+    jsonStrict: false,
+    jsonTypes: ["application/json"],
+    jsonLimit: "16kb",
+    urlencoded: false,
+    text: false,
+    multipart: false,
+  });
+
+  router.post("/api/v1/todos/ical", body, async (ctx) => {
+    const filters = parseCalendarFilters(
+      ctx.query,
+      ctx.is("application/json") ? ctx.request.body : undefined,
+    );
+    const now = clock.now();
+    const id = newId();
+    const { correlationId, log } = ctx.state;
+    await db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto("calendar_requests")
+        .values({ id, filters: JSON.stringify(filters), requested_at: now, correlation_id: correlationId })
+        .execute();
+      const event = createEvent(
+        "CalendarRequested",
+        { jobId: id, filters, requestedAt: now.toISOString() },
+        { correlationId, producer, now: () => now, newId },
+      );
+      await enqueueEvent(trx as unknown as OutboxExecutor, event);
+    });
+    onCommitted?.();
+    log.info({ jobId: id, filters }, "calendar requested");
+    ctx.status = 202;
+    ctx.body = { task_id: id, task_url: `${publicOrigin(ctx)}/api/v1/todos/ical/${id}/status` };
+  });
+
+  router.get("/internal/v1/calendar-requests/:id", async (ctx) => {
+    const id = ctx.params.id ?? "";
+    const row = UUID.test(id)
+      ? await db
+          .selectFrom("calendar_requests")
+          .select(["id", "requested_at"])
+          .where("id", "=", id.toLowerCase())
+          .executeTakeFirst()
+      : undefined;
+    if (!row) {
+      ctx.status = 404;
+      ctx.body = { error: "Task not found", code: "task_not_found" };
+      return;
+    }
+    ctx.body = { id: row.id, requestedAt: new Date(row.requested_at).toISOString() };
+  });
+
+  return router;
+}
