@@ -84,6 +84,9 @@ export function describeError(err: unknown, where: { endpoint: string | undefine
   if (code === "ECONNREFUSED" || causeCode === "ECONNREFUSED" || code === "ENOTFOUND") {
     return `cannot reach SQS at ${at}: ${String(code ?? causeCode)}`;
   }
+  if (error.name === "CredentialsProviderError") {
+    return `no AWS credentials for SQS at ${at}: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (any values for an emulator) or AWS_PROFILE`;
+  }
   const firstLine = (error.message || error.name).split("\n")[0];
   return `${error.name === "Error" ? "" : `${error.name}: `}${firstLine} (SQS at ${at})`;
 }
