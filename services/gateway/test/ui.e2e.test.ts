@@ -1,0 +1,80 @@
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { type Stack, startStack } from "@taskoverflow/devstack";
+import { launchChromium, waitFor } from "@taskoverflow/test-harness";
+
+// The harness's types, so this package needs no direct dependency on playwright-core.
+type Browser = Awaited<ReturnType<typeof launchChromium>>;
+type Page = Awaited<ReturnType<Browser["newPage"]>>;
+
+interface Todo {
+  id: number;
+  title: string;
+  completed: boolean;
+  deadline_at: string | null;
+}
+
+let stack: Stack;
+let browser: Browser;
+let page: Page;
+
+beforeAll(async () => {
+  stack = await startStack({
+    services: ["todo", "gateway"],
+    ports: "random",
+    dataDir: "memory",
+    logLevel: "warn",
+  });
+  browser = await launchChromium();
+  page = await browser.newPage();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+async function apiTodos(): Promise<Todo[]> {
+  return (await (await fetch(`${stack.gatewayUrl}/api/v1/todos`)).json()) as Todo[];
+}
+
+describe("web UI through the gateway", () => {
+  it("adds a todo, completes it and deletes it", async () => {
+    await page.goto(stack.gatewayUrl);
+    expect(await page.title()).toBe("TaskOverflow");
+    const title = `Buy milk ${Date.now()}`;
+
+    await page.getByLabel("Title").fill(title);
+    await page.getByLabel("Description (optional)").fill("Semi-skimmed");
+    await page.getByLabel("Deadline (optional)").fill("2031-02-03T04:05");
+    await page.getByRole("button", { name: "Add todo" }).click();
+
+    const card = page.getByTestId("todo-card").filter({ hasText: title });
+    await card.waitFor();
+    expect(await page.getByTestId("todo-card").first().getByTestId("todo-title").textContent()).toBe(title);
+    expect(await card.getByTestId("todo-description").textContent()).toBe("Semi-skimmed");
+    const created = (await apiTodos()).find((t) => t.title === title);
+    expect(created).toMatchObject({ completed: false, deadline_at: "2031-02-03T04:05:00" });
+
+    await card.getByRole("checkbox", { name: title }).check();
+    await waitFor(async () => (await apiTodos()).find((t) => t.title === title)?.completed === true, {
+      what: "the todo to be completed",
+    });
+    await page.reload();
+    expect(await card.getByRole("checkbox", { name: title }).isChecked()).toBe(true);
+
+    await card.getByRole("button", { name: `Delete “${title}”` }).click();
+    await card.waitFor({ state: "detached" });
+    expect((await apiTodos()).some((t) => t.title === title)).toBe(false);
+    expect(await page.getByTestId("status").textContent()).toContain("Deleted");
+  });
+
+  it("shows the API's validation error next to the form", async () => {
+    await page.goto(stack.gatewayUrl);
+    // Spaces pass the browser's `required` check; the trimmed empty title is the API's to refuse.
+    await page.getByLabel("Title").fill("   ");
+    await page.getByRole("button", { name: "Add todo" }).click();
+    const error = page.getByTestId("add-error");
+    await error.waitFor();
+    expect((await error.textContent())?.length).toBeGreaterThan(0);
+  });
+});
