@@ -27,7 +27,8 @@ export const testTablesMigration: Migration = {
 // biome-ignore lint/suspicious/noExplicitAny: the test schema is queried with raw SQL.
 export type TestDb = Kysely<any>;
 
-export async function openTestDb(url: string, log: Logger) {
+/** A PostgreSQL server at `url`, or in-memory PGlite when `url` is undefined (the embedded start). */
+export async function openTestDb(url: string | undefined, log: Logger) {
   const database = await openDatabase<unknown>({ url, dataDir: "memory", poolSize: 20 }, log);
   await migrate(
     database.db,
