@@ -1,0 +1,193 @@
+import { randomUUID } from "node:crypto";
+import { S3Client } from "@aws-sdk/client-s3";
+import { SNSClient } from "@aws-sdk/client-sns";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import { Router } from "@koa/router";
+import {
+  createOutboxRelay,
+  createSnsPublisher,
+  createSqsConsumer,
+  ensureTopology,
+  type OutboxRelay,
+  pgOutboxWakeSource,
+  type SqsConsumer,
+} from "@taskoverflow/messaging";
+import {
+  createLogger,
+  type Database,
+  type Logger,
+  listen,
+  migrate,
+  openDatabase,
+  type RequestState,
+  type RunningServer,
+  requestMiddleware,
+} from "@taskoverflow/platform";
+import Koa from "koa";
+import { createCalendarHandler } from "./calendar/calendar.handler.ts";
+import type { ObjectStore } from "./calendar/object-store.ts";
+import { s3ObjectStore } from "./calendar/s3.object-store.ts";
+import type { CalendarConfig } from "./config.ts";
+import { migrations } from "./db/migrations.ts";
+import type { CalendarTables } from "./db/tables.ts";
+import { TodoProjectionRepository } from "./todos/todo.repository.ts";
+import { httpTodoSnapshotSource, type TodoSnapshotSource } from "./todos/todo.snapshot.ts";
+
+export type { CalendarConfig } from "./config.ts";
+export { loadConfig } from "./config.ts";
+
+/** What tests (and main.ts) may swap. */
+export interface CalendarOverrides {
+  logger?: Logger;
+  clock?: { now(): Date };
+  newId?: () => string;
+  /** AWS clients (tests pass ones pointed at an emulator with credentials). */
+  s3?: S3Client;
+  sns?: SNSClient;
+  sqs?: SQSClient;
+  store?: ObjectStore;
+  snapshots?: TodoSnapshotSource;
+  /** Consumer tuning for tests (short visibility timeouts, fewer receives). */
+  consumer?: {
+    visibilityTimeoutSeconds?: number;
+    maxReceiveCount?: number;
+    waitTimeSeconds?: number;
+    retryBaseSeconds?: number;
+  };
+}
+
+export interface CalendarApp {
+  readonly logger: Logger;
+  /** Opens the database, migrates, resolves the topology, seeds the projection, consumes, listens. */
+  start(): Promise<{ url: string; port: number }>;
+  stop(): Promise<void>;
+}
+
+/** Builds the calendar service from a config object; nothing happens until `start()`. */
+export function createCalendarApp(config: CalendarConfig, overrides: CalendarOverrides = {}): CalendarApp {
+  const logger = overrides.logger ?? createLogger({ service: "calendar", level: config.logLevel });
+  const clock = overrides.clock ?? { now: () => new Date() };
+  const aws = {
+    region: config.aws.region,
+    ...(config.aws.endpoint !== undefined && { endpoint: config.aws.endpoint }),
+  };
+  const owned: Array<{ destroy(): void }> = [];
+  const client = <T extends { destroy(): void }>(given: T | undefined, make: () => T): T => {
+    if (given) return given;
+    const made = make();
+    owned.push(made);
+    return made;
+  };
+  let database: Database<CalendarTables> | undefined;
+  let server: RunningServer | undefined;
+  let relay: OutboxRelay | undefined;
+  let consumer: SqsConsumer | undefined;
+  let initialising: Promise<void> | undefined;
+
+  async function stop(): Promise<void> {
+    const [s, c, r, d] = [server, consumer, relay, database];
+    server = consumer = relay = database = undefined;
+    await s?.close();
+    await c?.stop();
+    await initialising?.catch(() => {});
+    await r?.stop();
+    await d?.close();
+    for (const o of owned.splice(0)) o.destroy();
+  }
+
+  return {
+    logger,
+    stop,
+    async start() {
+      if (server) return { url: server.url, port: server.port };
+      const sqs = client(overrides.sqs, () => new SQSClient(aws));
+      const sns = client(overrides.sns, () => new SNSClient(aws));
+      const s3 = client(
+        overrides.s3,
+        () => new S3Client({ ...aws, forcePathStyle: config.aws.endpoint !== undefined }),
+      );
+      try {
+        database = await openDatabase<CalendarTables>(
+          {
+            url: config.databaseUrl,
+            dataDir: config.dataDir,
+            ...(config.databasePoolSize !== undefined && { poolSize: config.databasePoolSize }),
+          },
+          logger,
+        );
+        const db = database.db;
+        await migrate(db, migrations, logger);
+
+        let topicArn = config.topicArn;
+        let queueUrl = config.queueUrl;
+        if (topicArn === undefined || queueUrl === undefined) {
+          const addresses = await ensureTopology({ sns, sqs }, { prefix: config.topologyPrefix });
+          topicArn ??= addresses.topicArn;
+          queueUrl ??= addresses.queues.calendar.url;
+        }
+        let store = overrides.store;
+        if (!store) {
+          const s3Store = s3ObjectStore(s3, config.bucket);
+          await s3Store.ensureBucket();
+          store = s3Store;
+        }
+
+        relay = createOutboxRelay({
+          db,
+          publisher: createSnsPublisher({ sns, topicArn }),
+          log: logger.child({ component: "outbox-relay" }),
+          ...(config.databaseUrl && {
+            wakeSource: pgOutboxWakeSource({ connectionString: config.databaseUrl, log: logger }),
+          }),
+        });
+        await relay.start();
+        const wake = () => relay?.wake();
+
+        const handler = createCalendarHandler({
+          db,
+          todos: new TodoProjectionRepository(),
+          snapshots: overrides.snapshots ?? httpTodoSnapshotSource(config.todoServiceUrl),
+          store,
+          clock,
+          newId: overrides.newId ?? randomUUID,
+          calendarHost: config.calendarHost,
+          onCommitted: wake,
+          catchUpWaitMs: config.catchUpWaitMs,
+          resyncAfterReceives: config.resyncAfterReceives,
+          log: logger,
+        });
+        // Seeding needs the todo service, which may start after us: it is retried on the first request.
+        initialising = handler.initialise().catch((err: unknown) => {
+          logger.warn({ err }, "could not seed the projection yet; the first calendar request will retry");
+        });
+
+        consumer = createSqsConsumer({
+          sqs,
+          queueUrl,
+          handler: handler.handle,
+          onExhausted: handler.onExhausted,
+          log: logger.child({ component: "consumer" }),
+          concurrency: config.concurrency,
+          ...overrides.consumer,
+        });
+        await consumer.start();
+
+        const app = new Koa<RequestState>();
+        const router = new Router<RequestState>();
+        router.get("/api/v1/health", (ctx) => {
+          ctx.body = { status: "ok" };
+        });
+        app.use(requestMiddleware(logger)).use(router.routes()).use(router.allowedMethods());
+        server = await listen(app, config.port, config.host);
+      } catch (err) {
+        await stop();
+        throw err;
+      }
+      logger.info(
+        { url: server.url, database: database.kind, bucket: config.bucket },
+        "calendar service listening",
+      );
+      return { url: server.url, port: server.port };
+    },
+  };
+}

@@ -1,0 +1,73 @@
+import { env, parseEnv } from "@taskoverflow/platform";
+import { z } from "zod";
+
+/** The calendar service's environment: keys are the variable names. Defaults run the embedded mode. */
+export const calendarEnvSchema = z.object({
+  PORT: env.port(6402),
+  HOST: env.string("127.0.0.1"),
+  LOG_LEVEL: env.logLevel(),
+  /** A PostgreSQL server; unset means embedded PostgreSQL (PGlite) in DATA_DIR. */
+  DATABASE_URL: env.optionalUrl(),
+  DATABASE_POOL_SIZE: env.positiveInt(10),
+  DATA_DIR: env.string(".data/calendar"),
+  /** SNS/SQS/S3 endpoint (an emulator); unset means real AWS. */
+  AWS_ENDPOINT_URL: env.optionalUrl(),
+  AWS_REGION: env.string("us-east-1"),
+  CALENDAR_BUCKET: env.string("taskoverflow-calendars"),
+  /** Names of the topic and queues when their addresses are not given (ensureTopology converges them). */
+  TOPOLOGY_PREFIX: z.string().default("taskoverflow-"),
+  TOPIC_ARN: z.string().optional(),
+  CALENDAR_QUEUE_URL: env.optionalUrl(),
+  TODO_SERVICE_URL: env.url("http://127.0.0.1:6401"),
+  /** Domain of the calendar's UIDs (todo-<id>@<host>). */
+  CALENDAR_HOST: env.string("taskoverflow.local"),
+  CONSUMER_CONCURRENCY: env.positiveInt(10),
+  /** How long a calendar request waits in-process for earlier todo changes before it is retried later. */
+  CATCH_UP_WAIT_MS: env.positiveInt(5_000),
+  /** From this delivery on, a request still waiting re-reads the todo service's snapshot instead. */
+  RESYNC_AFTER_RECEIVES: env.positiveInt(2),
+});
+
+export type CalendarEnv = z.infer<typeof calendarEnvSchema>;
+
+export interface CalendarConfig {
+  port: number;
+  host: string;
+  logLevel: CalendarEnv["LOG_LEVEL"];
+  databaseUrl?: string | undefined;
+  databasePoolSize?: number | undefined;
+  dataDir: string;
+  aws: { endpoint?: string | undefined; region: string };
+  bucket: string;
+  topologyPrefix: string;
+  topicArn?: string | undefined;
+  queueUrl?: string | undefined;
+  todoServiceUrl: string;
+  calendarHost: string;
+  concurrency: number;
+  catchUpWaitMs: number;
+  resyncAfterReceives: number;
+}
+
+/** Reads and validates the environment once; a wrong value throws a ConfigError naming the variable. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): CalendarConfig {
+  const e = parseEnv(calendarEnvSchema, source);
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    logLevel: e.LOG_LEVEL,
+    databaseUrl: e.DATABASE_URL,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
+    dataDir: e.DATA_DIR,
+    aws: { endpoint: e.AWS_ENDPOINT_URL, region: e.AWS_REGION },
+    bucket: e.CALENDAR_BUCKET,
+    topologyPrefix: e.TOPOLOGY_PREFIX,
+    topicArn: e.TOPIC_ARN || undefined,
+    queueUrl: e.CALENDAR_QUEUE_URL,
+    todoServiceUrl: e.TODO_SERVICE_URL,
+    calendarHost: e.CALENDAR_HOST,
+    concurrency: e.CONSUMER_CONCURRENCY,
+    catchUpWaitMs: e.CATCH_UP_WAIT_MS,
+    resyncAfterReceives: e.RESYNC_AFTER_RECEIVES,
+  };
+}
