@@ -17,6 +17,8 @@ export interface FakeBackend {
   received: ReceivedRequest[];
   /** While false, `/api/v1/health` answers 503. */
   healthy: boolean;
+  /** Slow requests whose caller (the gateway) hung up before the answer. */
+  readonly abandoned: number;
   /** Lets every request parked on `/api/v1/todos/slow` finish (so the server can close). */
   releaseSlow(): void;
   close(): Promise<void>;
@@ -32,7 +34,7 @@ export async function startFakeBackend(name: string): Promise<FakeBackend> {
   const slow = new Promise<void>((resolve) => {
     release = resolve;
   });
-  const state = { healthy: true };
+  const state = { healthy: true, abandoned: 0 };
   const app = new Koa();
   app.use(async (ctx) => {
     const chunks: Buffer[] = [];
@@ -45,6 +47,9 @@ export async function startFakeBackend(name: string): Promise<FakeBackend> {
     }
     received.push({ method: ctx.method, url: ctx.url, headers: ctx.req.headers, body });
     if (ctx.path === "/api/v1/todos/slow") {
+      ctx.res.once("close", () => {
+        if (!ctx.res.writableFinished) state.abandoned += 1;
+      });
       await slow;
       ctx.body = { late: true };
       return;
@@ -89,6 +94,9 @@ export async function startFakeBackend(name: string): Promise<FakeBackend> {
     },
     set healthy(value: boolean) {
       state.healthy = value;
+    },
+    get abandoned() {
+      return state.abandoned;
     },
     releaseSlow: () => release(),
     close: () =>

@@ -1,6 +1,6 @@
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { freePort } from "@taskoverflow/test-harness";
+import { freePort, waitFor } from "@taskoverflow/test-harness";
 import { request } from "undici";
 import { createGatewayApp, type GatewayConfig, loadConfig } from "../src/app.ts";
 import { type FakeBackend, startFakeBackend } from "./fake-backend.ts";
@@ -101,6 +101,21 @@ describe("forwarding", () => {
     const bytes = Buffer.from(await res.arrayBuffer());
     expect(bytes.length).toBe(48 * 65_536);
     expect(bytes[47 * 65_536]).toBe(0x41 + (47 % 26));
+  });
+
+  it("abandons the backend request when the client hangs up", async () => {
+    const before = todo.abandoned;
+    const sent = todo.received.length;
+    const client = new AbortController();
+    const pending = fetch(`${gw}/api/v1/todos/slow`, { signal: client.signal }).catch(() => "aborted");
+    await waitFor(() => todo.received.length > sent, { what: "the backend to get the request" });
+    client.abort();
+    expect(await pending).toBe("aborted");
+    // Well before UPSTREAM_TIMEOUT_MS (10 s) would end it anyway.
+    await waitFor(() => todo.abandoned > before, {
+      timeoutMs: 3_000,
+      what: "the gateway to hang up on the backend",
+    });
   });
 
   it("tells the backend the host and scheme the client used", async () => {
