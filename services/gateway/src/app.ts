@@ -68,6 +68,10 @@ export function createGatewayApp(config: GatewayConfig, overrides: GatewayOverri
   return {
     async start() {
       server = await listen(app, config.port, config.host);
+      // A slow client must not hold a socket (and a body buffer) for Node's default 5 minutes: headers and the
+      // small body have 30 s in all. Waiting for a backend does not count; UPSTREAM_TIMEOUT_MS bounds that.
+      server.server.headersTimeout = 20_000;
+      server.server.requestTimeout = 30_000;
       logger.info({ url: server.url, upstreams: config.upstreams }, "gateway listening");
       return { port: server.port, url: server.url };
     },
