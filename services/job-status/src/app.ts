@@ -1,0 +1,138 @@
+import { S3Client } from "@aws-sdk/client-s3";
+import { SNSClient } from "@aws-sdk/client-sns";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import { createSqsConsumer, ensureTopology, type SqsConsumer } from "@taskoverflow/messaging";
+import {
+  createLogger,
+  type Database,
+  type Logger,
+  listen,
+  migrate,
+  openDatabase,
+  type RequestState,
+  type RunningServer,
+  requestMiddleware,
+} from "@taskoverflow/platform";
+import Koa from "koa";
+import type { JobStatusConfig } from "./config.ts";
+import { migrations } from "./db/migrations.ts";
+import type { JobStatusTables } from "./db/tables.ts";
+import { type CalendarFiles, s3CalendarFiles } from "./jobs/calendar-files.ts";
+import { httpIssuedJobs, type IssuedJobs } from "./jobs/issued-jobs.ts";
+import { createJobHandler } from "./jobs/job.handler.ts";
+import { JobRepository } from "./jobs/job.repository.ts";
+import { jobRoutes } from "./jobs/job.routes.ts";
+
+export type { JobStatusConfig } from "./config.ts";
+export { loadConfig } from "./config.ts";
+
+/** What tests (and main.ts) may swap. */
+export interface JobStatusOverrides {
+  logger?: Logger;
+  clock?: { now(): Date };
+  s3?: S3Client;
+  sns?: SNSClient;
+  sqs?: SQSClient;
+  issued?: IssuedJobs;
+  files?: CalendarFiles;
+  consumer?: { visibilityTimeoutSeconds?: number; maxReceiveCount?: number; waitTimeSeconds?: number };
+}
+
+export interface JobStatusApp {
+  readonly logger: Logger;
+  start(): Promise<{ url: string; port: number }>;
+  stop(): Promise<void>;
+}
+
+/** Builds the job-status service from a config object; nothing happens until `start()`. */
+export function createJobStatusApp(
+  config: JobStatusConfig,
+  overrides: JobStatusOverrides = {},
+): JobStatusApp {
+  const logger = overrides.logger ?? createLogger({ service: "job-status", level: config.logLevel });
+  const clock = overrides.clock ?? { now: () => new Date() };
+  const aws = {
+    region: config.aws.region,
+    ...(config.aws.endpoint !== undefined && { endpoint: config.aws.endpoint }),
+  };
+  const owned: Array<{ destroy(): void }> = [];
+  const client = <T extends { destroy(): void }>(given: T | undefined, make: () => T): T => {
+    if (given) return given;
+    const made = make();
+    owned.push(made);
+    return made;
+  };
+  let database: Database<JobStatusTables> | undefined;
+  let server: RunningServer | undefined;
+  let consumer: SqsConsumer | undefined;
+
+  async function stop(): Promise<void> {
+    const [s, c, d] = [server, consumer, database];
+    server = consumer = database = undefined;
+    await s?.close();
+    await c?.stop();
+    await d?.close();
+    for (const o of owned.splice(0)) o.destroy();
+  }
+
+  return {
+    logger,
+    stop,
+    async start() {
+      if (server) return { url: server.url, port: server.port };
+      const sqs = client(overrides.sqs, () => new SQSClient(aws));
+      try {
+        database = await openDatabase<JobStatusTables>(
+          {
+            url: config.databaseUrl,
+            dataDir: config.dataDir,
+            ...(config.databasePoolSize !== undefined && { poolSize: config.databasePoolSize }),
+          },
+          logger,
+        );
+        const db = database.db;
+        await migrate(db, migrations, logger);
+        let queueUrl = config.queueUrl;
+        if (queueUrl === undefined) {
+          const sns = client(overrides.sns, () => new SNSClient(aws));
+          queueUrl = (await ensureTopology({ sns, sqs }, { prefix: config.topologyPrefix })).queues[
+            "job-status"
+          ].url;
+        }
+        const jobs = new JobRepository();
+        consumer = createSqsConsumer({
+          sqs,
+          queueUrl,
+          handler: createJobHandler({ db, jobs, clock }),
+          log: logger.child({ component: "consumer" }),
+          concurrency: config.concurrency,
+          ...overrides.consumer,
+        });
+        await consumer.start();
+
+        const files =
+          overrides.files ??
+          s3CalendarFiles(
+            client(
+              overrides.s3,
+              () => new S3Client({ ...aws, forcePathStyle: config.aws.endpoint !== undefined }),
+            ),
+          );
+        const app = new Koa<RequestState>();
+        const routes = jobRoutes({
+          db,
+          jobs,
+          issued: overrides.issued ?? httpIssuedJobs(config.todoServiceUrl),
+          files,
+        });
+        app.use(requestMiddleware(logger)).use(routes.routes()).use(routes.allowedMethods());
+        server = await listen(app, config.port, config.host);
+      } catch (err) {
+        await stop();
+        throw err;
+      }
+      logger.info({ url: server.url, database: database.kind }, "job-status service listening");
+      return { url: server.url, port: server.port };
+    },
+  };
+}

@@ -1,0 +1,64 @@
+import type { Kysely, Selectable, Transaction } from "kysely";
+import type { JobStatusTables, JobTable } from "../db/tables.ts";
+import type { Job, JobStatus } from "./job.projection.ts";
+
+export type JobDb = Kysely<JobStatusTables>;
+export type JobTrx = Transaction<JobStatusTables>;
+
+const iso = (d: Date | null) => (d === null ? null : new Date(d).toISOString());
+
+function toJob(row: Selectable<JobTable>): Job {
+  const hasResult = row.bucket !== null && row.key !== null;
+  return {
+    id: row.id,
+    status: row.status as JobStatus,
+    requestedAt: iso(row.requested_at),
+    result: hasResult
+      ? {
+          bucket: row.bucket as string,
+          key: row.key as string,
+          size: Number(row.size),
+          sha256: row.sha256 ?? "",
+          eventCount: row.event_count ?? 0,
+        }
+      : null,
+    error: row.error,
+    lastEventAt: iso(row.last_event_at) as string,
+  };
+}
+
+/** Persistence of the jobs projection; Kysely row types stay in here. */
+export class JobRepository {
+  async find(db: JobDb | JobTrx, id: string): Promise<Job | undefined> {
+    const row = await db.selectFrom("jobs").selectAll().where("id", "=", id).executeTakeFirst();
+    return row && toJob(row);
+  }
+
+  /** The job locked for this transaction; undefined when it does not exist yet. */
+  async lock(trx: JobTrx, id: string): Promise<Job | undefined> {
+    const row = await trx.selectFrom("jobs").selectAll().where("id", "=", id).forUpdate().executeTakeFirst();
+    return row && toJob(row);
+  }
+
+  async save(trx: JobTrx, job: Job, now: Date): Promise<void> {
+    const values = {
+      id: job.id,
+      status: job.status,
+      requested_at: job.requestedAt === null ? null : new Date(job.requestedAt),
+      updated_at: now,
+      bucket: job.result?.bucket ?? null,
+      key: job.result?.key ?? null,
+      size: job.result?.size ?? null,
+      sha256: job.result?.sha256 ?? null,
+      event_count: job.result?.eventCount ?? null,
+      error: job.error,
+      last_event_at: new Date(job.lastEventAt),
+    };
+    const { id: _id, ...changes } = values;
+    await trx
+      .insertInto("jobs")
+      .values(values)
+      .onConflict((oc) => oc.column("id").doUpdateSet(changes))
+      .execute();
+  }
+}

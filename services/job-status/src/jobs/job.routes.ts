@@ -1,0 +1,66 @@
+import { Router } from "@koa/router";
+import { NotFoundError, type RequestState } from "@taskoverflow/platform";
+import type { CalendarFiles } from "./calendar-files.ts";
+import type { IssuedJobs } from "./issued-jobs.ts";
+import type { JobStatus } from "./job.projection.ts";
+import type { JobDb, JobRepository } from "./job.repository.ts";
+
+export interface JobRouteDeps {
+  db: JobDb;
+  jobs: JobRepository;
+  issued: IssuedJobs;
+  files: CalendarFiles;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const HOST = /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
+const taskNotFound = () => new NotFoundError("Task not found", "task_not_found");
+const taskNotFinished = () => new NotFoundError("Task not finished", "task_not_finished");
+
+/** `<proto>://<host>` as the client sees us: the gateway's X-Forwarded-Host/-Proto, else our Host header. */
+export function publicOrigin(ctx: { get(name: string): string; protocol: string }): string {
+  const first = (name: string) => ctx.get(name).split(",")[0]?.trim() ?? "";
+  const forwardedHost = first("x-forwarded-host");
+  const host = HOST.test(forwardedHost) ? forwardedHost : ctx.get("host");
+  const forwardedProto = first("x-forwarded-proto").toLowerCase();
+  const proto = forwardedProto === "https" || forwardedProto === "http" ? forwardedProto : ctx.protocol;
+  return `${proto}://${host}`;
+}
+
+/** Status and result of calendar jobs, exactly as the API contract shapes them. */
+export function jobRoutes({ db, jobs, issued, files }: JobRouteDeps): Router<RequestState> {
+  const router = new Router<RequestState>({ prefix: "/api/v1" });
+
+  router.get("/health", (ctx) => {
+    ctx.body = { status: "ok" };
+  });
+
+  router.get("/todos/ical/:id/status", async (ctx) => {
+    const id = ctx.params.id ?? "";
+    if (!UUID.test(id)) throw taskNotFound();
+    const taskId = id.toLowerCase();
+    let status: JobStatus | undefined = (await jobs.find(db, taskId))?.status;
+    // The 202 can reach the client before our consumer hears of the job: the todo service knows.
+    if (status === undefined) {
+      if ((await issued.wasIssued(taskId)) === undefined) throw taskNotFound();
+      status = "PENDING";
+    }
+    const base = `${publicOrigin(ctx)}/api/v1/todos/ical/${taskId}`;
+    ctx.body = { task_id: taskId, task_status: status, result_url: `${base}/result` };
+  });
+
+  router.get("/todos/ical/:id/result", async (ctx) => {
+    const id = ctx.params.id ?? "";
+    const job = UUID.test(id) ? await jobs.find(db, id.toLowerCase()) : undefined;
+    if (job?.status !== "SUCCESS" || job.result === null) throw taskNotFinished();
+    const file = await files.open(job.result.bucket, job.result.key);
+    ctx.status = 200;
+    ctx.type = "text/calendar; charset=utf-8";
+    ctx.set("Content-Disposition", `attachment; filename="taskoverflow-${job.id}.ics"`);
+    ctx.set("Cache-Control", "private, max-age=3600");
+    if (file.size !== undefined) ctx.length = file.size;
+    ctx.body = file.body;
+  });
+
+  return router;
+}

@@ -1,0 +1,197 @@
+import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { SNSClient } from "@aws-sdk/client-sns";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { createEvent, type DomainEvent } from "@taskoverflow/contracts";
+import { createSnsPublisher, type EventPublisher, ensureTopology } from "@taskoverflow/messaging";
+import { createLogger, UpstreamError } from "@taskoverflow/platform";
+import {
+  type AwsEndpoint,
+  awsEmulators,
+  createTestDatabase,
+  type TestDatabase,
+  uniqueName,
+  waitFor,
+} from "@taskoverflow/test-harness";
+import { createJobStatusApp, type JobStatusApp } from "../src/app.ts";
+
+const logger = createLogger({ service: "job-status-test", level: "silent" });
+const ctx = { correlationId: "test", producer: "calendar" };
+const ICS = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nEND:VCALENDAR\r\n";
+
+describe.each(awsEmulators())("job-status service on $name", ({ start }) => {
+  let aws: AwsEndpoint;
+  let sns: SNSClient;
+  let sqs: SQSClient;
+  let s3: S3Client;
+  let database: TestDatabase;
+  let app: JobStatusApp;
+  let url: string;
+  let publisher: EventPublisher;
+  const issued = new Set<string>();
+  let todoServiceDown = false;
+  const bucket = uniqueName("calendars");
+
+  beforeAll(async () => {
+    aws = await start();
+    const clientConfig = { endpoint: aws.endpoint, region: aws.region, credentials: aws.credentials };
+    sns = new SNSClient(clientConfig);
+    sqs = new SQSClient(clientConfig);
+    s3 = new S3Client({ ...clientConfig, forcePathStyle: true });
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    const topology = await ensureTopology(
+      { sns, sqs },
+      { prefix: `${uniqueName("js")}-`, visibilityTimeoutSeconds: 2 },
+    );
+    publisher = createSnsPublisher({ sns, topicArn: topology.topicArn });
+    database = await createTestDatabase();
+    app = createJobStatusApp(
+      {
+        port: 0,
+        host: "127.0.0.1",
+        logLevel: "silent",
+        databaseUrl: database.url,
+        dataDir: "memory",
+        aws: { endpoint: aws.endpoint, region: aws.region },
+        topologyPrefix: "unused-",
+        queueUrl: topology.queues["job-status"].url,
+        todoServiceUrl: "http://127.0.0.1:9",
+        concurrency: 10,
+      },
+      {
+        logger,
+        sqs,
+        s3,
+        consumer: { waitTimeSeconds: 1 },
+        issued: {
+          wasIssued: async (id) => {
+            if (todoServiceDown) throw new UpstreamError(503, "Task status is temporarily unavailable");
+            return issued.has(id) ? { requestedAt: new Date().toISOString() } : undefined;
+          },
+        },
+      },
+    );
+    url = (await app.start()).url;
+  });
+
+  afterAll(async () => {
+    await app?.stop();
+    await database?.drop();
+    sns?.destroy();
+    sqs?.destroy();
+    s3?.destroy();
+    await aws?.stop();
+  });
+
+  const newJob = () => {
+    const id = crypto.randomUUID();
+    issued.add(id);
+    return id;
+  };
+  const status = (id: string, headers: Record<string, string> = {}) =>
+    fetch(`${url}/api/v1/todos/ical/${id}/status`, { headers });
+  const statusOf = async (id: string) =>
+    ((await (await status(id)).json()) as { task_status: string }).task_status;
+  const publish = (...events: DomainEvent[]) => publisher.publish(events);
+  const requested = (jobId: string) =>
+    createEvent(
+      "CalendarRequested",
+      { jobId, filters: {}, requestedAt: new Date().toISOString() },
+      { ...ctx, producer: "todo" },
+    );
+  const started = (jobId: string) => createEvent("CalendarStarted", { jobId }, ctx);
+  const ready = async (jobId: string) => {
+    const key = `calendars/${jobId}.ics`;
+    await s3.send(
+      new PutObjectCommand({ Bucket: bucket, Key: key, Body: ICS, ContentType: "text/calendar" }),
+    );
+    return createEvent(
+      "CalendarReady",
+      { jobId, bucket, key, size: Buffer.byteLength(ICS), sha256: "0".repeat(64), eventCount: 0 },
+      ctx,
+    );
+  };
+  const failed = (jobId: string) => createEvent("CalendarFailed", { jobId, reason: "it broke" }, ctx);
+  const becomes = (id: string, expected: string) =>
+    waitFor(async () => (await statusOf(id)) === expected, { timeoutMs: 20_000, what: `${id} ${expected}` });
+
+  it("answers 404 for ids that were never issued, and for ids that are not ids", async () => {
+    for (const id of [crypto.randomUUID(), "not-a-uuid", "1", "%00"]) {
+      const res = await status(id);
+      expect(res.status).toBe(404);
+      expect(await res.json()).toMatchObject({ error: "Task not found" });
+    }
+  });
+
+  it("answers PENDING for an issued id before any event reached it, with absolute URLs", async () => {
+    const id = newJob();
+    const res = await status(id, { "x-forwarded-host": "todo.example:6400", "x-forwarded-proto": "http" });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({
+      task_id: id,
+      task_status: "PENDING",
+      result_url: `http://todo.example:6400/api/v1/todos/ical/${id}/result`,
+    });
+    const direct = (await (await status(id)).json()) as { result_url: string };
+    expect(direct.result_url).toBe(`${url}/api/v1/todos/ical/${id}/result`);
+  });
+
+  it("never answers 404 for an issued id when the todo service cannot be asked", async () => {
+    todoServiceDown = true;
+    try {
+      const res = await status(crypto.randomUUID());
+      expect(res.status).toBe(503);
+    } finally {
+      todoServiceDown = false;
+    }
+  });
+
+  it("follows PENDING -> STARTED -> SUCCESS and then streams the calendar", async () => {
+    const id = newJob();
+    await publish(requested(id));
+    await becomes(id, "PENDING");
+    const early = await fetch(`${url}/api/v1/todos/ical/${id}/result`);
+    expect(early.status).toBe(404);
+    expect(await early.json()).toMatchObject({ error: "Task not finished" });
+    await publish(started(id));
+    await becomes(id, "STARTED");
+    expect((await fetch(`${url}/api/v1/todos/ical/${id}/result`)).status).toBe(404);
+    await publish(await ready(id));
+    await becomes(id, "SUCCESS");
+
+    const res = await fetch(`${url}/api/v1/todos/ical/${id}/result`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("text/calendar; charset=utf-8");
+    expect(res.headers.get("content-disposition")).toBe(`attachment; filename="taskoverflow-${id}.ics"`);
+    expect(await res.text()).toBe(ICS);
+  });
+
+  it("never moves backwards when events arrive late, twice or out of order", async () => {
+    const id = newJob();
+    const r = requested(id);
+    const s = started(id);
+    const d = await ready(id);
+    await publish(d);
+    await becomes(id, "SUCCESS");
+    await publish(s, r, d, s);
+    const marker = newJob();
+    await publish(started(marker));
+    // Once a later message has been applied, the earlier late ones were too (one queue, short polls).
+    await becomes(marker, "STARTED");
+    expect(await statusOf(id)).toBe("SUCCESS");
+    expect((await fetch(`${url}/api/v1/todos/ical/${id}/result`)).status).toBe(200);
+  });
+
+  it("ends as FAILURE, whose result is 404", async () => {
+    const id = newJob();
+    await publish(requested(id), started(id), failed(id));
+    await becomes(id, "FAILURE");
+    await publish(await ready(id));
+    const marker = newJob();
+    await publish(started(marker));
+    await becomes(marker, "STARTED");
+    const res = await fetch(`${url}/api/v1/todos/ical/${id}/result`);
+    expect(res.status).toBe(404);
+    expect(await statusOf(id)).toBe("FAILURE");
+  });
+});
