@@ -29,6 +29,11 @@ export interface TodoOverrides {
   clock?: Clock;
   logger?: Logger;
   events?: TodoEvents;
+  /**
+   * An already open database to use instead of opening one from the config; the app migrates it but
+   * leaves it open on stop. Tests share one PGlite this way (a fresh PGlite takes seconds to initialise).
+   */
+  database?: Database<unknown>;
 }
 
 export interface TodoApp {
@@ -51,14 +56,17 @@ export function createTodoApp(config: TodoConfig, overrides: TodoOverrides = {})
     logger,
     async start() {
       if (server) return { url: server.url, port: server.port };
-      database = await openDatabase<TodoServiceTables>(
-        {
-          url: config.databaseUrl,
-          dataDir: config.dataDir,
-          ...(config.databasePoolSize !== undefined && { poolSize: config.databasePoolSize }),
-        },
-        logger,
-      );
+      const shared = overrides.database as Database<TodoServiceTables> | undefined;
+      database = shared
+        ? { ...shared, close: async () => {} }
+        : await openDatabase<TodoServiceTables>(
+            {
+              url: config.databaseUrl,
+              dataDir: config.dataDir,
+              ...(config.databasePoolSize !== undefined && { poolSize: config.databasePoolSize }),
+            },
+            logger,
+          );
       try {
         await migrate(database.db, migrations, logger);
         const todos = new TodoRepository();

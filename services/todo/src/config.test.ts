@@ -1,0 +1,45 @@
+import { describe, expect, it } from "@jest/globals";
+import { ConfigError } from "@taskoverflow/platform";
+import { loadConfig } from "./config.ts";
+
+describe("loadConfig", () => {
+  it("defaults to embedded PostgreSQL on 127.0.0.1:6401", () => {
+    expect(loadConfig({})).toEqual({
+      port: 6401,
+      host: "127.0.0.1",
+      logLevel: "info",
+      databaseUrl: undefined,
+      databasePoolSize: 10,
+      dataDir: ".data/todo",
+    });
+  });
+
+  it("reads every variable", () => {
+    const config = loadConfig({
+      PORT: "7000",
+      HOST: "0.0.0.0",
+      LOG_LEVEL: "warn",
+      DATABASE_URL: "postgres://u:p@db:5432/todo",
+      DATABASE_POOL_SIZE: "4",
+      DATA_DIR: "memory",
+    });
+    expect(config).toEqual({
+      port: 7000,
+      host: "0.0.0.0",
+      logLevel: "warn",
+      databaseUrl: "postgres://u:p@db:5432/todo",
+      databasePoolSize: 4,
+      dataDir: "memory",
+    });
+  });
+
+  it("treats an empty DATABASE_URL as unset", () => {
+    expect(loadConfig({ DATABASE_URL: "" }).databaseUrl).toBeUndefined();
+  });
+
+  it("names the variable that is wrong", () => {
+    expect(() => loadConfig({ PORT: "http" })).toThrow(ConfigError);
+    expect(() => loadConfig({ PORT: "http" })).toThrow(/PORT/);
+    expect(() => loadConfig({ DATABASE_URL: "not a url" })).toThrow(/DATABASE_URL/);
+  });
+});

@@ -1,0 +1,155 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
+import { TodoCreated, TodoDeleted, TodoUpdated } from "@taskoverflow/contracts";
+import { sql } from "kysely";
+import { outboxTodoEvents } from "../src/todos/todo.outbox.ts";
+import {
+  type Backend,
+  backends,
+  fixedClock,
+  openSharedDatabase,
+  type RunningTodo,
+  type SharedDatabase,
+  startTodo,
+} from "./todo.fixture.ts";
+
+interface OutboxRow {
+  position: string;
+  type: string;
+  body: string;
+}
+
+describe.each(backends)("todo events on %s", (backend: Backend) => {
+  let shared: SharedDatabase;
+  let todo: RunningTodo;
+  const clock = fixedClock("2026-03-10T09:30:00.000Z");
+
+  beforeAll(async () => {
+    shared = await openSharedDatabase(backend);
+  });
+  afterAll(async () => shared.close());
+  beforeEach(async () => {
+    clock.set("2026-03-10T09:30:00.000Z");
+    todo = await startTodo(shared, { clock });
+  });
+  afterEach(async () => todo.stop());
+
+  const outbox = async () => {
+    const { rows } =
+      await sql<OutboxRow>`SELECT position::text, type, body FROM outbox ORDER BY position`.execute(
+        shared.database.db,
+      );
+    return rows.map((r) => ({ position: Number(r.position), type: r.type, event: JSON.parse(r.body) }));
+  };
+  const snapshot = async () =>
+    (await (await todo.request("GET", "/internal/v1/todos/snapshot")).json()) as {
+      sequence: number;
+      todos: Array<{ id: number; version: number }>;
+    };
+  const send = (method: string, path: string, body?: unknown) =>
+    todo.request(method, path, body, { "x-correlation-id": "corr-42" });
+
+  it("writes one event per change, with the todo's state, version and the request's correlation id", async () => {
+    expect(
+      (await send("POST", "/api/v1/todos", { title: "t", deadline_at: "2023-04-03T14:00:00" })).status,
+    ).toBe(201);
+    clock.set("2026-03-11T00:00:00.250Z");
+    expect((await send("PUT", "/api/v1/todos/1", { completed: true })).status).toBe(200);
+    expect((await send("DELETE", "/api/v1/todos/1")).status).toBe(200);
+
+    const rows = await outbox();
+    expect(rows.map((r) => [r.position, r.type])).toEqual([
+      [1, "TodoCreated"],
+      [2, "TodoUpdated"],
+      [3, "TodoDeleted"],
+    ]);
+    const [created, updated, deleted] = rows.map((r) => r.event);
+    expect(TodoCreated.parse(created)).toMatchObject({
+      producer: "todo",
+      correlationId: "corr-42",
+      occurredAt: "2026-03-10T09:30:00.000Z",
+      sequence: 1,
+      payload: {
+        todo: {
+          id: 1,
+          title: "t",
+          description: null,
+          completed: false,
+          deadlineAt: "2023-04-03T14:00:00Z",
+          createdAt: "2026-03-10T09:30:00Z",
+          updatedAt: "2026-03-10T09:30:00Z",
+          version: 1,
+        },
+      },
+    });
+    expect(TodoUpdated.parse(updated).payload.todo).toMatchObject({
+      completed: true,
+      updatedAt: "2026-03-11T00:00:00.250000Z",
+      version: 2,
+    });
+    expect(TodoDeleted.parse(deleted).payload.todo).toMatchObject({ id: 1, completed: true, version: 3 });
+    expect(new Set(rows.map((r) => r.event.id)).size).toBe(3);
+  });
+
+  it("writes no event for a rejected request or a change to a missing todo", async () => {
+    await send("POST", "/api/v1/todos", { title: "t" });
+    const rejected: Array<[string, string, unknown]> = [
+      ["POST", "/api/v1/todos", { title: "" }],
+      ["POST", "/api/v1/todos", { title: "t", id: 3 }],
+      ["POST", "/api/v1/todos", "[]"],
+      ["PUT", "/api/v1/todos/1", { completed: "yes" }],
+      ["PUT", "/api/v1/todos/1", { id: 2 }],
+      ["PUT", "/api/v1/todos/7", { title: "missing" }],
+      ["DELETE", "/api/v1/todos/7", undefined],
+    ];
+    for (const [method, path, body] of rejected)
+      expect((await send(method, path, body)).status).not.toBe(500);
+    expect((await outbox()).map((r) => r.type)).toEqual(["TodoCreated"]);
+    expect((await snapshot()).sequence).toBe(1);
+  });
+
+  it("commits a change and its event together: when the event cannot be written, neither is", async () => {
+    await todo.stop();
+    const real = outboxTodoEvents();
+    const boom = new Error("outbox write failed after the event row was inserted");
+    todo = await startTodo(shared, {
+      clock,
+      events: {
+        ...real,
+        updated: async (trx, change, meta) => {
+          await real.updated(trx, change, meta);
+          throw boom;
+        },
+      },
+    });
+    await send("POST", "/api/v1/todos", { title: "before" });
+    const res = await send("PUT", "/api/v1/todos/1", { title: "after" });
+    expect(res.status).toBe(500);
+    expect(await res.json()).toMatchObject({ error: "Internal server error" });
+    expect(await (await send("GET", "/api/v1/todos/1")).json()).toMatchObject({ title: "before" });
+    expect((await outbox()).map((r) => r.type)).toEqual(["TodoCreated"]);
+    const { sequence, todos } = await snapshot();
+    expect(sequence).toBe(1);
+    expect(todos).toEqual([expect.objectContaining({ id: 1, title: "before", version: 1 })]);
+  });
+
+  it("serves a snapshot of every todo with the outbox sequence it corresponds to", async () => {
+    await send("POST", "/api/v1/todos", { title: "a" });
+    await send("POST", "/api/v1/todos", { title: "b" });
+    await send("PUT", "/api/v1/todos/2", { completed: true });
+    await send("DELETE", "/api/v1/todos/1");
+    const { sequence, todos } = await snapshot();
+    expect(sequence).toBe(4);
+    expect(todos).toEqual([
+      {
+        id: 2,
+        title: "b",
+        description: null,
+        completed: true,
+        deadlineAt: null,
+        createdAt: "2026-03-10T09:30:00Z",
+        updatedAt: "2026-03-10T09:30:00Z",
+        version: 2,
+      },
+    ]);
+  });
+});
