@@ -5,7 +5,7 @@ import { hasApplied, hasCaughtUpTo, markApplied } from "../todos/projection.prog
 import { evolve } from "../todos/todo.projection.ts";
 import type { CalendarDb, ProgressRow, TodoProjectionRepository } from "../todos/todo.repository.ts";
 import type { TodoSnapshotSource } from "../todos/todo.snapshot.ts";
-import { buildCalendar } from "./calendar.builder.ts";
+import { type BuiltCalendar, buildCalendar } from "./calendar.builder.ts";
 import { selectTodos } from "./calendar.filter.ts";
 import type { ObjectStore } from "./object-store.ts";
 
@@ -164,7 +164,7 @@ export function createCalendarHandler(deps: CalendarHandlerDeps) {
     );
 
     const started = performance.now();
-    let built: { ics: string; eventCount: number };
+    let built: BuiltCalendar;
     try {
       const selected = selectTodos(await todos.active(db), filters, new Date(requestedAt));
       built = buildCalendar(selected, { host: deps.calendarHost, stamp: clock.now() });
@@ -174,7 +174,7 @@ export function createCalendarHandler(deps: CalendarHandlerDeps) {
     const buildMs = Math.round(performance.now() - started);
     const key = calendarKey(jobId);
     // Transient storage errors throw: the consumer retries, and its last attempt reports the failure.
-    const stored = await store.put(key, built.ics, CONTENT_TYPE);
+    const stored = await store.put(key, built.body, CONTENT_TYPE);
     const ready = createEvent(
       "CalendarReady",
       {

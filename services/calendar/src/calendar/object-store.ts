@@ -9,6 +9,6 @@ export interface StoredObject {
 /** Where calendars are kept (S3). Writing the same key again replaces the object, so retries are safe. */
 export interface ObjectStore {
   readonly bucket: string;
-  put(key: string, body: string, contentType: string): Promise<StoredObject>;
+  put(key: string, body: Buffer, contentType: string): Promise<StoredObject>;
   get(key: string): Promise<{ body: Readable; size: number | undefined }>;
 }

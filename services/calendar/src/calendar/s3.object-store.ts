@@ -15,8 +15,7 @@ export function s3ObjectStore(s3: S3Client, bucket: string): ObjectStore & { ens
         if (name !== "BucketAlreadyOwnedByYou" && name !== "BucketAlreadyExists") throw err;
       }
     },
-    async put(key, text, contentType) {
-      const body = Buffer.from(text, "utf8");
+    async put(key, body, contentType) {
       const sha256 = createHash("sha256").update(body).digest("hex");
       await s3.send(
         new PutObjectCommand({

@@ -1,0 +1,2 @@
+// npm run bench -- calendar: see calendar-build.ts.
+await import("./calendar-build.ts");
