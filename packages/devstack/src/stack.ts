@@ -102,14 +102,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     AWS_SECRET_ACCESS_KEY: aws.secretAccessKey,
     TOPIC_ARN: topology.topicArn,
     CALENDAR_BUCKET: bucket,
-    ...(name === "calendar" && {
-      QUEUE_URL: topology.queues.calendar.url,
-      DLQ_URL: topology.queues.calendar.dlqUrl,
-    }),
-    ...(name === "job-status" && {
-      QUEUE_URL: topology.queues["job-status"].url,
-      DLQ_URL: topology.queues["job-status"].dlqUrl,
-    }),
+    TOPOLOGY_PREFIX: options.topology?.prefix ?? "taskoverflow-",
+    CALENDAR_QUEUE_URL: topology.queues.calendar.url,
+    JOB_STATUS_QUEUE_URL: topology.queues["job-status"].url,
     ...options.env?.[name],
   });
 
