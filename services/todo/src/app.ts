@@ -1,3 +1,11 @@
+import { SNSClient } from "@aws-sdk/client-sns";
+import {
+  createOutboxRelay,
+  createSnsPublisher,
+  type EventPublisher,
+  type OutboxRelay,
+  pgOutboxWakeSource,
+} from "@taskoverflow/messaging";
 import {
   createLogger,
   type Database,
@@ -10,13 +18,14 @@ import {
   requestMiddleware,
 } from "@taskoverflow/platform";
 import Koa from "koa";
+import { calendarRequestRoutes } from "./calendar-requests/index.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import type { TodoConfig } from "./config.ts";
 import { migrations } from "./db/migrations/index.ts";
 import type { TodoServiceTables } from "./db/tables.ts";
 import type { TodoEvents } from "./todos/todo.events.ts";
 import { todoInternalRoutes } from "./todos/todo.internal.routes.ts";
-import { outboxTodoEvents } from "./todos/todo.outbox.ts";
+import { outboxTodoEvents, PRODUCER } from "./todos/todo.outbox.ts";
 import { TodoRepository } from "./todos/todo.repository.ts";
 import { todoRoutes } from "./todos/todo.routes.ts";
 
@@ -29,6 +38,8 @@ export interface TodoOverrides {
   clock?: Clock;
   logger?: Logger;
   events?: TodoEvents;
+  /** Publishes the outbox instead of SNS at `config.topicArn`; a relay runs when either is given. */
+  publisher?: EventPublisher;
   /**
    * An already open database to use instead of opening one from the config; the app migrates it but
    * leaves it open on stop. Tests share one PGlite this way (a fresh PGlite takes seconds to initialise).
@@ -38,9 +49,9 @@ export interface TodoOverrides {
 
 export interface TodoApp {
   readonly logger: Logger;
-  /** Opens the database, applies migrations, listens; port 0 picks a free port. */
+  /** Opens the database, applies migrations, starts the outbox relay, listens; port 0 picks a free port. */
   start(): Promise<{ url: string; port: number }>;
-  /** Stops accepting requests, lets in-flight ones finish, closes the database. */
+  /** Stops accepting requests, lets in-flight ones finish, stops the relay, closes the database. */
   stop(): Promise<void>;
 }
 
@@ -51,48 +62,84 @@ export function createTodoApp(config: TodoConfig, overrides: TodoOverrides = {})
   const events = overrides.events ?? outboxTodoEvents();
   let database: Database<TodoServiceTables> | undefined;
   let server: RunningServer | undefined;
+  let relay: OutboxRelay | undefined;
+  let sns: SNSClient | undefined;
+
+  async function stop(): Promise<void> {
+    const [s, r, d, c] = [server, relay, database, sns];
+    server = relay = database = sns = undefined;
+    await s?.close();
+    await r?.stop();
+    await d?.close();
+    c?.destroy();
+  }
+
+  function createPublisher(): EventPublisher | undefined {
+    if (overrides.publisher) return overrides.publisher;
+    if (config.topicArn === undefined) return undefined;
+    sns = new SNSClient({
+      region: config.aws.region,
+      ...(config.aws.endpoint !== undefined && { endpoint: config.aws.endpoint }),
+    });
+    return createSnsPublisher({ sns, topicArn: config.topicArn });
+  }
 
   return {
     logger,
+    stop,
     async start() {
       if (server) return { url: server.url, port: server.port };
-      const shared = overrides.database as Database<TodoServiceTables> | undefined;
-      database = shared
-        ? { ...shared, close: async () => {} }
-        : await openDatabase<TodoServiceTables>(
-            {
-              url: config.databaseUrl,
-              dataDir: config.dataDir,
-              ...(config.databasePoolSize !== undefined && { poolSize: config.databasePoolSize }),
-            },
-            logger,
-          );
       try {
-        await migrate(database.db, migrations, logger);
+        const shared = overrides.database as Database<TodoServiceTables> | undefined;
+        database = shared
+          ? { ...shared, close: async () => {} }
+          : await openDatabase<TodoServiceTables>(
+              {
+                url: config.databaseUrl,
+                dataDir: config.dataDir,
+                ...(config.databasePoolSize !== undefined && { poolSize: config.databasePoolSize }),
+              },
+              logger,
+            );
+        const db = database.db;
+        await migrate(db, migrations, logger);
+
+        const publisher = createPublisher();
+        if (publisher) {
+          relay = createOutboxRelay({
+            db,
+            publisher,
+            log: logger.child({ component: "outbox-relay" }),
+            ...(config.databaseUrl && {
+              wakeSource: pgOutboxWakeSource({ connectionString: config.databaseUrl, log: logger }),
+            }),
+          });
+          await relay.start();
+        } else {
+          logger.warn("TOPIC_ARN is not set: events are written to the outbox but not published");
+        }
+        const onCommitted = () => relay?.wake();
+
         const todos = new TodoRepository();
+        const routes = todoRoutes({ db, todos, events, clock, onCommitted });
+        const calendar = calendarRequestRoutes({ db, clock, producer: PRODUCER, onCommitted });
+        const internal = todoInternalRoutes(db, todos);
         const app = new Koa<RequestState>();
         app.proxy = true;
-        const routes = todoRoutes({ db: database.db, todos, events, clock });
-        const internal = todoInternalRoutes(database.db, todos);
         app.use(requestMiddleware(logger));
-        app.use(routes.routes()).use(routes.allowedMethods());
-        app.use(internal.routes()).use(internal.allowedMethods());
+        // Calendar first: POST /api/v1/todos/ical must not be taken for a todo route.
+        for (const router of [calendar, routes, internal])
+          app.use(router.routes()).use(router.allowedMethods());
         server = await listen(app, config.port, config.host);
       } catch (err) {
-        await database.close();
-        database = undefined;
+        await stop();
         throw err;
       }
-      logger.info({ url: server.url, database: database.kind }, "todo service listening");
+      logger.info(
+        { url: server.url, database: database.kind, publishing: relay !== undefined },
+        "todo service listening",
+      );
       return { url: server.url, port: server.port };
-    },
-    async stop() {
-      const s = server;
-      const d = database;
-      server = undefined;
-      database = undefined;
-      await s?.close();
-      await d?.close();
     },
   };
 }

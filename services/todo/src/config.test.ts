@@ -11,6 +11,8 @@ describe("loadConfig", () => {
       databaseUrl: undefined,
       databasePoolSize: 10,
       dataDir: ".data/todo",
+      aws: { endpoint: undefined, region: "us-east-1" },
+      topicArn: undefined,
     });
   });
 
@@ -22,6 +24,9 @@ describe("loadConfig", () => {
       DATABASE_URL: "postgres://u:p@db:5432/todo",
       DATABASE_POOL_SIZE: "4",
       DATA_DIR: "memory",
+      AWS_ENDPOINT_URL: "http://127.0.0.1:4566",
+      AWS_REGION: "eu-west-1",
+      TOPIC_ARN: "arn:aws:sns:eu-west-1:000000000000:taskoverflow-events",
     });
     expect(config).toEqual({
       port: 7000,
@@ -30,6 +35,8 @@ describe("loadConfig", () => {
       databaseUrl: "postgres://u:p@db:5432/todo",
       databasePoolSize: 4,
       dataDir: "memory",
+      aws: { endpoint: "http://127.0.0.1:4566", region: "eu-west-1" },
+      topicArn: "arn:aws:sns:eu-west-1:000000000000:taskoverflow-events",
     });
   });
 

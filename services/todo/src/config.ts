@@ -11,6 +11,11 @@ export const todoEnvSchema = z.object({
   DATABASE_POOL_SIZE: env.positiveInt(10),
   /** PGlite's data folder when DATABASE_URL is unset; "memory" keeps nothing. */
   DATA_DIR: env.string(".data/todo"),
+  /** SNS endpoint (an emulator); unset means real AWS. */
+  AWS_ENDPOINT_URL: env.optionalUrl(),
+  AWS_REGION: env.string("us-east-1"),
+  /** The topic the outbox relay publishes to; unset means events wait in the outbox (nothing publishes). */
+  TOPIC_ARN: z.string().trim().optional(),
 });
 
 export interface TodoConfig {
@@ -21,6 +26,9 @@ export interface TodoConfig {
   databaseUrl?: string | undefined;
   databasePoolSize?: number | undefined;
   dataDir: string;
+  aws: { endpoint?: string | undefined; region: string };
+  /** When absent no outbox relay runs: events are written to the outbox and stay there. */
+  topicArn?: string | undefined;
 }
 
 /** Reads and validates the environment once; a wrong value throws a ConfigError naming the variable. */
@@ -33,5 +41,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): TodoConfig 
     databaseUrl: e.DATABASE_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE,
     dataDir: e.DATA_DIR,
+    aws: { endpoint: e.AWS_ENDPOINT_URL, region: e.AWS_REGION },
+    topicArn: e.TOPIC_ARN || undefined,
   };
 }

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
-import { TodoCreated, TodoDeleted, TodoUpdated } from "@taskoverflow/contracts";
+import { type DomainEvent, TodoCreated, TodoDeleted, TodoUpdated } from "@taskoverflow/contracts";
+import { waitFor } from "@taskoverflow/test-harness";
 import { sql } from "kysely";
 import { outboxTodoEvents } from "../src/todos/todo.outbox.ts";
 import {
@@ -150,6 +151,34 @@ describe.each(backends)("todo events on %s", (backend: Backend) => {
         updatedAt: "2026-03-10T09:30:00Z",
         version: 2,
       },
+    ]);
+  });
+
+  it("publishes committed events through the outbox relay, in order, and marks them published", async () => {
+    await todo.stop();
+    const published: DomainEvent[] = [];
+    todo = await startTodo(shared, {
+      clock,
+      publisher: {
+        publish: async (events) => {
+          published.push(...events);
+        },
+      },
+    });
+    await send("POST", "/api/v1/todos", { title: "a" });
+    await send("PUT", "/api/v1/todos/1", { title: "b" });
+    await send("PUT", "/api/v1/todos/1", { title: "" });
+    const pending = async () => {
+      const { rows } = await sql<{
+        n: string;
+      }>`SELECT count(*)::text AS n FROM outbox WHERE published_at IS NULL`.execute(shared.database.db);
+      return rows[0]?.n === "0";
+    };
+    // published_at is set when the relay's transaction commits, just after the publisher resolved.
+    await waitFor(pending, { what: "the outbox to be published" });
+    expect(published.map((e) => [e.type, e.sequence])).toEqual([
+      ["TodoCreated", 1],
+      ["TodoUpdated", 2],
     ]);
   });
 });

@@ -22,7 +22,14 @@ export function fixedClock(iso: string): Clock & { set(iso: string): void } {
 }
 
 export function testConfig(extra: Partial<TodoConfig> = {}): TodoConfig {
-  return { port: 0, host: "127.0.0.1", logLevel: "silent", dataDir: "memory", ...extra };
+  return {
+    port: 0,
+    host: "127.0.0.1",
+    logLevel: "silent",
+    dataDir: "memory",
+    aws: { region: "us-east-1" },
+    ...extra,
+  };
 }
 
 /**

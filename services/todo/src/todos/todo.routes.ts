@@ -15,6 +15,8 @@ export interface TodoRouteDeps {
   todos: TodoRepository;
   events: TodoEvents;
   clock: Clock;
+  /** Called after a transaction that wrote events committed: wakes the outbox relay. */
+  onCommitted?: () => void;
 }
 
 const notFound = () => new NotFoundError("Todo not found", "todo_not_found");
@@ -46,7 +48,7 @@ function sendJsonText(ctx: Koa.Context, body: string): void {
   ctx.body = body;
 }
 
-export function todoRoutes({ db, todos, events, clock }: TodoRouteDeps): Router<RequestState> {
+export function todoRoutes({ db, todos, events, clock, onCommitted }: TodoRouteDeps): Router<RequestState> {
   const router = new Router<RequestState>({ prefix: "/api/v1" });
 
   router.get("/health", (ctx) => {
@@ -74,6 +76,7 @@ export function todoRoutes({ db, todos, events, clock }: TodoRouteDeps): Router<
       await events.created(trx, result, { correlationId: ctx.state.correlationId, at });
       return result;
     });
+    onCommitted?.();
     ctx.status = 201;
     ctx.body = created.todo;
   });
@@ -90,6 +93,7 @@ export function todoRoutes({ db, todos, events, clock }: TodoRouteDeps): Router<
       return result;
     });
     if (!updated) throw notFound();
+    onCommitted?.();
     ctx.body = updated.todo;
   });
 
@@ -104,6 +108,7 @@ export function todoRoutes({ db, todos, events, clock }: TodoRouteDeps): Router<
             if (result) await events.deleted(trx, result, meta);
             return result;
           });
+    if (deleted) onCommitted?.();
     ctx.body = deleted ? deleted.todo : {};
   });
 
