@@ -47,10 +47,12 @@ export interface Stack {
   topology: TopologyAddresses;
   bucket: string;
   services: ServiceName[];
-  /** Everything a service has logged so far (JSON lines). */
-  logs(name: ServiceName): string;
-  /** Kills one service (SIGKILL by default: a crash), waiting until it has exited. */
-  kill(name: ServiceName, signal?: NodeJS.Signals): Promise<void>;
+  /** Everything a service (or a replica, by the key `startReplica` returned) has logged so far (JSON lines). */
+  logs(key: ServiceName | string): string;
+  /** Kills one service or replica (SIGKILL by default: a crash), waiting until it has exited. */
+  kill(key: ServiceName | string, signal?: NodeJS.Signals): Promise<void>;
+  /** Starts another process of a service with the same configuration (e.g. a second calendar consumer). */
+  startReplica(name: ServiceName): Promise<string>;
   /** Starts a stopped service again with the same configuration and waits until it is healthy. */
   restart(name: ServiceName): Promise<void>;
   /** Stops every service gracefully (SIGTERM), then the in-process emulator. */
@@ -81,14 +83,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     throw err;
   }
   const dataDir = options.dataDir ?? join(repoRoot, ".data");
-  const logs = new Map<ServiceName, string[]>();
-  const running = new Map<ServiceName, Running>();
+  const logs = new Map<string, string[]>();
+  const running = new Map<string, Running>();
 
-  const envFor = (name: ServiceName): NodeJS.ProcessEnv => ({
+  const envFor = (name: ServiceName, port: number): NodeJS.ProcessEnv => ({
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     NODE_ENV: process.env.NODE_ENV ?? "development",
-    PORT: String(ports[name]),
+    PORT: String(port),
     HOST: name === "gateway" ? (options.host ?? "127.0.0.1") : "127.0.0.1",
     LOG_LEVEL: options.logLevel ?? "info",
     DATA_DIR: dataDir === "memory" ? "memory" : resolve(dataDir, name),
@@ -108,18 +110,19 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ...options.env?.[name],
   });
 
-  const launch = async (name: ServiceName) => {
+  /** Starts one process of a service; `key` tells replicas apart ("calendar", "calendar#2"). */
+  const launch = async (name: ServiceName, key: string = name, port: number = ports[name]) => {
     const child = spawn(process.execPath, [serviceEntry(name)], {
       cwd: repoRoot,
-      env: envFor(name),
+      env: envFor(name, port),
       stdio: ["ignore", "pipe", "pipe"],
       // Its own process group: Ctrl-C in a terminal reaches only us, and we stop the services in order.
       detached: true,
     });
     killOnExit.add(child);
     child.once("exit", () => killOnExit.delete(child));
-    const kept = logs.get(name) ?? [];
-    logs.set(name, kept);
+    const kept = logs.get(key) ?? [];
+    logs.set(key, kept);
     for (const stream of [child.stdout, child.stderr]) {
       createInterface({ input: stream }).on("line", (line) => {
         kept.push(line);
@@ -128,14 +131,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       });
     }
     const exited = new Promise<void>((done) => child.once("exit", () => done()));
-    running.set(name, { child, exited });
-    await waitHealthy(name, urls[name], child, () => kept.join("\n"));
+    running.set(key, { child, exited });
+    await waitHealthy(key, `http://127.0.0.1:${port}`, child, () => kept.join("\n"));
   };
 
-  const stopOne = async (name: ServiceName, signal: NodeJS.Signals) => {
-    const r = running.get(name);
+  const stopOne = async (key: string, signal: NodeJS.Signals) => {
+    const r = running.get(key);
     if (!r) return;
-    running.delete(name);
+    running.delete(key);
     if (r.child.exitCode === null && r.child.signalCode === null) {
       r.child.kill(signal);
       const force = setTimeout(() => r.child.kill("SIGKILL"), 10_000);
@@ -145,8 +148,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   };
 
   const stop = async () => {
-    // The gateway first, so no request arrives at a service that is going away.
-    for (const name of [...services].reverse()) await stopOne(name, "SIGTERM");
+    // The gateway first, so no request arrives at a service that is going away; replicas before their service.
+    for (const key of [...running.keys()].reverse()) await stopOne(key, "SIGTERM");
     await emulator?.stop();
   };
 
@@ -157,6 +160,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     throw err;
   }
 
+  let replicas = 0;
   return {
     gatewayUrl: urls.gateway,
     urls,
@@ -164,11 +168,16 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     topology,
     bucket,
     services,
-    logs: (name) => (logs.get(name) ?? []).join("\n"),
-    kill: (name, signal = "SIGKILL") => stopOne(name, signal),
+    logs: (key) => (logs.get(key) ?? []).join("\n"),
+    kill: (key, signal = "SIGKILL") => stopOne(key, signal),
     restart: async (name) => {
       await stopOne(name, "SIGTERM");
       await launch(name);
+    },
+    startReplica: async (name) => {
+      const key = `${name}#${++replicas + 1}`;
+      await launch(name, key, await freePort());
+      return key;
     },
     stop,
   };
@@ -215,7 +224,7 @@ interface EmbeddedAws {
 /** fauxqs in this process: the services reach it over HTTP through the real AWS SDK. */
 async function startEmbeddedAws(): Promise<EmbeddedAws> {
   const { startFauxqs } = await import("fauxqs");
-  const server = await startFauxqs({ port: 0, host: "127.0.0.1", logger: false });
+  const server = await startFauxqs({ port: 0, logger: false });
   return {
     target: { endpoint: server.address, region: "us-east-1", accessKeyId: "test", secretAccessKey: "test" },
     stop: () => server.stop(),
@@ -245,7 +254,7 @@ function freePort(): Promise<number> {
   });
 }
 
-async function waitHealthy(name: ServiceName, url: string, child: ChildProcess, output: () => string) {
+async function waitHealthy(name: string, url: string, child: ChildProcess, output: () => string) {
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) {

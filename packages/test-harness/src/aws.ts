@@ -19,7 +19,7 @@ const credentials = { accessKeyId: "test", secretAccessKey: "test" };
 /** fauxqs in this process, on a free port. */
 export async function startFauxqs(): Promise<AwsEndpoint> {
   const { startFauxqs: start } = await import("fauxqs");
-  const server = await start({ port: 0, logger: false, host: "127.0.0.1" });
+  const server = await start({ port: 0, logger: false });
   return { name: "fauxqs", endpoint: server.address, region, credentials, stop: () => server.stop() };
 }
 

@@ -1,0 +1,258 @@
+// The calendar export end to end: four services, each its own process on its own real PostgreSQL database (PGlite
+// where the harness chose the embedded path), the in-process SNS/SQS/S3 emulator, through the gateway.
+import { request } from "node:http";
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { createTestDatabase, type TestDatabase, waitFor } from "@taskoverflow/test-harness";
+import ICAL from "ical.js";
+import { type Stack, startStack } from "../src/index.ts";
+
+let stack: Stack;
+const dbs: TestDatabase[] = [];
+
+beforeAll(async () => {
+  const [todo, calendar, jobStatus] = (await Promise.all([1, 2, 3].map(() => createTestDatabase()))) as [
+    TestDatabase,
+    TestDatabase,
+    TestDatabase,
+  ];
+  dbs.push(todo, calendar, jobStatus);
+  stack = await startStack({
+    ports: "random",
+    dataDir: "memory",
+    databaseUrls: { todo: todo.url, calendar: calendar.url, "job-status": jobStatus.url },
+    // Short visibility timeouts so a message held by a killed process comes back quickly.
+    topology: { prefix: "e2e-", visibilityTimeoutSeconds: 2 },
+    env: { gateway: { CIRCUIT_OPEN_MS: "200" } },
+    logLevel: "info",
+  });
+}, 180_000);
+
+afterAll(async () => {
+  await stack?.stop();
+  await Promise.all(dbs.map((d) => d.drop()));
+});
+
+interface Todo {
+  id: number;
+  title: string;
+  description: string | null;
+  completed: boolean;
+  deadline_at: string | null;
+}
+interface Task {
+  task_id: string;
+  task_url: string;
+}
+interface Status {
+  task_id: string;
+  task_status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE";
+  result_url: string;
+}
+
+const api = (path: string, init: RequestInit = {}) =>
+  fetch(`${stack.gatewayUrl}/api/v1${path}`, {
+    ...init,
+    headers: { "content-type": "application/json", ...init.headers },
+  });
+
+async function createTodo(body: Record<string, unknown>): Promise<Todo> {
+  const res = await api("/todos", { method: "POST", body: JSON.stringify(body) });
+  expect(res.status).toBe(201);
+  return (await res.json()) as Todo;
+}
+
+async function requestCalendar(query = ""): Promise<Task> {
+  const res = await api(`/todos/ical${query}`, { method: "POST" });
+  expect(res.status).toBe(202);
+  return (await res.json()) as Task;
+}
+
+/** Polls the status until the job ends; every answer on the way must be 200 (an issued id is never 404). */
+async function finished(task: Task, timeoutMs = 60_000): Promise<Status> {
+  return waitFor(
+    async () => {
+      const res = await fetch(task.task_url);
+      expect(res.status).toBe(200);
+      const status = (await res.json()) as Status;
+      return status.task_status === "SUCCESS" || status.task_status === "FAILURE" ? status : undefined;
+    },
+    { timeoutMs, intervalMs: 50, what: `job ${task.task_id}` },
+  );
+}
+
+async function download(status: Status): Promise<{ text: string; headers: Headers }> {
+  const res = await fetch(status.result_url);
+  expect(res.status).toBe(200);
+  return { text: await res.text(), headers: res.headers };
+}
+
+function veventsOf(ics: string) {
+  const calendar = new ICAL.Component(ICAL.parse(ics));
+  return calendar.getAllSubcomponents("vevent").map((v) => {
+    const e = new ICAL.Event(v);
+    return { uid: e.uid, summary: e.summary, description: e.description, start: e.startDate, component: v };
+  });
+}
+
+function rawRequest(method: string, path: string, host: string): Promise<string> {
+  const { port } = new URL(stack.gatewayUrl);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: "127.0.0.1", port, path, method, headers: { host } }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (c: string) => {
+        body += c;
+      });
+      res.on("end", () =>
+        res.statusCode && res.statusCode < 300
+          ? resolve(body)
+          : reject(new Error(`${res.statusCode} ${body}`)),
+      );
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+const hard: Array<Record<string, unknown>> = [
+  {
+    title: "Commas, semicolons; and \\ backslashes",
+    description: "a,b;c\\d",
+    deadline_at: "2031-01-02T03:04:05",
+  },
+  { title: "Newlines", description: "line one\nline two\n\nline four", deadline_at: "2031-02-03T10:00:00" },
+  {
+    title: "Emoji 🎉📅✅ and ünïcödé",
+    description: "日本語のテキスト 🚀",
+    deadline_at: "2031-03-04T23:59:59",
+  },
+  {
+    title: "T".repeat(80),
+    description: "D".repeat(120),
+    deadline_at: "2031-04-05T00:00:00",
+    completed: true,
+  },
+  { title: "No deadline at all", description: "must not break the export" },
+  { title: "No description", deadline_at: "2031-05-06T07:08:09" },
+];
+
+describe("calendar export", () => {
+  it("answers 404 for ids it never issued, and 202 with absolute URLs built from the request's host", async () => {
+    const unknown = await api("/todos/ical/00000000-0000-4000-8000-000000000000/status");
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toMatchObject({ error: expect.any(String) });
+    expect((await api("/todos/ical/not-a-uuid/status")).status).toBe(404);
+
+    // Built from the Host the client used (fetch cannot set Host, so plain node:http does).
+    const task = JSON.parse(await rawRequest("POST", "/api/v1/todos/ical", "tasks.example.org")) as Task;
+    expect(task.task_url).toBe(`http://tasks.example.org/api/v1/todos/ical/${task.task_id}/status`);
+    const status = JSON.parse(
+      await rawRequest("GET", `/api/v1/todos/ical/${task.task_id}/status`, "tasks.example.org"),
+    );
+    expect(status).toMatchObject({
+      task_id: task.task_id,
+      result_url: `http://tasks.example.org/api/v1/todos/ical/${task.task_id}/result`,
+    });
+    const direct = await requestCalendar();
+    expect(direct.task_url).toBe(`${stack.gatewayUrl}/api/v1/todos/ical/${direct.task_id}/status`);
+  });
+
+  it("exports hard content that ical.js parses back field by field (read-your-writes included)", async () => {
+    const todos: Todo[] = [];
+    for (const body of hard) todos.push(await createTodo(body));
+    // Changed right before the request: the calendar must include the change.
+    const renamed = await api(`/todos/${todos[5]?.id}`, {
+      method: "PUT",
+      body: JSON.stringify({ title: "Renamed" }),
+    });
+    expect(renamed.status).toBe(200);
+    const gone = await createTodo({ title: "Deleted before export", deadline_at: "2031-06-07T08:09:10" });
+    expect((await api(`/todos/${gone.id}`, { method: "DELETE" })).status).toBe(200);
+
+    const task = await requestCalendar();
+    const status = await finished(task);
+    expect(status.task_status).toBe("SUCCESS");
+    const { text, headers } = await download(status);
+    expect(headers.get("content-type")).toMatch(/^text\/calendar/);
+    expect(headers.get("content-disposition")).toMatch(/attachment; filename=".+\.ics"/);
+    expect(text).toContain("\r\n");
+    expect(text.split("\r\n").every((line) => Buffer.byteLength(line, "utf8") <= 75)).toBe(true);
+    expect(text).toMatch(/DTSTAMP:/);
+
+    const events = veventsOf(text);
+    const withDeadline = ((await (await api("/todos")).json()) as Todo[]).filter(
+      (t) => t.deadline_at !== null,
+    );
+    expect(events).toHaveLength(withDeadline.length);
+    for (const todo of withDeadline) {
+      const event = events.find((e) => e.uid.startsWith(`todo-${todo.id}@`));
+      expect(event).toBeDefined();
+      expect(event?.summary).toBe(todo.title);
+      expect(event?.description ?? null).toBe(todo.description);
+      expect(event?.start.toJSDate().toISOString().slice(0, 19)).toBe(todo.deadline_at);
+      expect(event?.start.zone?.tzid).toBe("UTC");
+      if (todo.completed) expect(event?.component.getFirstPropertyValue("categories")).toBe("Completed");
+    }
+    expect(events.some((e) => e.summary === "Renamed")).toBe(true);
+    expect(events.some((e) => e.summary === "Deleted before export")).toBe(false);
+  });
+
+  it("applies the list filters", async () => {
+    const status = await finished(await requestCalendar("?completed=true"));
+    expect(status.task_status).toBe("SUCCESS");
+    const events = veventsOf((await download(status)).text);
+    expect(events.map((e) => e.summary)).toEqual(["T".repeat(80)]);
+    expect((await api("/todos/ical?window=-3", { method: "POST" })).status).toBe(400);
+  });
+
+  it("runs 20 concurrent jobs to SUCCESS", async () => {
+    const tasks = await Promise.all(Array.from({ length: 20 }, () => requestCalendar()));
+    expect(new Set(tasks.map((t) => t.task_id)).size).toBe(20);
+    const statuses = await Promise.all(tasks.map((t) => finished(t, 90_000)));
+    expect(statuses.map((s) => s.task_status)).toEqual(Array(20).fill("SUCCESS"));
+  });
+
+  it("finishes jobs after the calendar process is killed mid-flight, and answers 'not finished' meanwhile", async () => {
+    const tasks = await Promise.all(Array.from({ length: 10 }, () => requestCalendar()));
+    await waitFor(
+      async () => {
+        const s = (await (await fetch(tasks[0]?.task_url ?? "")).json()) as Status;
+        return s.task_status !== "PENDING";
+      },
+      { timeoutMs: 30_000, intervalMs: 10, what: "the first job to start" },
+    );
+    await stack.kill("calendar");
+    const pending: Status[] = [];
+    for (const t of tasks) {
+      const s = (await (await fetch(t.task_url)).json()) as Status;
+      if (s.task_status !== "SUCCESS") pending.push(s);
+    }
+    expect(pending.length).toBeGreaterThan(0);
+    const early = await fetch(pending[0]?.result_url ?? "");
+    expect(early.status).toBe(404);
+    expect(await early.json()).toMatchObject({ error: "Task not finished" });
+
+    await stack.restart("calendar");
+    const statuses = await Promise.all(tasks.map((t) => finished(t, 90_000)));
+    expect(statuses.map((s) => s.task_status)).toEqual(Array(10).fill("SUCCESS"));
+  });
+
+  it("shares the queue between two calendar processes", async () => {
+    const second = await stack.startReplica("calendar");
+    try {
+      const tasks = await Promise.all(Array.from({ length: 20 }, () => requestCalendar()));
+      const statuses = await Promise.all(tasks.map((t) => finished(t, 90_000)));
+      expect(statuses.map((s) => s.task_status)).toEqual(Array(20).fill("SUCCESS"));
+      // Every job was built by one of the two processes (and each process logs the jobs it built).
+      const readyLines = (key: string) =>
+        stack
+          .logs(key)
+          .split("\n")
+          .filter((l) => l.includes('"calendar ready"'));
+      const lines = [...readyLines("calendar"), ...readyLines(second)];
+      for (const t of tasks) expect(lines.some((l) => l.includes(t.task_id))).toBe(true);
+    } finally {
+      await stack.kill(second, "SIGTERM");
+    }
+  });
+});
