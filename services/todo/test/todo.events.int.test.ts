@@ -2,15 +2,18 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { type DomainEvent, TodoCreated, TodoDeleted, TodoUpdated } from "@taskoverflow/contracts";
 import { waitFor } from "@taskoverflow/test-harness";
 import { sql } from "kysely";
+import { createTodoApp } from "../src/app.ts";
 import { outboxTodoEvents } from "../src/todos/todo.outbox.ts";
 import {
   type Backend,
   backends,
+  client,
   fixedClock,
   openSharedDatabase,
   type RunningTodo,
   type SharedDatabase,
   startTodo,
+  testConfig,
 } from "./todo.fixture.ts";
 
 interface OutboxRow {
@@ -180,5 +183,28 @@ describe.each(backends)("todo events on %s", (backend: Backend) => {
       ["TodoCreated", 1],
       ["TodoUpdated", 2],
     ]);
+  });
+
+  it("lists what another instance on the same database changed (the list cache follows the outbox sequence)", async () => {
+    const other = createTodoApp(testConfig(), { database: shared.database, clock });
+    const otherApi = client((await other.start()).url);
+    try {
+      const titles = async () =>
+        ((await (await send("GET", "/api/v1/todos")).json()) as Array<{ title: string }>).map((t) => t.title);
+      await send("POST", "/api/v1/todos", { title: "mine" });
+      expect(await titles()).toEqual(["mine"]);
+      expect(await titles()).toEqual(["mine"]);
+      await otherApi("POST", "/api/v1/todos", { title: "theirs" });
+      expect(await titles()).toEqual(["mine", "theirs"]);
+      await otherApi("PUT", "/api/v1/todos/1", { title: "renamed" });
+      expect(await titles()).toEqual(["renamed", "theirs"]);
+      await otherApi("PUT", "/api/v1/todos/2", { completed: true });
+      const done = (await (await send("GET", "/api/v1/todos?completed=true")).json()) as unknown[];
+      expect(done).toHaveLength(1);
+      await otherApi("DELETE", "/api/v1/todos/1");
+      expect(await titles()).toEqual(["theirs"]);
+    } finally {
+      await other.stop();
+    }
   });
 });

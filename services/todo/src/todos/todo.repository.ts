@@ -20,13 +20,24 @@ const todoJson = (): RawBuilder<Todo> => sql<Todo>`${sql.raw(TODO_JSON_SQL)}`;
 
 const returningTodo = () => [todoJson().as("todo"), "version"] as const;
 
-/** Kysely code for todos; row types stay in here. Every method runs on the executor it is given. */
+/**
+ * Kysely code for todos; row types stay in here. Every method runs on the executor it is given.
+ *
+ * Lists without a window are cached, keyed on the outbox sequence: every todo change enqueues an event in
+ * its own transaction, and enqueueing bumps that one-row counter, so an unchanged sequence means unchanged
+ * todos, in this instance or any other on the same database. A hit costs one single-row read instead of
+ * formatting every todo (about 2 ms of PostgreSQL CPU for 100 todos).
+ */
 export class TodoRepository {
+  readonly #lists = new Map<string, { sequence: string; body: string }>();
+
   /** The todos matching the filter as a JSON array text, in id order. */
   async listJson(db: TodoDb, filter: TodoFilter, cutoff: string | undefined): Promise<string> {
     let query = db
       .selectFrom("todos")
-      .select(sql<string>`coalesce(json_agg(${todoJson()} ORDER BY id), '[]')::text`.as("body"));
+      .select(sql<string>`coalesce(json_agg(${todoJson()} ORDER BY id), '[]')::text`.as("body"))
+      // In the same statement, so the body and the sequence come from one snapshot.
+      .select(sql<string>`(SELECT value::text FROM outbox_sequence WHERE id = 1)`.as("sequence"));
     if (filter.completed !== undefined) query = query.where("completed", "=", filter.completed);
     if (filter.windowDays !== undefined) {
       query =
@@ -34,7 +45,21 @@ export class TodoRepository {
           ? query.where("deadline_at", "is not", null)
           : query.where("deadline_at", "<=", cutoff);
     }
+    // A window depends on "now", so only window-less lists are cached.
+    const key = filter.windowDays === undefined ? String(filter.completed) : undefined;
+    const cached = key === undefined ? undefined : this.#lists.get(key);
+    if (cached) {
+      const { rows } = await sql<{ sequence: string }>`
+        SELECT value::text AS sequence FROM outbox_sequence WHERE id = 1`.execute(db);
+      if (rows[0]?.sequence === cached.sequence) return cached.body;
+    }
     const row = await query.executeTakeFirstOrThrow();
+    if (key !== undefined && row.sequence !== null) {
+      const current = this.#lists.get(key);
+      if (!current || BigInt(current.sequence) <= BigInt(row.sequence)) {
+        this.#lists.set(key, { sequence: row.sequence, body: row.body });
+      }
+    }
     return row.body;
   }
 
