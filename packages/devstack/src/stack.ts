@@ -154,7 +154,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   };
 
   try {
-    for (const name of services) await launch(name);
+    // The backends start together; the gateway only once they are healthy.
+    const started = await Promise.allSettled(
+      services.filter((s) => s !== "gateway").map((name) => launch(name)),
+    );
+    const failed = started.find((r) => r.status === "rejected");
+    if (failed) throw failed.reason;
+    if (services.includes("gateway")) await launch("gateway");
   } catch (err) {
     await stop();
     throw err;
