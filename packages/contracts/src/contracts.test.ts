@@ -43,6 +43,19 @@ describe("event contracts", () => {
     expect(result.ok ? "" : result.reason).toContain("title");
   });
 
+  it("counts lengths in characters, as the API does: 80 emoji make a valid title, 81 do not", () => {
+    const emoji = (n: number) => "🎉".repeat(n);
+    expect(parseEvent(createEvent("TodoUpdated", { todo: { ...todo, title: emoji(80) } }, ctx)).ok).toBe(
+      true,
+    );
+    expect(parseEvent(createEvent("TodoUpdated", { todo: { ...todo, title: emoji(81) } }, ctx)).ok).toBe(
+      false,
+    );
+    expect(
+      parseEvent(createEvent("TodoUpdated", { todo: { ...todo, description: emoji(120) } }, ctx)).ok,
+    ).toBe(true);
+  });
+
   it("rejects an unknown type and a missing envelope field", () => {
     expect(
       parseEvent({ ...createEvent("CalendarStarted", { jobId: ctx.newId() }, ctx), type: "Nope" }).ok,

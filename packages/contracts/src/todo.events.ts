@@ -1,12 +1,22 @@
 import { z } from "zod";
 import { defineEvent } from "./envelope.ts";
 
+/** Lengths in characters (code points), as the API and PostgreSQL's varchar count them, not UTF-16 units. */
+const text = (min: number, max: number, description: string) =>
+  z
+    .string()
+    .refine((s) => {
+      const length = [...s].length;
+      return length >= min && length <= max;
+    }, `must be ${min}..${max} characters`)
+    .describe(description);
+
 /** A todo's full state after a change, so consumers can keep projections without calling back. */
 export const TodoState = z
   .object({
     id: z.number().int().positive().describe("The todo's id."),
-    title: z.string().min(1).max(80).describe("Title, 1..80 characters."),
-    description: z.string().max(120).nullable().describe("Description, up to 120 characters, or null."),
+    title: text(1, 80, "Title, 1..80 characters."),
+    description: text(0, 120, "Description, up to 120 characters, or null.").nullable(),
     completed: z.boolean().describe("Whether the todo is done."),
     deadlineAt: z.iso.datetime({ offset: true }).nullable().describe("Deadline (ISO 8601, UTC) or null."),
     createdAt: z.iso.datetime({ offset: true }).describe("When the todo was created (ISO 8601, UTC)."),

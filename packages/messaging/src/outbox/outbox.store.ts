@@ -2,14 +2,24 @@ import type { DomainEvent } from "@taskoverflow/contracts";
 import { type Kysely, sql, type Transaction } from "kysely";
 import type { OutboxTables } from "./outbox.migration.ts";
 
-/** Anything that can run queries inside the caller's transaction. */
-export type OutboxExecutor = Kysely<OutboxTables> | Transaction<OutboxTables>;
+/**
+ * Anything that can run queries inside the caller's transaction: the service's own Kysely or transaction,
+ * typed with its own tables, as long as they include the outbox's.
+ */
+export type OutboxExecutor<DB extends OutboxTables = OutboxTables> = Kysely<DB> | Transaction<DB>;
+
+// The outbox's queries only touch its own tables, so a wider database type narrows safely.
+const narrow = <DB extends OutboxTables>(trx: OutboxExecutor<DB>) => trx as unknown as Kysely<OutboxTables>;
 
 /**
  * Writes an event to the outbox inside the caller's transaction and returns it with its `sequence`.
  * Call it in the same transaction as the change the event describes: both commit, or neither does.
  */
-export async function enqueueEvent<E extends DomainEvent>(trx: OutboxExecutor, event: E): Promise<E> {
+export async function enqueueEvent<E extends DomainEvent, DB extends OutboxTables>(
+  executor: OutboxExecutor<DB>,
+  event: E,
+): Promise<E> {
+  const trx = narrow(executor);
   const { value } = await sql<{ value: string }>`
     UPDATE outbox_sequence SET value = value + 1 WHERE id = 1 RETURNING value
   `
@@ -30,7 +40,10 @@ export async function enqueueEvent<E extends DomainEvent>(trx: OutboxExecutor, e
 }
 
 /** The highest sequence committed so far: what a consistent snapshot of the producer's state corresponds to. */
-export async function currentSequence(trx: OutboxExecutor): Promise<number> {
+export async function currentSequence<DB extends OutboxTables>(
+  executor: OutboxExecutor<DB>,
+): Promise<number> {
+  const trx = narrow(executor);
   const r = await sql<{ value: string }>`SELECT value FROM outbox_sequence WHERE id = 1`.execute(trx);
   return Number(r.rows[0]?.value ?? 0);
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Router } from "@koa/router";
 import { createEvent } from "@taskoverflow/contracts";
-import { enqueueEvent, type OutboxExecutor } from "@taskoverflow/messaging";
+import { enqueueEvent } from "@taskoverflow/messaging";
 import type { RequestState } from "@taskoverflow/platform";
 import { koaBody } from "koa-body";
 import type { Kysely } from "kysely";
@@ -72,7 +72,7 @@ export function calendarRequestRoutes<DB extends CalendarRequestDatabase>(
         { jobId: id, filters, requestedAt: now.toISOString() },
         { correlationId, producer, now: () => now, newId },
       );
-      await enqueueEvent(trx as unknown as OutboxExecutor, event);
+      await enqueueEvent(trx, event);
     });
     onCommitted?.();
     log.info({ jobId: id, filters }, "calendar requested");

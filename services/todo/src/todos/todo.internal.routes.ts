@@ -1,5 +1,5 @@
 import { Router } from "@koa/router";
-import { currentSequence, type OutboxExecutor } from "@taskoverflow/messaging";
+import { currentSequence } from "@taskoverflow/messaging";
 import type { RequestState } from "@taskoverflow/platform";
 import type { Kysely } from "kysely";
 import type { TodoServiceTables } from "../db/tables.ts";
@@ -21,7 +21,7 @@ export function todoInternalRoutes(
       .transaction()
       .setIsolationLevel("repeatable read")
       .execute(async (trx) => {
-        const sequence = await currentSequence(trx as unknown as OutboxExecutor);
+        const sequence = await currentSequence(trx);
         const rows = await todos.all(trx);
         return { sequence, todos: rows.map(({ todo, version }) => toTodoState(todo, version)) };
       });

@@ -1,5 +1,5 @@
 import { createEvent, type TodoState } from "@taskoverflow/contracts";
-import { enqueueEvent, type OutboxExecutor } from "@taskoverflow/messaging";
+import { enqueueEvent } from "@taskoverflow/messaging";
 import type { Todo } from "./todo.domain.ts";
 import type { TodoEvents } from "./todo.events.ts";
 
@@ -33,7 +33,7 @@ export function outboxTodoEvents(newId?: () => string): TodoEvents {
       );
       // Kysely's database type is invariant: our transaction has the outbox tables and more, which
       // enqueueEvent (typed for exactly the outbox tables) cannot express.
-      await enqueueEvent(trx as unknown as OutboxExecutor, event);
+      await enqueueEvent(trx, event);
     };
   return { created: record("TodoCreated"), updated: record("TodoUpdated"), deleted: record("TodoDeleted") };
 }
