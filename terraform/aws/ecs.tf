@@ -1,0 +1,226 @@
+# The four services on Fargate in the private subnets. They find each other through ECS Service Connect: todo
+# and job-status are published in the namespace under their own names, so the callers use http://todo:6401 and
+# http://job-status:6403, exactly as in docker compose.
+
+locals {
+  # port: PORT (the defaults of the services' config.ts); database: its database name, or null; queue: the
+  # topology.json queue it consumes, or null; publishes: to the topic; bucket_access: calendars bucket.
+  services = {
+    gateway      = { port = 6400, database = null, queue = null, publishes = false, bucket_access = null, discoverable = false }
+    todo         = { port = 6401, database = "todo", queue = null, publishes = true, bucket_access = null, discoverable = true }
+    calendar     = { port = 6402, database = "calendar", queue = "calendar", publishes = true, bucket_access = "write", discoverable = false }
+    "job-status" = { port = 6403, database = "job_status", queue = "job-status", publishes = false, bucket_access = "read", discoverable = true }
+  }
+
+  # HTTP calls between services (security group rules follow these).
+  service_calls = [
+    { from = "gateway", to = "todo" },
+    { from = "gateway", to = "job-status" },
+    { from = "calendar", to = "todo" },   # GET /internal/todos/snapshot
+    { from = "job-status", to = "todo" }, # GET /internal/v1/calendar-requests/:id
+  ]
+
+  url = { for k, s in local.services : k => "http://${k}:${s.port}" }
+
+  # Plain environment per service; DATABASE_URL comes from Secrets Manager (below).
+  environment = {
+    gateway = {
+      TODO_SERVICE_URL       = local.url.todo
+      JOB_STATUS_SERVICE_URL = local.url["job-status"]
+      TRUST_PROXY            = "true"
+    }
+    todo = {
+      AWS_REGION = var.region
+      TOPIC_ARN  = aws_sns_topic.events.arn
+    }
+    calendar = {
+      AWS_REGION         = var.region
+      TOPIC_ARN          = aws_sns_topic.events.arn
+      CALENDAR_QUEUE_URL = aws_sqs_queue.work["calendar"].url
+      CALENDAR_BUCKET    = aws_s3_bucket.calendars.bucket
+      TODO_SERVICE_URL   = local.url.todo
+    }
+    "job-status" = {
+      AWS_REGION           = var.region
+      JOB_STATUS_QUEUE_URL = aws_sqs_queue.work["job-status"].url
+      TODO_SERVICE_URL     = local.url.todo
+    }
+  }
+
+  health_check_path = "/api/v1/health" # every service serves it
+  cpu_architecture  = var.image_platform == "linux/arm64" ? "ARM64" : "X86_64"
+}
+
+resource "aws_cloudwatch_log_group" "service" {
+  for_each = local.services
+
+  name              = "/ecs/${var.name_prefix}/${each.key}"
+  retention_in_days = var.log_retention_days
+}
+
+resource "aws_service_discovery_http_namespace" "main" {
+  name        = var.name_prefix
+  description = "Service Connect namespace of ${var.name_prefix}"
+}
+
+resource "aws_ecs_cluster" "main" {
+  name = var.name_prefix
+
+  setting {
+    name  = "containerInsights"
+    value = "enabled"
+  }
+
+  service_connect_defaults {
+    namespace = aws_service_discovery_http_namespace.main.arn
+  }
+}
+
+resource "aws_ecs_cluster_capacity_providers" "main" {
+  cluster_name       = aws_ecs_cluster.main.name
+  capacity_providers = ["FARGATE"]
+
+  default_capacity_provider_strategy {
+    capacity_provider = "FARGATE"
+    weight            = 1
+  }
+}
+
+resource "aws_ecs_task_definition" "service" {
+  for_each = local.services
+
+  family                   = "${var.name_prefix}-${each.key}"
+  requires_compatibilities = ["FARGATE"]
+  network_mode             = "awsvpc"
+  cpu                      = var.services[each.key].cpu
+  memory                   = var.services[each.key].memory
+  execution_role_arn       = aws_iam_role.execution[each.key].arn
+  task_role_arn            = aws_iam_role.task[each.key].arn
+
+  runtime_platform {
+    operating_system_family = "LINUX"
+    cpu_architecture        = local.cpu_architecture
+  }
+
+  container_definitions = jsonencode(concat(
+    [{
+      name      = each.key
+      image     = local.image[each.key]
+      essential = true
+      portMappings = [{
+        name          = "http"
+        containerPort = each.value.port
+        protocol      = "tcp"
+        appProtocol   = "http"
+      }]
+      environment = [
+        for name, value in merge(
+          { PORT = tostring(each.value.port), HOST = "0.0.0.0", LOG_LEVEL = var.log_level },
+          local.environment[each.key],
+        ) : { name = name, value = value }
+      ]
+      secrets = each.value.database == null ? [] : [
+        { name = "DATABASE_URL", valueFrom = aws_secretsmanager_secret.database_url[each.key].arn }
+      ]
+      # The image has no curl; Node.js 24 has fetch.
+      healthCheck = {
+        command     = ["CMD", "node", "-e", "fetch('http://127.0.0.1:${each.value.port}${local.health_check_path}').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+        interval    = 15
+        timeout     = 5
+        retries     = 3
+        startPeriod = 30
+      }
+      dependsOn = each.value.database == null ? [] : [{ containerName = "db-init", condition = "SUCCESS" }]
+      logConfiguration = {
+        logDriver = "awslogs"
+        options = {
+          awslogs-group         = aws_cloudwatch_log_group.service[each.key].name
+          awslogs-region        = var.region
+          awslogs-stream-prefix = each.key
+        }
+      }
+      stopTimeout = 30 # the consumers finish messages in flight on SIGTERM
+    }],
+    # db-init: see database.tf.
+    each.value.database == null ? [] : [{
+      name             = "db-init"
+      image            = local.image[each.key]
+      essential        = false
+      workingDirectory = "/app/packages/platform"
+      command          = ["node", "-e", local.db_init_js]
+      secrets          = [{ name = "DATABASE_URL", valueFrom = aws_secretsmanager_secret.database_url[each.key].arn }]
+      logConfiguration = {
+        logDriver = "awslogs"
+        options = {
+          awslogs-group         = aws_cloudwatch_log_group.service[each.key].name
+          awslogs-region        = var.region
+          awslogs-stream-prefix = "db-init"
+        }
+      }
+    }],
+  ))
+
+  lifecycle {
+    precondition {
+      condition     = each.value.queue == null || contains(keys(local.queues), coalesce(each.value.queue, "-"))
+      error_message = "The ${each.key} service consumes a queue that packages/messaging/topology.json does not define."
+    }
+  }
+}
+
+resource "aws_ecs_service" "service" {
+  for_each = local.services
+
+  name                               = each.key
+  cluster                            = aws_ecs_cluster.main.id
+  task_definition                    = aws_ecs_task_definition.service[each.key].arn
+  desired_count                      = var.services[each.key].desired_count
+  launch_type                        = "FARGATE"
+  propagate_tags                     = "SERVICE"
+  enable_execute_command             = false
+  deployment_minimum_healthy_percent = 100
+  deployment_maximum_percent         = 200
+  health_check_grace_period_seconds  = each.key == "gateway" ? 60 : null
+  wait_for_steady_state              = false
+
+  network_configuration {
+    subnets          = aws_subnet.private[*].id
+    security_groups  = [aws_security_group.service[each.key].id]
+    assign_public_ip = false
+  }
+
+  deployment_circuit_breaker {
+    enable   = true
+    rollback = true
+  }
+
+  dynamic "load_balancer" {
+    for_each = each.key == "gateway" ? [1] : []
+    content {
+      target_group_arn = aws_lb_target_group.gateway.arn
+      container_name   = "gateway"
+      container_port   = each.value.port
+    }
+  }
+
+  # Every service is a Service Connect client (it can resolve todo and job-status); todo and job-status are
+  # also published under their names.
+  service_connect_configuration {
+    enabled   = true
+    namespace = aws_service_discovery_http_namespace.main.arn
+
+    dynamic "service" {
+      for_each = each.value.discoverable ? [1] : []
+      content {
+        port_name      = "http"
+        discovery_name = each.key
+        client_alias {
+          dns_name = each.key
+          port     = each.value.port
+        }
+      }
+    }
+  }
+
+  depends_on = [aws_lb_listener.http, aws_iam_role_policy.execution, aws_iam_role_policy.task]
+}

@@ -1,0 +1,149 @@
+# Least privilege, one pair of roles per service:
+# - the execution role (used by ECS to start the task): pull this service's image, write this service's log
+#   group, read this service's DATABASE_URL secret;
+# - the task role (used by the code): only the AWS calls the service makes.
+
+data "aws_iam_policy_document" "ecs_tasks_assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["ecs-tasks.amazonaws.com"]
+    }
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = ["arn:${data.aws_partition.current.partition}:ecs:${var.region}:${data.aws_caller_identity.current.account_id}:*"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [data.aws_caller_identity.current.account_id]
+    }
+  }
+}
+
+resource "aws_iam_role" "execution" {
+  for_each = local.services
+
+  name               = "${var.name_prefix}-${each.key}-execution"
+  assume_role_policy = data.aws_iam_policy_document.ecs_tasks_assume.json
+}
+
+data "aws_iam_policy_document" "execution" {
+  for_each = local.services
+
+  statement {
+    sid       = "EcrAuth"
+    actions   = ["ecr:GetAuthorizationToken"]
+    resources = ["*"] # this action takes no resource
+  }
+  statement {
+    sid       = "EcrPull"
+    actions   = ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"]
+    resources = [aws_ecr_repository.service[each.key].arn]
+  }
+  statement {
+    sid       = "Logs"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.service[each.key].arn}:*"]
+  }
+  dynamic "statement" {
+    for_each = each.value.database != null ? [1] : []
+    content {
+      sid       = "DatabaseUrl"
+      actions   = ["secretsmanager:GetSecretValue"]
+      resources = [aws_secretsmanager_secret.database_url[each.key].arn]
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "execution" {
+  for_each = local.services
+
+  name   = "execution"
+  role   = aws_iam_role.execution[each.key].id
+  policy = data.aws_iam_policy_document.execution[each.key].json
+}
+
+resource "aws_iam_role" "task" {
+  for_each = local.services
+
+  name               = "${var.name_prefix}-${each.key}-task"
+  assume_role_policy = data.aws_iam_policy_document.ecs_tasks_assume.json
+}
+
+data "aws_iam_policy_document" "task" {
+  for_each = { for k, s in local.services : k => s if s.publishes || s.queue != null || s.bucket_access != null }
+
+  # todo (outbox relay) and calendar (CalendarStarted/Ready/Failed) publish with PublishBatch (sns:Publish).
+  dynamic "statement" {
+    for_each = each.value.publishes ? [1] : []
+    content {
+      sid       = "PublishEvents"
+      actions   = ["sns:Publish"]
+      resources = [aws_sns_topic.events.arn]
+    }
+  }
+
+  # The consumer (packages/messaging sqs.consumer.ts) reads VisibilityTimeout and RedrivePolicy at start,
+  # receives, extends visibility (heartbeat, retry backoff) and deletes in batches (sqs:DeleteMessage) ...
+  dynamic "statement" {
+    for_each = each.value.queue != null ? [1] : []
+    content {
+      sid = "ConsumeQueue"
+      actions = [
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:ChangeMessageVisibility",
+        "sqs:GetQueueAttributes",
+      ]
+      resources = [aws_sqs_queue.work[each.value.queue].arn]
+    }
+  }
+  # ... and looks up the DLQ's URL from the redrive policy (GetQueueUrl) to move invalid messages there at once.
+  dynamic "statement" {
+    for_each = each.value.queue != null ? [1] : []
+    content {
+      sid       = "DeadLetterInvalid"
+      actions   = ["sqs:SendMessage", "sqs:GetQueueUrl"]
+      resources = [aws_sqs_queue.dlq[each.value.queue].arn]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = each.value.bucket_access == "write" ? [1] : []
+    content {
+      sid       = "WriteCalendars"
+      actions   = ["s3:PutObject"]
+      resources = ["${aws_s3_bucket.calendars.arn}/${local.calendar_prefix}*"]
+    }
+  }
+  # The calendar service calls CreateBucket at start (ensureBucket) and treats "already owned by you" as
+  # success; without this permission the call is denied and the service does not start. Scoped to this one
+  # bucket name, it cannot create anything else. (A service config gap: see README.)
+  dynamic "statement" {
+    for_each = each.value.bucket_access == "write" ? [1] : []
+    content {
+      sid       = "EnsureBucketAtStart"
+      actions   = ["s3:CreateBucket"]
+      resources = [aws_s3_bucket.calendars.arn]
+    }
+  }
+  dynamic "statement" {
+    for_each = each.value.bucket_access == "read" ? [1] : []
+    content {
+      sid       = "ReadCalendars"
+      actions   = ["s3:GetObject"]
+      resources = ["${aws_s3_bucket.calendars.arn}/${local.calendar_prefix}*"]
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "task" {
+  for_each = data.aws_iam_policy_document.task
+
+  name   = "task"
+  role   = aws_iam_role.task[each.key].id
+  policy = each.value.json
+}

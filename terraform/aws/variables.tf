@@ -1,0 +1,189 @@
+variable "region" {
+  description = "AWS region to deploy into."
+  type        = string
+  default     = "us-east-1"
+}
+
+variable "name_prefix" {
+  description = "Prefix of every resource name this module chooses (cluster, services, roles, repositories, database, ...). The topic and queue names come from packages/messaging/topology.json unchanged."
+  type        = string
+  default     = "taskoverflow"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,20}$", var.name_prefix))
+    error_message = "name_prefix must be 2-21 lower-case letters, digits or hyphens, starting with a letter."
+  }
+}
+
+variable "tags" {
+  description = "Extra tags for every resource (added to project and deployment)."
+  type        = map(string)
+  default     = {}
+}
+
+variable "endpoint_overrides" {
+  description = "AWS API endpoints by provider service key (ec2, ecr, ecs, elbv2, iam, logs, rds, s3, secretsmanager, servicediscovery, sns, sqs, sts), for a rehearsal against an emulator such as moto. Empty means real AWS. Any entry also turns off the provider's credential and account checks and switches S3 to path-style."
+  type        = map(string)
+  default     = {}
+}
+
+# --- images ---------------------------------------------------------------------------------------------------
+
+variable "build_images" {
+  description = "Build each service's image from the repository's Dockerfile and push it to its ECR repository during apply (needs docker and the aws CLI where terraform runs). False when CI pushes the images."
+  type        = bool
+  default     = true
+}
+
+variable "image_tag" {
+  description = "Image tag the task definitions run. Null means a hash of the sources (Dockerfile, lockfile, manifests, services/*/src, packages/*/src), so a change of code makes a new tag and a new deployment. Set it (e.g. to a git SHA) when images are built elsewhere."
+  type        = string
+  default     = null
+}
+
+variable "image_platform" {
+  description = "Platform for docker build and the Fargate runtime: linux/amd64 or linux/arm64."
+  type        = string
+  default     = "linux/amd64"
+
+  validation {
+    condition     = contains(["linux/amd64", "linux/arm64"], var.image_platform)
+    error_message = "image_platform must be linux/amd64 or linux/arm64."
+  }
+}
+
+variable "ecr_force_delete" {
+  description = "Let terraform destroy delete ECR repositories that still hold images."
+  type        = bool
+  default     = false
+}
+
+# --- services -------------------------------------------------------------------------------------------------
+
+variable "services" {
+  description = "Per-service Fargate size and replica count. Keys are fixed: gateway, todo, calendar, job-status."
+  type = map(object({
+    cpu           = number
+    memory        = number
+    desired_count = number
+  }))
+  default = {
+    gateway      = { cpu = 256, memory = 512, desired_count = 2 }
+    todo         = { cpu = 256, memory = 512, desired_count = 2 }
+    calendar     = { cpu = 256, memory = 512, desired_count = 1 }
+    "job-status" = { cpu = 256, memory = 512, desired_count = 1 }
+  }
+
+  validation {
+    condition     = toset(keys(var.services)) == toset(["gateway", "todo", "calendar", "job-status"])
+    error_message = "services must have exactly the keys gateway, todo, calendar, job-status."
+  }
+}
+
+variable "log_level" {
+  description = "LOG_LEVEL of every service (pino level)."
+  type        = string
+  default     = "info"
+}
+
+variable "log_retention_days" {
+  description = "CloudWatch Logs retention of the service log groups."
+  type        = number
+  default     = 30
+}
+
+# --- network --------------------------------------------------------------------------------------------------
+
+variable "vpc_cidr" {
+  description = "CIDR of the VPC; two public and two private /20 subnets are carved from it."
+  type        = string
+  default     = "10.40.0.0/16"
+}
+
+variable "az_count" {
+  description = "Availability zones to spread subnets over (2 or 3)."
+  type        = number
+  default     = 2
+}
+
+variable "ingress_cidrs" {
+  description = "Who may reach the load balancer."
+  type        = list(string)
+  default     = ["0.0.0.0/0"]
+}
+
+variable "certificate_arn" {
+  description = "ACM certificate for an HTTPS listener on the ALB. Null: HTTP on port 80 only. Set: HTTPS on 443 and port 80 redirects."
+  type        = string
+  default     = null
+}
+
+# --- database -------------------------------------------------------------------------------------------------
+
+variable "db_instance_class" {
+  description = "RDS instance class of the one PostgreSQL instance."
+  type        = string
+  default     = "db.t4g.micro"
+}
+
+variable "db_engine_version" {
+  description = "PostgreSQL major (or major.minor) version."
+  type        = string
+  default     = "17"
+}
+
+variable "db_allocated_storage" {
+  description = "Initial storage in GiB (storage autoscaling goes up to 5x this)."
+  type        = number
+  default     = 20
+}
+
+variable "db_multi_az" {
+  description = "Run a standby in a second AZ."
+  type        = bool
+  default     = false
+}
+
+variable "db_backup_retention_days" {
+  description = "Automated backup retention (0 turns backups off)."
+  type        = number
+  default     = 7
+}
+
+variable "db_deletion_protection" {
+  description = "Refuse to delete the database instance (set false before a destroy)."
+  type        = bool
+  default     = false
+}
+
+variable "db_skip_final_snapshot" {
+  description = "Destroy without a final snapshot."
+  type        = bool
+  default     = false
+}
+
+variable "secret_recovery_window_days" {
+  description = "Days a deleted Secrets Manager secret can be restored (0 deletes at once, for rehearsals)."
+  type        = number
+  default     = 7
+}
+
+# --- storage --------------------------------------------------------------------------------------------------
+
+variable "calendar_bucket_name" {
+  description = "Bucket for generated calendars. Null means <name_prefix>-calendars-<account>-<region>."
+  type        = string
+  default     = null
+}
+
+variable "calendar_retention_days" {
+  description = "Calendars (objects under calendars/) expire this many days after they were written."
+  type        = number
+  default     = 7
+}
+
+variable "bucket_force_destroy" {
+  description = "Let terraform destroy empty the calendar bucket first."
+  type        = bool
+  default     = false
+}
