@@ -12,7 +12,8 @@ module.exports = {
     },
     {
       name: "packages-do-not-import-services",
-      comment: "Shared packages are below the services; a package importing a service inverts the architecture.",
+      comment:
+        "Shared packages are below the services; a package importing a service inverts the architecture.",
       severity: "error",
       from: { path: "^packages/" },
       to: { path: "^services/" },
