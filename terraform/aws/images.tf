@@ -64,7 +64,11 @@ resource "terraform_data" "image" {
     }
     command = <<-EOT
       aws ecr get-login-password --region "$REGION" | docker login --username AWS --password-stdin "$REGISTRY"
-      docker build --platform "$PLATFORM" --build-arg SERVICE="$SERVICE" -t "$IMAGE" .
+      # The context is sent as a tar without terraform/: a local terraform.tfstate holds the database password,
+      # and the root .dockerignore does not exclude it (the Dockerfile copies the whole context).
+      tar -c --exclude=./terraform --exclude=./.git --exclude='*/node_modules' --exclude=./node_modules \
+        --exclude=./.tools --exclude=./.data . |
+        docker build --platform "$PLATFORM" --build-arg SERVICE="$SERVICE" -t "$IMAGE" -
       docker push "$IMAGE"
     EOT
   }
