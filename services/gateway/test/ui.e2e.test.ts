@@ -19,14 +19,13 @@ let page: Page;
 
 beforeAll(async () => {
   stack = await startStack({
-    services: ["todo", "gateway"],
     ports: "random",
     dataDir: "memory",
     logLevel: "warn",
   });
   browser = await launchChromium();
   page = await browser.newPage();
-});
+}, 180_000);
 
 afterAll(async () => {
   await browser?.close();
@@ -76,5 +75,25 @@ describe("web UI through the gateway", () => {
     const error = page.getByTestId("add-error");
     await error.waitFor();
     expect((await error.textContent())?.length).toBeGreaterThan(0);
+  });
+
+  it("exports a calendar: shows the job's state live and offers the file when it is ready", async () => {
+    const title = `Hand in the report ${Date.now()}`;
+    const res = await fetch(`${stack.gatewayUrl}/api/v1/todos`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ title, deadline_at: "2031-06-01T09:00:00" }),
+    });
+    expect(res.status).toBe(201);
+    await page.goto(stack.gatewayUrl);
+    await page.getByTestId("calendar-export-button").click();
+    const link = page.getByTestId("calendar-download");
+    await link.waitFor({ timeout: 60_000 });
+    expect(await page.getByTestId("calendar-export-status").textContent()).toMatch(/ready|success/i);
+    const href = await link.getAttribute("href");
+    expect(href).toMatch(/\/api\/v1\/todos\/ical\/[0-9a-f-]{36}\/result$/);
+    const ics = await (await fetch(new URL(href ?? "", stack.gatewayUrl))).text();
+    expect(ics).toContain("BEGIN:VCALENDAR");
+    expect(ics).toContain(`SUMMARY:${title}`);
   });
 });
