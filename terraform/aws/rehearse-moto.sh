@@ -43,7 +43,8 @@ cat >"$work/moto.tfvars.json" <<JSON
   "db_skip_final_snapshot": true,
   "secret_recovery_window_days": 0,
   "bucket_force_destroy": true,
-  "ecr_force_delete": true
+  "ecr_force_delete": true,
+  "dlq_redrive_allow_policy": false
 }
 JSON
 args=(-input=false -state="$work/terraform.tfstate" -var-file="$work/moto.tfvars.json")

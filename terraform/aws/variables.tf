@@ -187,3 +187,9 @@ variable "bucket_force_destroy" {
   type        = bool
   default     = false
 }
+
+variable "dlq_redrive_allow_policy" {
+  description = "Allow only its own work queue to use a DLQ (redrive allow policy). False only for emulators that do not implement it (moto)."
+  type        = bool
+  default     = true
+}
