@@ -1,3 +1,4 @@
+export * from "./aws.clients.ts";
 export * from "./backoff.ts";
 export * from "./inbox.ts";
 export * from "./outbox/outbox.listener.ts";

@@ -11,7 +11,15 @@ export interface DatabaseConfig {
   url?: string | undefined;
   /** PGlite's data folder; "memory" keeps nothing. Used only without `url`. */
   dataDir: string;
-  poolSize?: number;
+  poolSize?: number | undefined;
+}
+
+/** The database part of a service's config (DATABASE_URL, DATABASE_POOL_SIZE, DATA_DIR). */
+export interface ServiceDatabaseConfig {
+  /** When absent the service runs on PGlite in `dataDir`. */
+  databaseUrl?: string | undefined;
+  databasePoolSize?: number | undefined;
+  dataDir: string;
 }
 
 export interface Database<DB> {
@@ -43,6 +51,25 @@ export async function openDatabase<DB>(config: DatabaseConfig, log: Logger): Pro
       if (!pglite.closed) await pglite.close();
     },
   };
+}
+
+/** Opens a service's database and applies its migrations; a failed migration closes it again. */
+export async function openMigratedDatabase<DB>(
+  config: ServiceDatabaseConfig,
+  migrations: Record<string, Migration>,
+  log: Logger,
+): Promise<Database<DB>> {
+  const database = await openDatabase<DB>(
+    { url: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize },
+    log,
+  );
+  try {
+    await migrate(database.db, migrations, log);
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
+  return database;
 }
 
 /** Applies versioned migrations (name -> up/down) in name order; fails loudly on error. */

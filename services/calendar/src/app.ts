@@ -1,9 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { S3Client } from "@aws-sdk/client-s3";
-import { SNSClient } from "@aws-sdk/client-sns";
-import { SQSClient } from "@aws-sdk/client-sqs";
+import type { S3Client } from "@aws-sdk/client-s3";
+import type { SNSClient } from "@aws-sdk/client-sns";
+import type { SQSClient } from "@aws-sdk/client-sqs";
 import { Router } from "@koa/router";
 import {
+  awsClients,
   createOutboxRelay,
   createSnsPublisher,
   createSqsConsumer,
@@ -17,8 +18,7 @@ import {
   type Database,
   type Logger,
   listen,
-  migrate,
-  openDatabase,
+  openMigratedDatabase,
   type RequestState,
   type RunningServer,
   requestMiddleware,
@@ -67,17 +67,7 @@ export interface CalendarApp {
 export function createCalendarApp(config: CalendarConfig, overrides: CalendarOverrides = {}): CalendarApp {
   const logger = overrides.logger ?? createLogger({ service: "calendar", level: config.logLevel });
   const clock = overrides.clock ?? { now: () => new Date() };
-  const aws = {
-    region: config.aws.region,
-    ...(config.aws.endpoint !== undefined && { endpoint: config.aws.endpoint }),
-  };
-  const owned: Array<{ destroy(): void }> = [];
-  const client = <T extends { destroy(): void }>(given: T | undefined, make: () => T): T => {
-    if (given) return given;
-    const made = make();
-    owned.push(made);
-    return made;
-  };
+  const aws = awsClients(config.aws, overrides);
   let database: Database<CalendarTables> | undefined;
   let server: RunningServer | undefined;
   let relay: OutboxRelay | undefined;
@@ -92,7 +82,7 @@ export function createCalendarApp(config: CalendarConfig, overrides: CalendarOve
     await initialising?.catch(() => {});
     await r?.stop();
     await d?.close();
-    for (const o of owned.splice(0)) o.destroy();
+    aws.destroy();
   }
 
   return {
@@ -100,23 +90,10 @@ export function createCalendarApp(config: CalendarConfig, overrides: CalendarOve
     stop,
     async start() {
       if (server) return { url: server.url, port: server.port };
-      const sqs = client(overrides.sqs, () => new SQSClient(aws));
-      const sns = client(overrides.sns, () => new SNSClient(aws));
-      const s3 = client(
-        overrides.s3,
-        () => new S3Client({ ...aws, forcePathStyle: config.aws.endpoint !== undefined }),
-      );
+      const { sqs, sns, s3 } = aws;
       try {
-        database = await openDatabase<CalendarTables>(
-          {
-            url: config.databaseUrl,
-            dataDir: config.dataDir,
-            ...(config.databasePoolSize !== undefined && { poolSize: config.databasePoolSize }),
-          },
-          logger,
-        );
+        database = await openMigratedDatabase<CalendarTables>(config, migrations, logger);
         const db = database.db;
-        await migrate(db, migrations, logger);
 
         let topicArn = config.topicArn;
         let queueUrl = config.queueUrl;

@@ -1,14 +1,13 @@
-import { S3Client } from "@aws-sdk/client-s3";
-import { SNSClient } from "@aws-sdk/client-sns";
-import { SQSClient } from "@aws-sdk/client-sqs";
-import { createSqsConsumer, ensureTopology, type SqsConsumer } from "@taskoverflow/messaging";
+import type { S3Client } from "@aws-sdk/client-s3";
+import type { SNSClient } from "@aws-sdk/client-sns";
+import type { SQSClient } from "@aws-sdk/client-sqs";
+import { awsClients, createSqsConsumer, ensureTopology, type SqsConsumer } from "@taskoverflow/messaging";
 import {
   createLogger,
   type Database,
   type Logger,
   listen,
-  migrate,
-  openDatabase,
+  openMigratedDatabase,
   type RequestState,
   type RunningServer,
   requestMiddleware,
@@ -51,17 +50,7 @@ export function createJobStatusApp(
 ): JobStatusApp {
   const logger = overrides.logger ?? createLogger({ service: "job-status", level: config.logLevel });
   const clock = overrides.clock ?? { now: () => new Date() };
-  const aws = {
-    region: config.aws.region,
-    ...(config.aws.endpoint !== undefined && { endpoint: config.aws.endpoint }),
-  };
-  const owned: Array<{ destroy(): void }> = [];
-  const client = <T extends { destroy(): void }>(given: T | undefined, make: () => T): T => {
-    if (given) return given;
-    const made = make();
-    owned.push(made);
-    return made;
-  };
+  const aws = awsClients(config.aws, overrides);
   let database: Database<JobStatusTables> | undefined;
   let server: RunningServer | undefined;
   let consumer: SqsConsumer | undefined;
@@ -72,7 +61,7 @@ export function createJobStatusApp(
     await s?.close();
     await c?.stop();
     await d?.close();
-    for (const o of owned.splice(0)) o.destroy();
+    aws.destroy();
   }
 
   return {
@@ -80,24 +69,14 @@ export function createJobStatusApp(
     stop,
     async start() {
       if (server) return { url: server.url, port: server.port };
-      const sqs = client(overrides.sqs, () => new SQSClient(aws));
+      const sqs = aws.sqs;
       try {
-        database = await openDatabase<JobStatusTables>(
-          {
-            url: config.databaseUrl,
-            dataDir: config.dataDir,
-            ...(config.databasePoolSize !== undefined && { poolSize: config.databasePoolSize }),
-          },
-          logger,
-        );
+        database = await openMigratedDatabase<JobStatusTables>(config, migrations, logger);
         const db = database.db;
-        await migrate(db, migrations, logger);
         let queueUrl = config.queueUrl;
         if (queueUrl === undefined) {
-          const sns = client(overrides.sns, () => new SNSClient(aws));
-          queueUrl = (await ensureTopology({ sns, sqs }, { prefix: config.topologyPrefix })).queues[
-            "job-status"
-          ].url;
+          const addresses = await ensureTopology({ sns: aws.sns, sqs }, { prefix: config.topologyPrefix });
+          queueUrl = addresses.queues["job-status"].url;
         }
         const jobs = new JobRepository();
         consumer = createSqsConsumer({
@@ -110,14 +89,7 @@ export function createJobStatusApp(
         });
         await consumer.start();
 
-        const files =
-          overrides.files ??
-          s3CalendarFiles(
-            client(
-              overrides.s3,
-              () => new S3Client({ ...aws, forcePathStyle: config.aws.endpoint !== undefined }),
-            ),
-          );
+        const files = overrides.files ?? s3CalendarFiles(aws.s3);
         const app = new Koa<RequestState>();
         const routes = jobRoutes({
           db,

@@ -1,5 +1,5 @@
-import { SNSClient } from "@aws-sdk/client-sns";
 import {
+  awsClients,
   createOutboxRelay,
   createSnsPublisher,
   type EventPublisher,
@@ -12,7 +12,7 @@ import {
   type Logger,
   listen,
   migrate,
-  openDatabase,
+  openMigratedDatabase,
   type RequestState,
   type RunningServer,
   requestMiddleware,
@@ -63,25 +63,21 @@ export function createTodoApp(config: TodoConfig, overrides: TodoOverrides = {})
   let database: Database<TodoServiceTables> | undefined;
   let server: RunningServer | undefined;
   let relay: OutboxRelay | undefined;
-  let sns: SNSClient | undefined;
+  const aws = awsClients(config.aws);
 
   async function stop(): Promise<void> {
-    const [s, r, d, c] = [server, relay, database, sns];
-    server = relay = database = sns = undefined;
+    const [s, r, d] = [server, relay, database];
+    server = relay = database = undefined;
     await s?.close();
     await r?.stop();
     await d?.close();
-    c?.destroy();
+    aws.destroy();
   }
 
   function createPublisher(): EventPublisher | undefined {
     if (overrides.publisher) return overrides.publisher;
     if (config.topicArn === undefined) return undefined;
-    sns = new SNSClient({
-      region: config.aws.region,
-      ...(config.aws.endpoint !== undefined && { endpoint: config.aws.endpoint }),
-    });
-    return createSnsPublisher({ sns, topicArn: config.topicArn });
+    return createSnsPublisher({ sns: aws.sns, topicArn: config.topicArn });
   }
 
   return {
@@ -91,18 +87,13 @@ export function createTodoApp(config: TodoConfig, overrides: TodoOverrides = {})
       if (server) return { url: server.url, port: server.port };
       try {
         const shared = overrides.database as Database<TodoServiceTables> | undefined;
-        database = shared
-          ? { ...shared, close: async () => {} }
-          : await openDatabase<TodoServiceTables>(
-              {
-                url: config.databaseUrl,
-                dataDir: config.dataDir,
-                ...(config.databasePoolSize !== undefined && { poolSize: config.databasePoolSize }),
-              },
-              logger,
-            );
+        if (shared) {
+          database = { ...shared, close: async () => {} };
+          await migrate(database.db, migrations, logger);
+        } else {
+          database = await openMigratedDatabase<TodoServiceTables>(config, migrations, logger);
+        }
         const db = database.db;
-        await migrate(db, migrations, logger);
 
         const publisher = createPublisher();
         if (publisher) {

@@ -1,0 +1,53 @@
+import { S3Client } from "@aws-sdk/client-s3";
+import { SNSClient } from "@aws-sdk/client-sns";
+import { SQSClient } from "@aws-sdk/client-sqs";
+
+/** Where the AWS clients connect: an emulator when `endpoint` is set, real AWS otherwise. */
+export interface AwsConnection {
+  region: string;
+  endpoint?: string | undefined;
+}
+
+/** Clients a caller already has (tests pass ones pointed at an emulator with credentials). */
+export interface GivenAwsClients {
+  sns?: SNSClient;
+  sqs?: SQSClient;
+  s3?: S3Client;
+}
+
+/** SNS, SQS and S3 clients for one service, each made on first use unless given. */
+export interface AwsClients {
+  readonly sns: SNSClient;
+  readonly sqs: SQSClient;
+  readonly s3: S3Client;
+  /** Destroys the clients made here (never the given ones); a later use makes fresh ones. */
+  destroy(): void;
+}
+
+export function awsClients(aws: AwsConnection, given: GivenAwsClients = {}): AwsClients {
+  const options = { region: aws.region, ...(aws.endpoint !== undefined && { endpoint: aws.endpoint }) };
+  let made: GivenAwsClients = {};
+  return {
+    get sns() {
+      if (given.sns) return given.sns;
+      made.sns ??= new SNSClient(options);
+      return made.sns;
+    },
+    get sqs() {
+      if (given.sqs) return given.sqs;
+      made.sqs ??= new SQSClient(options);
+      return made.sqs;
+    },
+    get s3() {
+      if (given.s3) return given.s3;
+      // Emulators serve buckets by path, not by virtual host.
+      made.s3 ??= new S3Client({ ...options, forcePathStyle: aws.endpoint !== undefined });
+      return made.s3;
+    },
+    destroy() {
+      const { sns, sqs, s3 } = made;
+      made = {};
+      for (const client of [sns, sqs, s3]) client?.destroy();
+    },
+  };
+}
