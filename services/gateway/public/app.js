@@ -56,17 +56,22 @@ function showError(element, message) {
   element.hidden = message === "";
 }
 
-/** The API's naive timestamp ("2023-04-03T14:00:00") as the wall-clock time it was picked as. */
+/** The API's timestamps are UTC written without an offset ("2023-04-03T14:00:00"); shown in local time. */
 function parseDeadline(value) {
   const m = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?/.exec(value);
   if (!m) return null;
-  return new Date(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +(m[6] ?? 0));
+  return new Date(Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +(m[6] ?? 0)));
 }
 
-/** datetime-local gives "YYYY-MM-DDTHH:MM" (seconds only when set); the API wants "YYYY-MM-DDTHH:MM:SS". */
+/**
+ * datetime-local gives the user's wall-clock time ("YYYY-MM-DDTHH:MM"); the API stores UTC, so the picked
+ * moment is sent in UTC, in the API's own naive form ("YYYY-MM-DDTHH:MM:SS").
+ */
 function deadlineForApi(value) {
   if (value === "") return undefined;
-  return value.length === 16 ? `${value}:00` : value.slice(0, 19);
+  const local = new Date(value);
+  if (Number.isNaN(local.getTime())) return undefined;
+  return local.toISOString().slice(0, 19);
 }
 
 function renderDeadline(element, todo) {

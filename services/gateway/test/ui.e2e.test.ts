@@ -24,7 +24,8 @@ beforeAll(async () => {
     logLevel: "warn",
   });
   browser = await launchChromium();
-  page = await browser.newPage();
+  // A user east of UTC: the picked wall-clock time must reach the API as UTC, and be shown back as local time.
+  page = await browser.newPage({ timezoneId: "Australia/Brisbane" });
 }, 180_000);
 
 afterAll(async () => {
@@ -52,7 +53,9 @@ describe("web UI through the gateway", () => {
     expect(await page.getByTestId("todo-card").first().getByTestId("todo-title").textContent()).toBe(title);
     expect(await card.getByTestId("todo-description").textContent()).toBe("Semi-skimmed");
     const created = (await apiTodos()).find((t) => t.title === title);
-    expect(created).toMatchObject({ completed: false, deadline_at: "2031-02-03T04:05:00" });
+    // 04:05 in Brisbane (UTC+10, no daylight saving) is 18:05 UTC the day before.
+    expect(created).toMatchObject({ completed: false, deadline_at: "2031-02-02T18:05:00" });
+    expect(await card.getByTestId("todo-deadline").textContent()).toContain("4:05");
 
     await card.getByRole("checkbox", { name: title }).check();
     await waitFor(async () => (await apiTodos()).find((t) => t.title === title)?.completed === true, {
