@@ -1,12 +1,7 @@
 import { S3Client } from "@aws-sdk/client-s3";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { SQSClient } from "@aws-sdk/client-sqs";
-
-/** Where the AWS clients connect: an emulator when `endpoint` is set, real AWS otherwise. */
-export interface AwsConnection {
-  region: string;
-  endpoint?: string | undefined;
-}
+import type { AwsSettings } from "@taskoverflow/platform";
 
 /** Clients a caller already has (tests pass ones pointed at an emulator with credentials). */
 export interface GivenAwsClients {
@@ -24,7 +19,7 @@ export interface AwsClients {
   destroy(): void;
 }
 
-export function awsClients(aws: AwsConnection, given: GivenAwsClients = {}): AwsClients {
+export function awsClients(aws: AwsSettings, given: GivenAwsClients = {}): AwsClients {
   const options = { region: aws.region, ...(aws.endpoint !== undefined && { endpoint: aws.endpoint }) };
   let made: GivenAwsClients = {};
   return {

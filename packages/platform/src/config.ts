@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { ServiceDatabaseConfig } from "./database.ts";
 import { ConfigError } from "./errors.ts";
 
 /**
@@ -35,3 +36,43 @@ export const env = {
       .default(fallback ? "true" : "false")
       .transform((v) => v === "true" || v === "1"),
 };
+
+/** The database variables of a service; spread into its schema. Unset DATABASE_URL means PGlite. */
+export function databaseEnv(service: string) {
+  return {
+    /** A PostgreSQL server; unset means embedded PostgreSQL (PGlite) in DATA_DIR. */
+    DATABASE_URL: env.optionalUrl(),
+    DATABASE_POOL_SIZE: env.positiveInt(10),
+    /** PGlite's data folder when DATABASE_URL is unset; "memory" keeps nothing. */
+    DATA_DIR: env.string(`.data/${service}`),
+  };
+}
+
+/** The AWS variables of a service; spread into its schema. */
+export function awsEnv() {
+  return {
+    /** SNS/SQS/S3 endpoint (an emulator); unset means real AWS. */
+    AWS_ENDPOINT_URL: env.optionalUrl(),
+    AWS_REGION: env.string("us-east-1"),
+  };
+}
+
+/** Where a service's AWS clients connect: an emulator when `endpoint` is set, real AWS otherwise. */
+export interface AwsSettings {
+  endpoint?: string | undefined;
+  region: string;
+}
+
+/** The config fields read from `databaseEnv()`'s variables. */
+export function databaseSettings(e: {
+  DATABASE_URL?: string | undefined;
+  DATABASE_POOL_SIZE: number;
+  DATA_DIR: string;
+}): ServiceDatabaseConfig {
+  return { databaseUrl: e.DATABASE_URL, databasePoolSize: e.DATABASE_POOL_SIZE, dataDir: e.DATA_DIR };
+}
+
+/** The config field read from `awsEnv()`'s variables. */
+export function awsSettings(e: { AWS_ENDPOINT_URL?: string | undefined; AWS_REGION: string }): AwsSettings {
+  return { endpoint: e.AWS_ENDPOINT_URL, region: e.AWS_REGION };
+}

@@ -1,4 +1,13 @@
-import { env, parseEnv } from "@taskoverflow/platform";
+import {
+  type AwsSettings,
+  awsEnv,
+  awsSettings,
+  databaseEnv,
+  databaseSettings,
+  env,
+  parseEnv,
+  type ServiceDatabaseConfig,
+} from "@taskoverflow/platform";
 import { z } from "zod";
 
 /** The calendar service's environment: keys are the variable names. Defaults run the embedded mode. */
@@ -6,13 +15,8 @@ export const calendarEnvSchema = z.object({
   PORT: env.port(6402),
   HOST: env.string("127.0.0.1"),
   LOG_LEVEL: env.logLevel(),
-  /** A PostgreSQL server; unset means embedded PostgreSQL (PGlite) in DATA_DIR. */
-  DATABASE_URL: env.optionalUrl(),
-  DATABASE_POOL_SIZE: env.positiveInt(10),
-  DATA_DIR: env.string(".data/calendar"),
-  /** SNS/SQS/S3 endpoint (an emulator); unset means real AWS. */
-  AWS_ENDPOINT_URL: env.optionalUrl(),
-  AWS_REGION: env.string("us-east-1"),
+  ...databaseEnv("calendar"),
+  ...awsEnv(),
   CALENDAR_BUCKET: env.string("taskoverflow-calendars"),
   /** Names of the topic and queues when their addresses are not given (ensureTopology converges them). */
   TOPOLOGY_PREFIX: z.string().default("taskoverflow-"),
@@ -30,14 +34,11 @@ export const calendarEnvSchema = z.object({
 
 export type CalendarEnv = z.infer<typeof calendarEnvSchema>;
 
-export interface CalendarConfig {
+export interface CalendarConfig extends ServiceDatabaseConfig {
   port: number;
   host: string;
   logLevel: CalendarEnv["LOG_LEVEL"];
-  databaseUrl?: string | undefined;
-  databasePoolSize?: number | undefined;
-  dataDir: string;
-  aws: { endpoint?: string | undefined; region: string };
+  aws: AwsSettings;
   bucket: string;
   topologyPrefix: string;
   topicArn?: string | undefined;
@@ -56,10 +57,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): CalendarCon
     port: e.PORT,
     host: e.HOST,
     logLevel: e.LOG_LEVEL,
-    databaseUrl: e.DATABASE_URL,
-    databasePoolSize: e.DATABASE_POOL_SIZE,
-    dataDir: e.DATA_DIR,
-    aws: { endpoint: e.AWS_ENDPOINT_URL, region: e.AWS_REGION },
+    ...databaseSettings(e),
+    aws: awsSettings(e),
     bucket: e.CALENDAR_BUCKET,
     topologyPrefix: e.TOPOLOGY_PREFIX,
     topicArn: e.TOPIC_ARN || undefined,
