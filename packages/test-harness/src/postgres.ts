@@ -45,15 +45,24 @@ async function startLocalPostgres(): Promise<PostgresServer> {
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300`;
   sh(`${bin}/initdb -D ${dir}/data -A trust -U postgres >/dev/null`);
   sh(`${bin}/pg_ctl -D ${dir}/data -o '${options}' -l ${dir}/log -w -t 60 start >/dev/null`);
+  let stopped = false;
+  const stopNow = () => {
+    if (stopped) return;
+    stopped = true;
+    try {
+      sh(`${bin}/pg_ctl -D ${dir}/data -m immediate -w stop >/dev/null`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  // pg_ctl daemonises the server: if the test run ends without its teardown (Ctrl-C, a crash), stop it anyway.
+  process.once("exit", stopNow);
   return {
     kind: "local",
     adminUrl: `postgres://postgres@127.0.0.1:${port}/postgres`,
     async stop() {
-      try {
-        sh(`${bin}/pg_ctl -D ${dir}/data -m immediate -w stop >/dev/null`);
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
+      process.off("exit", stopNow);
+      stopNow();
     },
   };
 }
