@@ -5,7 +5,6 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "@jest/glob
 import {
   type AwsEndpoint,
   awsEmulators,
-  createTestDatabase,
   type ManagedProcess,
   startProcess,
   type TestDatabase,
@@ -14,12 +13,12 @@ import {
 } from "@taskoverflow/test-harness";
 import { createSnsPublisher, ensureTopology } from "../src/index.ts";
 import {
-  awsClients,
   capturingLogger,
   createTodo,
   effectCounts,
   fastTopology,
-  openTestDb,
+  type PipelineFixture,
+  startPipelineFixture,
   type TestDb,
 } from "./pipeline.ts";
 
@@ -27,29 +26,22 @@ const fixture = join(fileURLToPath(new URL(".", import.meta.url)), "fixtures", "
 
 describe.each(awsEmulators())("consumer processes on $name", ({ name, start }) => {
   let aws: AwsEndpoint;
-  let clients: ReturnType<typeof awsClients>;
+  let clients: PipelineFixture["clients"];
   let database: TestDatabase;
   let db: TestDb;
-  let closeDb: () => Promise<void>;
+  let stopFixture: () => Promise<void>;
   const children: ManagedProcess[] = [];
   const { log } = capturingLogger("crash-int");
 
   beforeAll(async () => {
     // fauxqs runs inside the jest worker; the child processes reach it over its port like any client.
-    aws = await start();
-    clients = awsClients(aws);
-    database = await createTestDatabase();
-    ({ db, close: closeDb } = await openTestDb(database.url, log));
+    ({ aws, clients, database, db, stop: stopFixture } = await startPipelineFixture(start, log));
   });
   afterEach(async () => {
     for (const c of children.splice(0)) await c.stop("SIGKILL");
   });
   afterAll(async () => {
-    await closeDb();
-    await database.drop();
-    clients.sns.destroy();
-    clients.sqs.destroy();
-    await aws.stop();
+    await stopFixture();
   });
 
   function spawnConsumer(queueUrl: string, consumer: string, mode: string): ManagedProcess {

@@ -4,7 +4,6 @@ import type { DomainEvent } from "@taskoverflow/contracts";
 import {
   type AwsEndpoint,
   awsEmulators,
-  createTestDatabase,
   freePort,
   type TestDatabase,
   uniqueName,
@@ -28,35 +27,29 @@ import {
   createTodo,
   effectCounts,
   fastTopology,
-  openTestDb,
+  type PipelineFixture,
+  startPipelineFixture,
   type TestDb,
 } from "./pipeline.ts";
 
 describe.each(awsEmulators())("event backbone on $name", ({ start }) => {
   let aws: AwsEndpoint;
-  let clients: ReturnType<typeof awsClients>;
+  let clients: PipelineFixture["clients"];
   let database: TestDatabase;
   let db: TestDb;
-  let closeDb: () => Promise<void>;
+  let stopFixture: () => Promise<void>;
   const { log, lines } = capturingLogger("messaging-int");
   const stops: Array<() => Promise<void>> = [];
 
   beforeAll(async () => {
-    aws = await start();
-    clients = awsClients(aws);
-    database = await createTestDatabase();
-    ({ db, close: closeDb } = await openTestDb(database.url, log));
+    ({ aws, clients, database, db, stop: stopFixture } = await startPipelineFixture(start, log));
   });
   // Relays and consumers live for one test: a relay left running would publish the next test's outbox rows.
   afterEach(async () => {
     for (const stop of stops.splice(0).reverse()) await stop();
   });
   afterAll(async () => {
-    await closeDb();
-    await database.drop();
-    clients.sns.destroy();
-    clients.sqs.destroy();
-    await aws.stop();
+    await stopFixture();
   });
 
   /** A consumer on the calendar queue of a fresh topology; returns what the handler saw. */

@@ -4,7 +4,7 @@ import { SNSClient } from "@aws-sdk/client-sns";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { createEvent, type DomainEvent } from "@taskoverflow/contracts";
 import { createLogger, type Logger, migrate, openDatabase } from "@taskoverflow/platform";
-import type { AwsEndpoint } from "@taskoverflow/test-harness";
+import { type AwsEndpoint, createTestDatabase, type TestDatabase } from "@taskoverflow/test-harness";
 import { type Kysely, sql, type Transaction } from "kysely";
 import type { Migration } from "kysely/migration";
 import {
@@ -85,6 +85,41 @@ export function awsClients(aws: {
 }) {
   const config = { endpoint: aws.endpoint, region: aws.region, credentials: aws.credentials, maxAttempts: 1 };
   return { sns: new SNSClient(config), sqs: new SQSClient(config) };
+}
+
+/**
+ * What a pipeline test block shares: an emulator and its clients, a test database with the pipeline
+ * schema. `stop()` releases them in reverse order.
+ */
+export interface PipelineFixture {
+  aws: AwsEndpoint;
+  clients: ReturnType<typeof awsClients>;
+  database: TestDatabase;
+  db: TestDb;
+  stop(): Promise<void>;
+}
+
+export async function startPipelineFixture(
+  startEmulator: () => Promise<AwsEndpoint>,
+  log: Logger,
+): Promise<PipelineFixture> {
+  const aws = await startEmulator();
+  const clients = awsClients(aws);
+  const database = await createTestDatabase();
+  const { db, close } = await openTestDb(database.url, log);
+  return {
+    aws,
+    clients,
+    database,
+    db,
+    async stop() {
+      await close();
+      await database.drop();
+      clients.sns.destroy();
+      clients.sqs.destroy();
+      await aws.stop();
+    },
+  };
 }
 
 export const fastTopology = (prefix: string): TopologyOptions => ({
