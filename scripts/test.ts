@@ -18,9 +18,12 @@ const tiers: Tier[] = requested.length > 0 ? (requested as Tier[]) : [...all];
 if (requested.length === 0) await import("./check.ts");
 
 if (tiers.includes("e2e")) ensureChromium();
+// Chosen once and pinned for every jest run below, so all tiers use the same infrastructure.
+let infra: string | undefined;
 if (tiers.includes("int") || tiers.includes("e2e")) {
+  infra = chooseInfra();
   process.stderr.write(
-    `\n[test] infrastructure choice: ${chooseInfra()} (TASKOVERFLOW_TEST_INFRA=${process.env.TASKOVERFLOW_TEST_INFRA ?? "auto"})\n`,
+    `\n[test] infrastructure choice: ${infra} (TASKOVERFLOW_TEST_INFRA=${process.env.TASKOVERFLOW_TEST_INFRA ?? "auto"})\n`,
   );
 }
 
@@ -30,6 +33,7 @@ let failed = 0;
 let failedTiers = 0;
 const env = {
   ...process.env,
+  ...(infra && { TASKOVERFLOW_TEST_INFRA: infra }),
   NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --experimental-vm-modules`.trim(),
 };
 for (const tier of tiers) {

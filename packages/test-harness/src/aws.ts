@@ -1,3 +1,4 @@
+import { LOCALSTACK_IMAGE } from "./infra.ts";
 import { freePort } from "./ports.ts";
 import { startProcess } from "./process.ts";
 import { waitFor } from "./wait.ts";
@@ -48,7 +49,7 @@ export async function startMoto(): Promise<AwsEndpoint> {
 /** LocalStack through Testcontainers: only where a Docker engine and a registry are reachable. */
 export async function startLocalStack(): Promise<AwsEndpoint> {
   const { LocalstackContainer } = await import("@testcontainers/localstack");
-  const container = await new LocalstackContainer("localstack/localstack:4").start();
+  const container = await new LocalstackContainer(LOCALSTACK_IMAGE).start();
   return {
     name: "localstack",
     endpoint: container.getConnectionUri(),

