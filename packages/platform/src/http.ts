@@ -76,6 +76,21 @@ export function toErrorResponse(err: unknown): { status: number; body: { error: 
   return { status: 500, body: { error: "Internal server error", code: "internal_error" } };
 }
 
+const HOST = /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
+
+/**
+ * `<proto>://<host>` as the client sees us: the gateway's X-Forwarded-Host/-Proto when well-formed, else our
+ * Host header. The gateway decides what to forward (it only trusts a client's own X-Forwarded-* with TRUST_PROXY).
+ */
+export function publicOrigin(ctx: { get(name: string): string; protocol: string }): string {
+  const first = (name: string) => ctx.get(name).split(",")[0]?.trim() ?? "";
+  const forwardedHost = first("x-forwarded-host");
+  const host = HOST.test(forwardedHost) ? forwardedHost : ctx.get("host");
+  const forwardedProto = first("x-forwarded-proto").toLowerCase();
+  const proto = forwardedProto === "https" || forwardedProto === "http" ? forwardedProto : ctx.protocol;
+  return `${proto}://${host}`;
+}
+
 export interface RunningServer {
   server: Server;
   port: number;

@@ -2,7 +2,7 @@ import { describe, expect, it } from "@jest/globals";
 import { z } from "zod";
 import { env, parseEnv } from "./config.ts";
 import { ConfigError, NotFoundError, ValidationError } from "./errors.ts";
-import { correlationIdFrom, toErrorResponse } from "./http.ts";
+import { correlationIdFrom, publicOrigin, toErrorResponse } from "./http.ts";
 
 describe("parseEnv", () => {
   const schema = z.object({ PORT: env.port(6400), DATABASE_URL: env.optionalUrl(), DEBUG: env.bool(false) });
@@ -57,5 +57,29 @@ describe("toErrorResponse", () => {
       status: 500,
       body: { error: "Internal server error", code: "internal_error" },
     });
+  });
+});
+
+describe("publicOrigin", () => {
+  const ctx = (headers: Record<string, string>, protocol = "http") => ({
+    get: (name: string) => headers[name] ?? "",
+    protocol,
+  });
+
+  it("uses the forwarded host and protocol the gateway passes on", () => {
+    expect(
+      publicOrigin(
+        ctx({ host: "todo:6401", "x-forwarded-host": "tasks.example.org", "x-forwarded-proto": "https" }),
+      ),
+    ).toBe("https://tasks.example.org");
+  });
+
+  it("falls back to the Host header, and ignores malformed forwarded values", () => {
+    expect(publicOrigin(ctx({ host: "localhost:6400" }))).toBe("http://localhost:6400");
+    expect(
+      publicOrigin(
+        ctx({ host: "localhost:6400", "x-forwarded-host": "evil.com/path", "x-forwarded-proto": "gopher" }),
+      ),
+    ).toBe("http://localhost:6400");
   });
 });

@@ -1,5 +1,5 @@
 import { Router } from "@koa/router";
-import { NotFoundError, type RequestState } from "@taskoverflow/platform";
+import { NotFoundError, publicOrigin, type RequestState } from "@taskoverflow/platform";
 import type { CalendarFiles } from "./calendar-files.ts";
 import type { IssuedJobs } from "./issued-jobs.ts";
 import type { JobStatus } from "./job.projection.ts";
@@ -13,19 +13,8 @@ export interface JobRouteDeps {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const HOST = /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
 const taskNotFound = () => new NotFoundError("Task not found", "task_not_found");
 const taskNotFinished = () => new NotFoundError("Task not finished", "task_not_finished");
-
-/** `<proto>://<host>` as the client sees us: the gateway's X-Forwarded-Host/-Proto, else our Host header. */
-export function publicOrigin(ctx: { get(name: string): string; protocol: string }): string {
-  const first = (name: string) => ctx.get(name).split(",")[0]?.trim() ?? "";
-  const forwardedHost = first("x-forwarded-host");
-  const host = HOST.test(forwardedHost) ? forwardedHost : ctx.get("host");
-  const forwardedProto = first("x-forwarded-proto").toLowerCase();
-  const proto = forwardedProto === "https" || forwardedProto === "http" ? forwardedProto : ctx.protocol;
-  return `${proto}://${host}`;
-}
 
 /** Status and result of calendar jobs, exactly as the API contract shapes them. */
 export function jobRoutes({ db, jobs, issued, files }: JobRouteDeps): Router<RequestState> {

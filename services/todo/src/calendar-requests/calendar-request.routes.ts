@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { Router } from "@koa/router";
 import { createEvent } from "@taskoverflow/contracts";
 import { enqueueEvent } from "@taskoverflow/messaging";
-import type { RequestState } from "@taskoverflow/platform";
+import { publicOrigin, type RequestState } from "@taskoverflow/platform";
 import { koaBody } from "koa-body";
 import type { Kysely } from "kysely";
 import { parseCalendarFilters } from "./calendar-request.schema.ts";
@@ -19,17 +19,6 @@ export interface CalendarRequestDeps<DB extends CalendarRequestDatabase> {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const HOST = /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
-
-/** `<proto>://<host>` as the client sees us: the gateway's X-Forwarded-Host/-Proto, else our Host header. */
-export function publicOrigin(ctx: { get(name: string): string; protocol: string }): string {
-  const first = (name: string) => ctx.get(name).split(",")[0]?.trim() ?? "";
-  const forwardedHost = first("x-forwarded-host");
-  const host = HOST.test(forwardedHost) ? forwardedHost : ctx.get("host");
-  const forwardedProto = first("x-forwarded-proto").toLowerCase();
-  const proto = forwardedProto === "https" || forwardedProto === "http" ? forwardedProto : ctx.protocol;
-  return `${proto}://${host}`;
-}
 
 /**
  * `POST /api/v1/todos/ical`: records the job and its CalendarRequested event in one transaction, so the
