@@ -197,6 +197,22 @@ describe("calendar export", () => {
     expect(events.some((e) => e.summary === "Deleted before export")).toBe(false);
   });
 
+  it("carries the request's correlation id through every event into every service's logs", async () => {
+    const res = await api("/todos/ical", {
+      method: "POST",
+      headers: { "x-correlation-id": "e2e-calendar-corr-1" },
+    });
+    expect(res.status).toBe(202);
+    expect(res.headers.get("x-correlation-id")).toBe("e2e-calendar-corr-1");
+    expect((await finished((await res.json()) as Task)).task_status).toBe("SUCCESS");
+    const tagged = '"correlationId":"e2e-calendar-corr-1"';
+    for (const service of ["gateway", "todo", "calendar", "job-status"] as const) {
+      await waitFor(() => stack.logs(service).includes(tagged), {
+        what: `${service} logs with the correlation id`,
+      });
+    }
+  });
+
   it("applies the list filters", async () => {
     const status = await finished(await requestCalendar("?completed=true"));
     expect(status.task_status).toBe("SUCCESS");

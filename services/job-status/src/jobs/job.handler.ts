@@ -34,7 +34,7 @@ export function createJobHandler({
       if (current && next === current)
         log.debug({ jobId, status: current.status }, "late or repeated event ignored");
     });
-    if (outcome === "processed") log.debug({ jobId }, "job event applied");
+    if (outcome === "processed") log.info({ jobId, type: event.type }, "job event applied");
     return "done";
   };
 }
