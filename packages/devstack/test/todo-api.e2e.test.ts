@@ -1,7 +1,7 @@
 // The course's graded todo tests, over HTTP through the gateway, with every service its own process on a real
 // PostgreSQL server (or PGlite where the harness chose the embedded path) and the in-process SNS/SQS emulator.
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { createTestDatabase, type TestDatabase } from "@taskoverflow/test-harness";
+import { createTestDatabase, type TestDatabase, waitFor } from "@taskoverflow/test-harness";
 import { type Stack, startStack } from "../src/index.ts";
 
 let stack: Stack;
@@ -141,7 +141,10 @@ describe("the todo API through the gateway (graded cases)", () => {
   it("passes the correlation id through to the todo service and back", async () => {
     const res = await api("/todos", { headers: { "x-correlation-id": "e2e-corr-42" } });
     expect(res.headers.get("x-correlation-id")).toBe("e2e-corr-42");
-    expect(stack.logs("todo")).toContain('"correlationId":"e2e-corr-42"');
+    // Log lines reach us through a pipe, a moment after the response.
+    await waitFor(() => stack.logs("todo").includes('"correlationId":"e2e-corr-42"'), {
+      what: "the todo service's log line with the correlation id",
+    });
   });
 
   it("answers JSON 404 for an unknown route and 413 for a body over the limit", async () => {
