@@ -20,7 +20,7 @@ import { type CalendarFiles, s3CalendarFiles } from "./jobs/calendar-files.ts";
 import { httpIssuedJobs, type IssuedJobs } from "./jobs/issued-jobs.ts";
 import { createJobHandler } from "./jobs/job.handler.ts";
 import { JobRepository } from "./jobs/job.repository.ts";
-import { jobRoutes } from "./jobs/job.routes.ts";
+import { jobRoutes, timedOutReason } from "./jobs/job.routes.ts";
 
 export type { JobStatusConfig } from "./config.ts";
 export { loadConfig } from "./config.ts";
@@ -54,9 +54,11 @@ export function createJobStatusApp(
   let database: Database<JobStatusTables> | undefined;
   let server: RunningServer | undefined;
   let consumer: SqsConsumer | undefined;
+  let sweeper: NodeJS.Timeout | undefined;
 
   async function stop(): Promise<void> {
     const [s, c, d] = [server, consumer, database];
+    clearInterval(sweeper);
     server = consumer = database = undefined;
     await s?.close();
     await c?.stop();
@@ -89,6 +91,20 @@ export function createJobStatusApp(
         });
         await consumer.start();
 
+        const jobTimeoutMs = (config.jobTimeoutSeconds ?? 600) * 1000;
+        const sweepLog = logger.child({ component: "timeout-sweep" });
+        const sweep = async () => {
+          const now = clock.now();
+          const cutoff = new Date(now.getTime() - jobTimeoutMs);
+          const expired = await jobs.failStale(db, cutoff, now, timedOutReason(jobTimeoutMs));
+          if (expired.length > 0) sweepLog.warn({ jobIds: expired }, "jobs timed out: FAILURE");
+        };
+        sweeper = setInterval(
+          () => void sweep().catch((err: unknown) => sweepLog.error({ err }, "timeout sweep failed")),
+          Math.min(30_000, Math.max(250, jobTimeoutMs / 4)),
+        );
+        sweeper.unref();
+
         const files = overrides.files ?? s3CalendarFiles(aws.s3);
         const app = new Koa<RequestState>();
         const routes = jobRoutes({
@@ -96,6 +112,8 @@ export function createJobStatusApp(
           jobs,
           issued: overrides.issued ?? httpIssuedJobs(config.todoServiceUrl),
           files,
+          clock,
+          jobTimeoutMs,
         });
         app.use(requestMiddleware(logger)).use(routes.routes()).use(routes.allowedMethods());
         server = await listen(app, config.port, config.host);

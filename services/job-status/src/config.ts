@@ -23,6 +23,8 @@ export const jobStatusEnvSchema = z.object({
   /** Asked whether an id we have not heard of yet was issued (GET /internal/v1/calendar-requests/:id). */
   TODO_SERVICE_URL: env.url("http://127.0.0.1:6401"),
   CONSUMER_CONCURRENCY: env.positiveInt(10),
+  /** A job that hears nothing for this long ends as FAILURE (its message may have ended in a dead-letter queue). */
+  JOB_TIMEOUT_SECONDS: env.positiveInt(600),
 });
 
 export type JobStatusEnv = z.infer<typeof jobStatusEnvSchema>;
@@ -36,6 +38,8 @@ export interface JobStatusConfig extends ServiceDatabaseConfig {
   queueUrl?: string | undefined;
   todoServiceUrl: string;
   concurrency: number;
+  /** Default 600: a job silent for longer ends as FAILURE. */
+  jobTimeoutSeconds?: number;
 }
 
 /** Reads and validates the environment once; a wrong value throws a ConfigError naming the variable. */
@@ -51,5 +55,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): JobStatusCo
     queueUrl: e.JOB_STATUS_QUEUE_URL,
     todoServiceUrl: e.TODO_SERVICE_URL,
     concurrency: e.CONSUMER_CONCURRENCY,
+    jobTimeoutSeconds: e.JOB_TIMEOUT_SECONDS,
   };
 }

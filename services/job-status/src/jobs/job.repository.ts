@@ -61,4 +61,19 @@ export class JobRepository {
       .onConflict((oc) => oc.column("id").doUpdateSet(changes))
       .execute();
   }
+
+  /**
+   * Jobs that have heard nothing since `cutoff` end as FAILURE: their message may have died in a dead-letter
+   * queue, or the calendar service be gone. FAILURE is terminal, so events arriving later change nothing.
+   */
+  async failStale(db: JobDb, cutoff: Date, now: Date, reason: string): Promise<string[]> {
+    const rows = await db
+      .updateTable("jobs")
+      .set({ status: "FAILURE", error: reason, updated_at: now })
+      .where("status", "in", ["PENDING", "STARTED"])
+      .where("last_event_at", "<", cutoff)
+      .returning("id")
+      .execute();
+    return rows.map((r) => r.id);
+  }
 }
