@@ -23,9 +23,8 @@ import { type Clock, systemClock } from "./clock.ts";
 import type { TodoConfig } from "./config.ts";
 import { migrations } from "./db/migrations/index.ts";
 import type { TodoServiceTables } from "./db/tables.ts";
-import type { TodoEvents } from "./todos/todo.events.ts";
 import { todoInternalRoutes } from "./todos/todo.internal.routes.ts";
-import { outboxTodoEvents, PRODUCER } from "./todos/todo.outbox.ts";
+import { PRODUCER } from "./todos/todo.outbox.ts";
 import { TodoRepository } from "./todos/todo.repository.ts";
 import { todoRoutes } from "./todos/todo.routes.ts";
 
@@ -37,7 +36,8 @@ export { loadConfig } from "./config.ts";
 export interface TodoOverrides {
   clock?: Clock;
   logger?: Logger;
-  events?: TodoEvents;
+  /** Event ids (tests make them deterministic, or collide on purpose). */
+  newId?: () => string;
   /** Publishes the outbox instead of SNS at `config.topicArn`; a relay runs when either is given. */
   publisher?: EventPublisher;
   /**
@@ -59,7 +59,6 @@ export interface TodoApp {
 export function createTodoApp(config: TodoConfig, overrides: TodoOverrides = {}): TodoApp {
   const logger = overrides.logger ?? createLogger({ service: "todo", level: config.logLevel });
   const clock = overrides.clock ?? systemClock;
-  const events = overrides.events ?? outboxTodoEvents();
   let database: Database<TodoServiceTables> | undefined;
   let server: RunningServer | undefined;
   let relay: OutboxRelay | undefined;
@@ -112,7 +111,13 @@ export function createTodoApp(config: TodoConfig, overrides: TodoOverrides = {})
         const onCommitted = () => relay?.wake();
 
         const todos = new TodoRepository();
-        const routes = todoRoutes({ db, todos, events, clock, onCommitted });
+        const routes = todoRoutes({
+          db,
+          todos,
+          clock,
+          onCommitted,
+          ...(overrides.newId && { newId: overrides.newId }),
+        });
         const calendar = calendarRequestRoutes({ db, clock, producer: PRODUCER, onCommitted });
         const internal = todoInternalRoutes(db, todos);
         const app = new Koa<RequestState>();

@@ -3,7 +3,8 @@ import pg from "pg";
 import type { OutboxWakeSource } from "./outbox.relay.ts";
 
 /**
- * LISTEN outbox on a dedicated PostgreSQL connection (enqueueEvent NOTIFYs on commit), so a relay in any
+ * LISTEN outbox on a dedicated PostgreSQL connection (each relay NOTIFYs, debounced and after commit, when its
+ * instance committed outbox rows), so a relay in any
  * instance wakes when any instance commits. Reconnects after a lost connection; the relay's fallback poll
  * covers the gap. Not for PGlite: there the service calls `relay.wake()` after its commit.
  */

@@ -2,9 +2,9 @@ import { type Generated, type Kysely, sql } from "kysely";
 import type { Migration } from "kysely/migration";
 
 /**
- * The outbox: events written in the same transaction as the change they describe.
- * `position` is gapless and in commit order because it comes from one counter row that each writing
- * transaction updates (and so locks until it commits); a rolled-back transaction gives its number back.
+ * The outbox, first version: `position` from one counter row that every writing transaction updated (and so
+ * locked until it committed). Kept as it was so databases migrated with it stay valid; `outboxV2Migration`
+ * turns it into the lock-free design below. New services apply both, in order.
  */
 export const outboxMigration: Migration = {
   async up(db: Kysely<unknown>) {
@@ -33,10 +33,40 @@ export const outboxMigration: Migration = {
   },
 };
 
+/**
+ * The outbox without a shared write lock (docs/architecture.md, "Event backbone v2"). A writer inserts its
+ * row with nothing but its own transaction id (`xid`, from `pg_current_xact_id()`) and an identity `id`;
+ * `sequence` stays NULL. The relay holding the sequencer lock numbers rows after they committed, in
+ * (xid, id) order, once their transaction is below the snapshot horizon, continuing from `outbox_head`.
+ * Rows sequenced by the first version keep their numbers.
+ */
+export const outboxV2Migration: Migration = {
+  async up(db: Kysely<unknown>) {
+    const run = (q: ReturnType<typeof sql>) => q.execute(db);
+    await run(sql`ALTER TABLE outbox DROP CONSTRAINT outbox_pkey`);
+    await run(sql`DROP INDEX outbox_pending`);
+    await run(sql`ALTER TABLE outbox RENAME COLUMN position TO sequence`);
+    await run(sql`ALTER TABLE outbox ALTER COLUMN sequence DROP NOT NULL`);
+    await run(sql`ALTER TABLE outbox ADD CONSTRAINT outbox_sequence_key UNIQUE (sequence)`);
+    await run(sql`ALTER TABLE outbox ADD COLUMN id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY`);
+    await run(sql`ALTER TABLE outbox ADD COLUMN xid xid8 NOT NULL DEFAULT pg_current_xact_id()`);
+    await run(sql`CREATE INDEX outbox_unsequenced ON outbox (xid, id) WHERE sequence IS NULL`);
+    await run(
+      sql`CREATE INDEX outbox_unpublished ON outbox (sequence) WHERE published_at IS NULL AND sequence IS NOT NULL`,
+    );
+    // Written only by the sequencer (under its lock): the last sequence handed out, kept when rows are deleted.
+    await run(sql`CREATE TABLE outbox_head (id smallint PRIMARY KEY, sequence bigint NOT NULL)`);
+    await run(sql`INSERT INTO outbox_head (id, sequence) SELECT 1, value FROM outbox_sequence WHERE id = 1`);
+    await run(sql`DROP TABLE outbox_sequence`);
+  },
+};
+
 export interface OutboxTables {
-  outbox_sequence: { id: number; value: string };
+  outbox_head: { id: number; sequence: string };
   outbox: {
-    position: string;
+    id: Generated<string>;
+    xid: Generated<string>;
+    sequence: string | null;
     event_id: string;
     type: string;
     body: string;

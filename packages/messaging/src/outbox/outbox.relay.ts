@@ -27,7 +27,17 @@ export interface OutboxRelayOptions {
   /** Published rows older than this are deleted. Default 24 h; 0 deletes them right after publishing. */
   retainPublishedMs?: number;
   cleanupIntervalMs?: number;
+  /** Rows numbered per pass at most. Default 1000. */
+  sequenceLimit?: number;
+  /** Warn (naming the blocking backend) when committed rows wait this long to be numbered. Default 5 s. */
+  stallWarnMs?: number;
+  stallCheckIntervalMs?: number;
+  /** Local commits are announced to other instances at most this often. Default 10 ms. */
+  notifyDebounceMs?: number;
 }
+
+/** The sequencer's advisory lock key (any constant; one sequencer per database at a time). */
+export const SEQUENCER_LOCK = "7400640001";
 
 export interface OutboxRelay {
   start(): Promise<void>;
@@ -38,10 +48,12 @@ export interface OutboxRelay {
 }
 
 /**
- * Publishes committed outbox rows in position order. Several instances may run against one database:
- * each claims a batch with FOR UPDATE SKIP LOCKED and holds it until SNS accepted it and `published_at`
- * is set, so in the normal path no event is sent twice. When SNS fails, the attempt is recorded on the
- * rows and the relay backs off (wakes are ignored meanwhile so a write burst cannot hammer a dead broker).
+ * Numbers committed outbox rows and publishes them in sequence order. Several instances may run against one
+ * database: one at a time holds the sequencer lock for a pass, and holds it until SNS accepted the batch and
+ * `published_at` is set, so in the normal path no event is sent twice; a relay that dies mid-publish leaves
+ * its batch unmarked and the next holder sends it again with the same sequences (consumers deduplicate by
+ * event id). When SNS fails, the attempt is recorded on the rows and the relay backs off (wakes are ignored
+ * meanwhile so a write burst cannot hammer a dead broker).
  */
 export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const {
@@ -54,6 +66,10 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     wakeSource,
     retainPublishedMs = 24 * 3600_000,
     cleanupIntervalMs = 60_000,
+    sequenceLimit = 1000,
+    stallWarnMs = 5000,
+    stallCheckIntervalMs = 2000,
+    notifyDebounceMs = 10,
   } = options;
   const db = options.db as Kysely<OutboxTables>;
   let running = false;
@@ -63,22 +79,57 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   let unsubscribe: (() => Promise<void>) | undefined;
   let failures = 0;
   let lastCleanup = 0;
+  let lastStallCheck = 0;
+  let notifyTimer: NodeJS.Timeout | undefined;
 
-  const wake = () => {
+  const wakeLocal = () => {
     woken = true;
     if (failures === 0) interrupt?.();
   };
+  const wake = () => {
+    wakeLocal();
+    notifyOthers();
+  };
 
-  /** Claims, publishes and marks one batch; returns how many rows it published. */
+  /**
+   * One pass of the sequencer and publisher, under the sequencer lock (a transaction-level advisory lock:
+   * one relay per database at a time, the others wait their turn; a relay that dies releases it with its
+   * connection). First numbers committed rows whose transaction is below the snapshot horizon, contiguously
+   * from `outbox_head`, in (xid, id) order; then publishes the oldest unpublished rows in sequence order
+   * and marks them. Returns how many rows it published.
+   */
   async function publishBatch(): Promise<number> {
     let failure: unknown;
     const published = await db.transaction().execute(async (trx) => {
-      const { rows } = await sql<{ position: string; event_id: string; body: string }>`
-        SELECT position, event_id, body FROM outbox
-        WHERE published_at IS NULL ORDER BY position LIMIT ${batchSize}
-        FOR UPDATE SKIP LOCKED`.execute(trx);
+      await sql`SELECT pg_advisory_xact_lock(${SEQUENCER_LOCK}::bigint)`.execute(trx);
+      // Separate statement from the lock: it must see what the previous holder committed.
+      const { rows } = await sql<{ sequence: string; event_id: string; body: string }>`
+        WITH head AS (SELECT sequence FROM outbox_head WHERE id = 1),
+        eligible AS (
+          SELECT id, row_number() OVER (ORDER BY xid, id) AS n FROM (
+            SELECT id, xid FROM outbox
+            WHERE sequence IS NULL AND xid < pg_snapshot_xmin(pg_current_snapshot())
+            ORDER BY xid, id LIMIT ${sequenceLimit}
+          ) e
+        ),
+        numbered AS (
+          UPDATE outbox o SET sequence = head.sequence + eligible.n
+          FROM eligible, head WHERE o.id = eligible.id
+          RETURNING o.sequence, o.event_id, o.body
+        ),
+        moved AS (
+          UPDATE outbox_head SET sequence = sequence + (SELECT count(*) FROM numbered)
+          WHERE id = 1 AND EXISTS (SELECT 1 FROM numbered)
+        )
+        SELECT sequence::text AS sequence, event_id, body FROM (
+          SELECT sequence, event_id, body FROM outbox WHERE published_at IS NULL AND sequence IS NOT NULL
+          UNION ALL
+          SELECT sequence, event_id, body FROM numbered
+        ) pending ORDER BY sequence LIMIT ${batchSize}`.execute(trx);
       if (rows.length === 0) return 0;
-      const events = rows.map((r) => JSON.parse(r.body) as DomainEvent);
+      const events = rows.map(
+        (r) => ({ ...(JSON.parse(r.body) as DomainEvent), sequence: Number(r.sequence) }) as DomainEvent,
+      );
       let done = rows.map((r) => r.event_id);
       try {
         await publisher.publish(events);
@@ -103,6 +154,49 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     });
     if (failure !== undefined) throw failure;
     return published;
+  }
+
+  /**
+   * Rows committed but not yet numbered for longer than `stallWarnMs` mean an older transaction is still
+   * open and holds the horizon back: name it (pid, age, query) so an operator can find it.
+   */
+  async function warnIfHeldBack(): Promise<void> {
+    if (Date.now() - lastStallCheck < stallCheckIntervalMs) return;
+    lastStallCheck = Date.now();
+    const { rows } = await sql<{ waiting_ms: number | null }>`
+      SELECT (extract(epoch FROM now() - min(created_at)) * 1000)::float8 AS waiting_ms
+      FROM outbox WHERE sequence IS NULL`.execute(db);
+    const waitingMs = rows[0]?.waiting_ms ?? null;
+    if (waitingMs === null || waitingMs < stallWarnMs) return;
+    const blocker = await sql<{ pid: number; age_s: number; state: string | null; query: string | null }>`
+      SELECT pid, extract(epoch FROM now() - xact_start)::float8 AS age_s, state, left(query, 200) AS query
+      FROM pg_stat_activity
+      WHERE backend_xid IS NOT NULL AND pid <> pg_backend_pid()
+      ORDER BY age(backend_xid) DESC LIMIT 1`
+      .execute(db)
+      .then((r) => r.rows[0])
+      .catch(() => undefined);
+    log.warn(
+      {
+        waitingMs: Math.round(waitingMs),
+        blockingPid: blocker?.pid,
+        blockingAgeSeconds: blocker && Math.round(blocker.age_s),
+        blockingState: blocker?.state,
+        blockingQuery: blocker?.query,
+      },
+      "outbox events wait for an older open transaction before they can be numbered",
+    );
+  }
+
+  /** Wakes relays of other instances (LISTEN outbox): a NOTIFY of its own, after commit, debounced. */
+  function notifyOthers(): void {
+    if (!wakeSource || notifyTimer) return;
+    notifyTimer = setTimeout(() => {
+      notifyTimer = undefined;
+      sql`SELECT pg_notify('outbox', '')`.execute(db).catch((err: unknown) => {
+        log.debug({ err: errorText(err) }, "outbox NOTIFY failed; other relays poll");
+      });
+    }, notifyDebounceMs);
   }
 
   async function drain(): Promise<void> {
@@ -147,6 +241,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
           log.info({ failedAttempts: failures }, "outbox relay recovered: broker reachable again");
         failures = 0;
         await cleanup();
+        await warnIfHeldBack();
       } catch (err) {
         failures += 1;
         delay = backoffDelay(failures, { baseMs: retryBaseMs, maxMs: retryMaxMs });
@@ -164,7 +259,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     async start() {
       if (running) return;
       running = true;
-      if (wakeSource) unsubscribe = await wakeSource.subscribe(wake);
+      if (wakeSource) unsubscribe = await wakeSource.subscribe(wakeLocal);
       loop = run();
       log.info({ batchSize, pollIntervalMs, listen: wakeSource !== undefined }, "outbox relay started");
     },
@@ -172,6 +267,8 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       if (!running) return;
       running = false;
       interrupt?.();
+      clearTimeout(notifyTimer);
+      notifyTimer = undefined;
       await loop;
       await unsubscribe?.();
       log.info("outbox relay stopped");

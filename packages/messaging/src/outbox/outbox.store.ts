@@ -11,39 +11,39 @@ export type OutboxExecutor<DB extends OutboxTables = OutboxTables> = Kysely<DB> 
 // The outbox's queries only touch its own tables, so a wider database type narrows safely.
 const narrow = <DB extends OutboxTables>(trx: OutboxExecutor<DB>) => trx as unknown as Kysely<OutboxTables>;
 
+/** The stored form of an event: everything but `sequence`, which the sequencer adds after commit. */
+export function outboxBody(event: DomainEvent): string {
+  const { sequence: _unsequenced, ...rest } = event;
+  return JSON.stringify(rest);
+}
+
 /**
- * Writes an event to the outbox inside the caller's transaction and returns it with its `sequence`.
- * Call it in the same transaction as the change the event describes: both commit, or neither does.
+ * Writes an event to the outbox inside the caller's transaction. Call it in the same transaction as the
+ * change the event describes: both commit, or neither does. The row takes no lock that another writer
+ * needs: it carries only this transaction's id and an identity; its `sequence` is assigned after commit by
+ * the relay's sequencer. For the fewest round trips, a writer may instead insert the row in the same SQL
+ * statement as its change (the todo service does), with the body from `outboxBody`.
  */
 export async function enqueueEvent<E extends DomainEvent, DB extends OutboxTables>(
   executor: OutboxExecutor<DB>,
   event: E,
 ): Promise<E> {
-  const trx = narrow(executor);
-  const { value } = await sql<{ value: string }>`
-    UPDATE outbox_sequence SET value = value + 1 WHERE id = 1 RETURNING value
-  `
-    .execute(trx)
-    .then((r) => {
-      const row = r.rows[0];
-      if (!row) throw new Error("outbox_sequence row missing: was the outbox migration applied?");
-      return row;
-    });
-  const sequenced = { ...event, sequence: Number(value) };
-  await trx
+  await narrow(executor)
     .insertInto("outbox")
-    .values({ position: value, event_id: event.id, type: event.type, body: JSON.stringify(sequenced) })
+    .values({ event_id: event.id, type: event.type, body: outboxBody(event), sequence: null })
     .execute();
-  // Wakes a relay listening on this database as soon as the transaction commits (NOTIFY is transactional).
-  await sql`SELECT pg_notify('outbox', ${value})`.execute(trx);
-  return sequenced;
+  return event;
 }
 
-/** The highest sequence committed so far: what a consistent snapshot of the producer's state corresponds to. */
+/**
+ * The highest sequence handed out so far. Read in the same repeatable-read snapshot as the producer's
+ * state, the state reflects every event up to it (a row is sequenced only after its transaction
+ * committed); it may also reflect later changes not yet sequenced, which consumers order by version.
+ */
 export async function currentSequence<DB extends OutboxTables>(
   executor: OutboxExecutor<DB>,
 ): Promise<number> {
   const trx = narrow(executor);
-  const r = await sql<{ value: string }>`SELECT value FROM outbox_sequence WHERE id = 1`.execute(trx);
-  return Number(r.rows[0]?.value ?? 0);
+  const r = await sql<{ sequence: string }>`SELECT sequence FROM outbox_head WHERE id = 1`.execute(trx);
+  return Number(r.rows[0]?.sequence ?? 0);
 }

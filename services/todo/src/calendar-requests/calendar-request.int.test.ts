@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { outboxMigration } from "@taskoverflow/messaging";
+import { outboxMigration, outboxV2Migration } from "@taskoverflow/messaging";
 import {
   createLogger,
   type Database,
@@ -31,7 +31,7 @@ describe("calendar requests (todo service side)", () => {
     database = await openDatabase<CalendarRequestDatabase>({ url: testDb.url, dataDir: "memory" }, logger);
     await migrate(
       database.db,
-      { "0001_outbox": outboxMigration, "0002_calendar": calendarRequestsMigration },
+      { "0001_outbox": outboxMigration, "0001_outbox_v2": outboxV2Migration, "0002_calendar": calendarRequestsMigration },
       logger,
     );
     const app = new Koa<RequestState>();
@@ -54,13 +54,13 @@ describe("calendar requests (todo service side)", () => {
     fetch(`${server.url}/api/v1/todos/ical${query}`, { method: "POST", ...init });
 
   async function outboxEvent(jobId: string) {
-    const { rows } = await sql<{ body: string }>`SELECT body FROM outbox ORDER BY position`.execute(
+    const { rows } = await sql<{ body: string }>`SELECT body FROM outbox ORDER BY id`.execute(
       database.db,
     );
     return rows.map((r) => JSON.parse(r.body)).find((e) => e.payload?.jobId === jobId);
   }
 
-  it("answers 202 with task_id and an absolute task_url, and commits the event with its sequence", async () => {
+  it("answers 202 with task_id and an absolute task_url, and commits the event", async () => {
     const before = committed;
     const res = await post("", {
       headers: {
@@ -82,7 +82,8 @@ describe("calendar requests (todo service side)", () => {
       correlationId: "corr-1",
       payload: { jobId: body.task_id, filters: {}, requestedAt: now.toISOString() },
     });
-    expect(event.sequence).toBeGreaterThan(0);
+    // Its sequence is assigned after commit by the relay's sequencer, not stored by the writer.
+    expect(event.sequence).toBeUndefined();
   });
 
   it("builds task_url from the Host header without a gateway", async () => {

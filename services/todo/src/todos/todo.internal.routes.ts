@@ -3,7 +3,6 @@ import { currentSequence } from "@taskoverflow/messaging";
 import type { RequestState } from "@taskoverflow/platform";
 import type { Kysely } from "kysely";
 import type { TodoServiceTables } from "../db/tables.ts";
-import { toTodoState } from "./todo.outbox.ts";
 import type { TodoRepository } from "./todo.repository.ts";
 
 /**
@@ -22,8 +21,7 @@ export function todoInternalRoutes(
       .setIsolationLevel("repeatable read")
       .execute(async (trx) => {
         const sequence = await currentSequence(trx);
-        const rows = await todos.all(trx);
-        return { sequence, todos: rows.map(({ todo, version }) => toTodoState(todo, version)) };
+        return { sequence, todos: await todos.states(trx) };
       });
   });
   return router;

@@ -1,39 +1,37 @@
-import { createEvent, type TodoState } from "@taskoverflow/contracts";
-import { enqueueEvent } from "@taskoverflow/messaging";
-import type { Todo } from "./todo.domain.ts";
-import type { TodoEvents } from "./todo.events.ts";
+import { randomUUID } from "node:crypto";
+import { envelopeFields, TodoEventTypes } from "@taskoverflow/contracts";
+import { z } from "zod";
 
 export const PRODUCER = "todo";
 
-const utc = (naive: string) => `${naive}Z`;
+export type TodoEventType = (typeof TodoEventTypes)[number];
 
-/** The API's todo (naive UTC, snake_case) as the event contract carries it. */
-export function toTodoState(todo: Todo, version: number): TodoState {
-  return {
-    id: todo.id,
-    title: todo.title,
-    description: todo.description,
-    completed: todo.completed,
-    deadlineAt: todo.deadline_at === null ? null : utc(todo.deadline_at),
-    createdAt: utc(todo.created_at),
-    updatedAt: utc(todo.updated_at),
-    version,
-  };
+const { sequence: _assignedAfterCommit, ...unsequenced } = envelopeFields;
+const TodoEventEnvelope = z.strictObject({ ...unsequenced, type: z.enum(TodoEventTypes) });
+
+/** Everything of a todo event but its payload (PostgreSQL adds the todo's state in the writing statement). */
+export type TodoEventEnvelope = z.infer<typeof TodoEventEnvelope>;
+
+export interface EventMeta {
+  /** The x-correlation-id of the request that caused the change. */
+  correlationId: string;
+  /** When the change happened. */
+  at: Date;
 }
 
-/** Todo events written to the transactional outbox; the messaging relay publishes them. */
-export function outboxTodoEvents(newId?: () => string): TodoEvents {
-  const record =
-    (type: "TodoCreated" | "TodoUpdated" | "TodoDeleted"): TodoEvents["created"] =>
-    async (trx, { todo, version }, { correlationId, at }) => {
-      const event = createEvent(
-        type,
-        { todo: toTodoState(todo, version) },
-        { correlationId, producer: PRODUCER, now: () => at, ...(newId && { newId }) },
-      );
-      // Kysely's database type is invariant: our transaction has the outbox tables and more, which
-      // enqueueEvent (typed for exactly the outbox tables) cannot express.
-      await enqueueEvent(trx, event);
-    };
-  return { created: record("TodoCreated"), updated: record("TodoUpdated"), deleted: record("TodoDeleted") };
+/** Builds (and validates) the envelope of a todo event; the payload is written by the same SQL statement. */
+export function todoEventEnvelope(
+  type: TodoEventType,
+  { correlationId, at }: EventMeta,
+  newId: () => string = randomUUID,
+): TodoEventEnvelope {
+  const envelope = {
+    id: newId(),
+    type,
+    version: 1 as const,
+    occurredAt: at.toISOString(),
+    correlationId,
+    producer: PRODUCER,
+  };
+  return TodoEventEnvelope.parse(envelope);
 }

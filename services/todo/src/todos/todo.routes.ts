@@ -5,7 +5,7 @@ import { koaBody } from "koa-body";
 import type { Kysely } from "kysely";
 import type { Clock } from "../clock.ts";
 import type { TodoServiceTables } from "../db/tables.ts";
-import type { TodoEvents } from "./todo.events.ts";
+import { todoEventEnvelope } from "./todo.outbox.ts";
 import type { TodoRepository } from "./todo.repository.ts";
 import { parseCreate, parseId, parseListQuery, parseUpdate } from "./todo.schema.ts";
 import { formatTimestamp, windowCutoff } from "./todo.time.ts";
@@ -13,8 +13,9 @@ import { formatTimestamp, windowCutoff } from "./todo.time.ts";
 export interface TodoRouteDeps {
   db: Kysely<TodoServiceTables>;
   todos: TodoRepository;
-  events: TodoEvents;
   clock: Clock;
+  /** Event ids (tests make them deterministic). */
+  newId?: () => string;
   /** Called after a transaction that wrote events committed: wakes the outbox relay. */
   onCommitted?: () => void;
 }
@@ -48,7 +49,7 @@ function sendJsonText(ctx: Koa.Context, body: string): void {
   ctx.body = body;
 }
 
-export function todoRoutes({ db, todos, events, clock, onCommitted }: TodoRouteDeps): Router<RequestState> {
+export function todoRoutes({ db, todos, clock, newId, onCommitted }: TodoRouteDeps): Router<RequestState> {
   const router = new Router<RequestState>({ prefix: "/api/v1" });
 
   router.get("/health", (ctx) => {
@@ -68,17 +69,19 @@ export function todoRoutes({ db, todos, events, clock, onCommitted }: TodoRouteD
     sendJsonText(ctx, body);
   });
 
+  const meta = (ctx: Koa.ParameterizedContext<RequestState>, at: Date) => ({
+    correlationId: ctx.state.correlationId,
+    at,
+  });
+
   router.post("/todos", ...jsonBody(), async (ctx) => {
     const draft = parseCreate(ctx.request.body);
     const at = clock.now();
-    const created = await db.transaction().execute(async (trx) => {
-      const result = await todos.insert(trx, draft, formatTimestamp(at));
-      await events.created(trx, result, { correlationId: ctx.state.correlationId, at });
-      return result;
-    });
+    const event = todoEventEnvelope("TodoCreated", meta(ctx, at), newId);
+    const body = await todos.create(db, draft, formatTimestamp(at), event);
     onCommitted?.();
     ctx.status = 201;
-    ctx.body = created.todo;
+    sendJsonText(ctx, body);
   });
 
   router.put("/todos/:id", ...jsonBody(), async (ctx) => {
@@ -87,29 +90,23 @@ export function todoRoutes({ db, todos, events, clock, onCommitted }: TodoRouteD
     const id = parseId(ctx.params.id);
     if (id === undefined) throw notFound();
     const at = clock.now();
-    const updated = await db.transaction().execute(async (trx) => {
-      const result = await todos.update(trx, id, changes, formatTimestamp(at));
-      if (result) await events.updated(trx, result, { correlationId: ctx.state.correlationId, at });
-      return result;
-    });
-    if (!updated) throw notFound();
+    const event = todoEventEnvelope("TodoUpdated", meta(ctx, at), newId);
+    const body = await todos.update(db, id, changes, formatTimestamp(at), event);
+    if (body === undefined) throw notFound();
     onCommitted?.();
-    ctx.body = updated.todo;
+    sendJsonText(ctx, body);
   });
 
   router.delete("/todos/:id", async (ctx) => {
     const id = parseId(ctx.params.id);
-    const deleted =
-      id === undefined
-        ? undefined
-        : await db.transaction().execute(async (trx) => {
-            const result = await todos.delete(trx, id);
-            const meta = { correlationId: ctx.state.correlationId, at: clock.now() };
-            if (result) await events.deleted(trx, result, meta);
-            return result;
-          });
-    if (deleted) onCommitted?.();
-    ctx.body = deleted ? deleted.todo : {};
+    const event = todoEventEnvelope("TodoDeleted", meta(ctx, clock.now()), newId);
+    const body = id === undefined ? undefined : await todos.delete(db, id, event);
+    if (body === undefined) {
+      ctx.body = {};
+      return;
+    }
+    onCommitted?.();
+    sendJsonText(ctx, body);
   });
 
   return router;

@@ -14,6 +14,8 @@ export interface TodoTable {
   created_at: string;
   updated_at: string;
   version: Generated<number>;
+  /** The API's JSON of the row, rendered by a trigger on every write (migration 0005). */
+  api_json: Generated<string>;
 }
 
 export interface TodoTables {
