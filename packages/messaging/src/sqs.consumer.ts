@@ -13,13 +13,21 @@ import { type DomainEvent, parseEvent } from "@taskoverflow/contracts";
 import type { Logger } from "@taskoverflow/platform";
 import { backoffDelay } from "./backoff.ts";
 
-export type HandlerOutcome = "done" | "retryLater";
+/**
+ * What a handler answers: `done` (deleted), `retryLater` (redelivered by SQS after a backoff), or
+ * `{ retryInMs }`: a barrier that is not open yet; the consumer hands the message to the handler again after
+ * that delay, in process, without holding a concurrency slot meanwhile and without a new receive (so the wait
+ * does not count towards the redrive policy). Delays are capped at 1 s; longer waits use `retryLater`.
+ */
+export type HandlerOutcome = "done" | "retryLater" | { retryInMs: number };
 
 export interface MessageContext {
   /** Child logger carrying correlationId, eventId, type, messageId and receiveCount. */
   log: Logger;
   /** 1 on the first delivery. */
   receiveCount: number;
+  /** How long this delivery has waited in process after `{ retryInMs }` answers (0 on the first try). */
+  waitedMs: number;
 }
 
 export type EventHandler = (event: DomainEvent, ctx: MessageContext) => Promise<HandlerOutcome>;
@@ -69,6 +77,8 @@ export function createSqsConsumer(options: SqsConsumerOptions): SqsConsumer {
   let loop: Promise<void> | undefined;
   let abort = new AbortController();
   const inflight = new Set<Promise<void>>();
+  /** Messages waiting in process after a `{ retryInMs }` answer, with how to cancel the wait. */
+  const parked = new Map<Message, () => void>();
   const deletes = createDeleter(sqs, queueUrl, log);
 
   async function readQueueSettings(): Promise<void> {
@@ -142,7 +152,28 @@ export function createSqsConsumer(options: SqsConsumerOptions): SqsConsumer {
     }
   }
 
-  async function handle(m: Message): Promise<void> {
+  /** Hands a message back to the handler after `ms`, keeping it invisible meanwhile; frees its slot now. */
+  function park(m: Message, ms: number, firstTriedAt: number, mlog: Logger): void {
+    const stopHeartbeat = heartbeat(m, mlog);
+    const timer = setTimeout(() => {
+      parked.delete(m);
+      stopHeartbeat();
+      if (!running) return;
+      const p: Promise<void> = handle(m, firstTriedAt)
+        .catch((err) =>
+          log.error({ err: errorText(err), messageId: m.MessageId }, "message handling crashed"),
+        )
+        .finally(() => inflight.delete(p));
+      inflight.add(p);
+    }, ms);
+    // A stopped consumer drops parked messages: SQS delivers them again after the visibility timeout.
+    parked.set(m, () => {
+      clearTimeout(timer);
+      stopHeartbeat();
+    });
+  }
+
+  async function handle(m: Message, firstTriedAt = performance.now()): Promise<void> {
     const receiveCount = Number(m.Attributes?.ApproximateReceiveCount ?? 1);
     const parsed = parseBody(m.Body);
     if (!parsed.ok) return deadLetterInvalid(m, parsed.reason, receiveCount);
@@ -158,7 +189,11 @@ export function createSqsConsumer(options: SqsConsumerOptions): SqsConsumer {
     let outcome: HandlerOutcome = "retryLater";
     let error: unknown;
     try {
-      outcome = await handler(event, { log: mlog, receiveCount });
+      outcome = await handler(event, {
+        log: mlog,
+        receiveCount,
+        waitedMs: Math.round(performance.now() - firstTriedAt),
+      });
     } catch (err) {
       error = err;
     } finally {
@@ -166,6 +201,10 @@ export function createSqsConsumer(options: SqsConsumerOptions): SqsConsumer {
     }
     if (outcome === "done" && error === undefined) {
       await deletes.add(m);
+      return;
+    }
+    if (typeof outcome === "object" && error === undefined) {
+      park(m, Math.max(0, Math.min(1000, outcome.retryInMs)), firstTriedAt, mlog);
       return;
     }
     const reason = error === undefined ? "handler asked to retry later" : errorText(error);
@@ -250,6 +289,8 @@ export function createSqsConsumer(options: SqsConsumerOptions): SqsConsumer {
       running = false;
       // A receive cut short may have taken messages: they come back after the visibility timeout.
       abort.abort();
+      for (const cancel of parked.values()) cancel();
+      parked.clear();
       await loop;
       await Promise.all(inflight);
       await deletes.flush();

@@ -24,7 +24,10 @@ import {
   requestMiddleware,
 } from "@taskoverflow/platform";
 import Koa from "koa";
+import { createReadYourWritesBarrier } from "./calendar/calendar.barrier.ts";
 import { createCalendarHandler } from "./calendar/calendar.handler.ts";
+import { createCalendarJob } from "./calendar/calendar.job.ts";
+import { outboxJobEvents } from "./calendar/calendar.outbox.ts";
 import type { ObjectStore } from "./calendar/object-store.ts";
 import { s3ObjectStore } from "./calendar/s3.object-store.ts";
 import type { CalendarConfig } from "./config.ts";
@@ -32,6 +35,7 @@ import { migrations } from "./db/migrations.ts";
 import type { CalendarTables } from "./db/tables.ts";
 import { TodoProjectionRepository } from "./todos/todo.repository.ts";
 import { httpTodoSnapshotSource, type TodoSnapshotSource } from "./todos/todo.snapshot.ts";
+import { createTodoProjector } from "./todos/todo.projector.ts";
 
 export type { CalendarConfig } from "./config.ts";
 export { loadConfig } from "./config.ts";
@@ -73,10 +77,12 @@ export function createCalendarApp(config: CalendarConfig, overrides: CalendarOve
   let relay: OutboxRelay | undefined;
   let consumer: SqsConsumer | undefined;
   let initialising: Promise<void> | undefined;
+  let compaction: NodeJS.Timeout | undefined;
 
   async function stop(): Promise<void> {
     const [s, c, r, d] = [server, consumer, relay, database];
     server = consumer = relay = database = undefined;
+    clearInterval(compaction);
     await s?.close();
     await c?.stop();
     await initialising?.catch(() => {});
@@ -120,23 +126,35 @@ export function createCalendarApp(config: CalendarConfig, overrides: CalendarOve
         await relay.start();
         const wake = () => relay?.wake();
 
-        const handler = createCalendarHandler({
+        const projector = createTodoProjector({
           db,
           todos: new TodoProjectionRepository(),
           snapshots: overrides.snapshots ?? httpTodoSnapshotSource(config.todoServiceUrl),
+          clock,
+          log: logger,
+        });
+        const job = createCalendarJob({
+          todos: projector.active,
           store,
+          events: outboxJobEvents(db, wake),
           clock,
           newId: overrides.newId ?? randomUUID,
           calendarHost: config.calendarHost,
-          onCommitted: wake,
+        });
+        const barrier = createReadYourWritesBarrier(projector, {
           catchUpWaitMs: config.catchUpWaitMs,
           resyncAfterReceives: config.resyncAfterReceives,
-          log: logger,
         });
+        const handler = createCalendarHandler({ projector, barrier, job, log: logger });
         // Seeding needs the todo service, which may start after us: it is retried on the first request.
-        initialising = handler.initialise().catch((err: unknown) => {
+        initialising = projector.initialise().catch((err: unknown) => {
           logger.warn({ err }, "could not seed the projection yet; the first calendar request will retry");
         });
+        // The watermark is derived on demand; compacting now and then keeps the applied-sequence rows few.
+        compaction = setInterval(() => {
+          projector.progress().catch((err: unknown) => logger.warn({ err }, "projection compaction failed"));
+        }, 5_000);
+        compaction.unref();
 
         consumer = createSqsConsumer({
           sqs,

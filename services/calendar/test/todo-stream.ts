@@ -12,6 +12,8 @@ let nextId = 1;
 export class TodoStream {
   sequence = 0;
   readonly todos = new Map<number, TodoState>();
+  /** Every version of every todo this stream produced, for replays. */
+  private readonly history = new Map<string, TodoState>();
   private readonly publisher: EventPublisher;
   constructor(publisher: EventPublisher) {
     this.publisher = publisher;
@@ -37,6 +39,7 @@ export class TodoStream {
       ...fields,
       version: (before?.version ?? 0) + 1,
     };
+    this.history.set(`${id}@${todo.version}`, todo);
     if (type === "TodoDeleted") this.todos.delete(id);
     else this.todos.set(id, todo);
     const event = {
@@ -45,6 +48,17 @@ export class TodoStream {
     };
     if (publish) await this.publisher.publish([event]);
     return todo;
+  }
+
+  /** Publishes an old version of a todo again (a late redelivery), under its original sequence's place. */
+  async replay(id: number, version: number): Promise<void> {
+    const todo = this.history.get(`${id}@${version}`);
+    if (!todo) throw new Error(`no version ${version} of todo ${id}`);
+    const event = {
+      ...createEvent("TodoUpdated", { todo }, { correlationId: "test", producer: "todo" }),
+      sequence: ++this.sequence,
+    };
+    await this.publisher.publish([event]);
   }
 
   /** CalendarRequested as the todo service's outbox writes it; published unless `hold` is set. */

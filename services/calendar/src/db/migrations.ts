@@ -1,4 +1,4 @@
-import { inboxMigration, outboxMigration } from "@taskoverflow/messaging";
+import { inboxMigration, outboxMigration, outboxV2Migration } from "@taskoverflow/messaging";
 import { type Kysely, sql } from "kysely";
 import type { Migration } from "kysely/migration";
 
@@ -30,8 +30,24 @@ const projection: Migration = {
   },
 };
 
+/**
+ * Applied sequences get a row each, so applying an event updates no shared row (the watermark is derived
+ * from them and compacted); the old `ahead` list moves into it.
+ */
+const appliedSequences: Migration = {
+  async up(db: Kysely<unknown>) {
+    await sql`CREATE TABLE todo_stream_applied (sequence bigint PRIMARY KEY)`.execute(db);
+    await sql`INSERT INTO todo_stream_applied (sequence)
+      SELECT DISTINCT value::bigint FROM projection_progress, jsonb_array_elements_text(ahead) AS value
+      ON CONFLICT DO NOTHING`.execute(db);
+    await sql`ALTER TABLE projection_progress DROP COLUMN ahead`.execute(db);
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   "0001_projection": projection,
   "0002_inbox": inboxMigration,
   "0003_outbox": outboxMigration,
+  "0004_outbox_v2": outboxV2Migration,
+  "0005_applied_sequences": appliedSequences,
 };

@@ -14,11 +14,12 @@ export interface TodoProjectionTable {
 export interface ProjectionProgressTable {
   id: number;
   watermark: ColumnType<string, number, number>;
-  ahead: ColumnType<number[], string, string>;
   initialised_at: Date | null;
 }
 
 export interface CalendarTables extends InboxTables, OutboxTables {
   todos_projection: TodoProjectionTable;
   projection_progress: ProjectionProgressTable;
+  /** Sequences applied above the watermark (one row each; compaction removes those it covers). */
+  todo_stream_applied: { sequence: ColumnType<string, number, number> };
 }

@@ -1,47 +1,27 @@
 import { describe, expect, it } from "@jest/globals";
-import {
-  coverUpTo,
-  emptyProgress,
-  hasApplied,
-  hasCaughtUpTo,
-  markApplied,
-  type Progress,
-} from "./projection.progress.ts";
-
-const apply = (sequences: number[], from: Progress = emptyProgress) => sequences.reduce(markApplied, from);
+import { advanceWatermark, hasCaughtUpTo } from "./projection.progress.ts";
 
 describe("projection progress", () => {
   it("moves the watermark over contiguous sequences", () => {
-    expect(apply([1, 2, 3])).toEqual({ watermark: 3, ahead: [] });
+    expect(advanceWatermark(0, [1, 2, 3])).toBe(3);
+    expect(advanceWatermark(7, [8])).toBe(8);
   });
 
-  it("keeps sequences beyond a gap until the gap closes", () => {
-    const gapped = apply([1, 3, 5]);
-    expect(gapped).toEqual({ watermark: 1, ahead: [3, 5] });
-    expect(hasCaughtUpTo(gapped, 3)).toBe(false);
-    expect(apply([2], gapped)).toEqual({ watermark: 3, ahead: [5] });
-    expect(apply([2, 4], gapped)).toEqual({ watermark: 5, ahead: [] });
+  it("stops at the first gap and moves on once it closes", () => {
+    expect(advanceWatermark(1, [3, 5])).toBe(1);
+    expect(advanceWatermark(1, [2, 3, 5])).toBe(3);
+    expect(advanceWatermark(1, [2, 3, 4, 5])).toBe(5);
   });
 
-  it("converges whatever the arrival order and ignores duplicates", () => {
-    expect(apply([4, 2, 2, 1, 3, 4, 1])).toEqual({ watermark: 4, ahead: [] });
+  it("ignores sequences at or below the watermark and duplicates", () => {
+    expect(advanceWatermark(4, [1, 2, 4, 5, 5, 6])).toBe(6);
+    expect(advanceWatermark(0, [])).toBe(0);
   });
 
-  it("knows what it has applied", () => {
-    const p = apply([1, 2, 5]);
-    expect([1, 2, 3, 4, 5].map((s) => hasApplied(p, s))).toEqual([true, true, false, false, true]);
-  });
-
-  it("lets a calendar requested at N be built once everything before N is applied", () => {
-    expect(hasCaughtUpTo(apply([1, 2]), 3)).toBe(true);
-    expect(hasCaughtUpTo(apply([1]), 3)).toBe(false);
-    expect(hasCaughtUpTo(emptyProgress, 1)).toBe(true);
-  });
-
-  it("is covered by a snapshot up to its sequence, keeping what lies beyond", () => {
-    expect(coverUpTo(apply([1, 4, 9]), 6)).toEqual({ watermark: 6, ahead: [9] });
-    expect(coverUpTo(apply([1, 4, 7]), 6)).toEqual({ watermark: 7, ahead: [] });
-    const ahead = apply([1, 2, 3]);
-    expect(coverUpTo(ahead, 2)).toBe(ahead);
+  it("lets a request through once every earlier sequence is applied", () => {
+    expect(hasCaughtUpTo(4, 5)).toBe(true);
+    expect(hasCaughtUpTo(9, 5)).toBe(true);
+    expect(hasCaughtUpTo(3, 5)).toBe(false);
+    expect(hasCaughtUpTo(0, 1)).toBe(true);
   });
 });

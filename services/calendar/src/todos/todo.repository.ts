@@ -1,13 +1,15 @@
 import type { TodoState } from "@taskoverflow/contracts";
 import { type Kysely, sql, type Transaction } from "kysely";
 import type { CalendarTables } from "../db/tables.ts";
-import { coverUpTo, type Progress } from "./projection.progress.ts";
+import { advanceWatermark } from "./projection.progress.ts";
 import type { ProjectedTodo } from "./todo.projection.ts";
 
 export type CalendarDb = Kysely<CalendarTables>;
 export type CalendarTrx = Transaction<CalendarTables>;
 
-export interface ProgressRow extends Progress {
+export interface ProgressRow {
+  /** Every todo-stream sequence up to and including this one is reflected in the projection. */
+  watermark: number;
   initialised: boolean;
 }
 
@@ -18,47 +20,87 @@ export interface TodoSnapshot {
 }
 
 const UPSERT_BATCH = 1_000;
+const COMPACT_BATCH = 10_000;
 
 /** Persistence of the todo projection; Kysely row types stay in here. */
 export class TodoProjectionRepository {
-  /** Reads the progress row; `forUpdate` serialises writers of the projection (one transaction at a time). */
-  async progress(db: CalendarDb | CalendarTrx, forUpdate = false): Promise<ProgressRow> {
-    let q = db.selectFrom("projection_progress").selectAll().where("id", "=", 1);
-    if (forUpdate) q = q.forUpdate();
-    const row = await q.executeTakeFirstOrThrow();
-    return { watermark: Number(row.watermark), ahead: row.ahead, initialised: row.initialised_at !== null };
-  }
-
-  async saveProgress(trx: CalendarTrx, progress: Progress, initialised?: Date): Promise<void> {
-    await trx
-      .updateTable("projection_progress")
-      .set({
-        watermark: progress.watermark,
-        ahead: JSON.stringify(progress.ahead),
-        ...(initialised && { initialised_at: initialised }),
-      })
+  async progress(db: CalendarDb | CalendarTrx): Promise<ProgressRow> {
+    const row = await db
+      .selectFrom("projection_progress")
+      .select(["watermark", "initialised_at"])
       .where("id", "=", 1)
-      .execute();
+      .executeTakeFirstOrThrow();
+    return { watermark: Number(row.watermark), initialised: row.initialised_at !== null };
   }
 
-  async find(trx: CalendarTrx, id: number): Promise<ProjectedTodo | undefined> {
-    const row = await trx
-      .selectFrom("todos_projection")
-      .select(["state", "deleted"])
-      .where("id", "=", id)
-      .executeTakeFirst();
-    return row && { todo: row.state, deleted: row.deleted };
+  /**
+   * Applies one event's outcome in ONE statement, effectively once: the inbox row (consumer, event id), the
+   * todo's new state unless the stored version is already as new (the same rule as `evolve`, enforced here
+   * so concurrent events for one todo converge on the highest version), and the event's sequence. No row
+   * shared by other events is written.
+   */
+  async apply(
+    db: CalendarDb,
+    { consumer, eventId }: { consumer: string; eventId: string },
+    next: ProjectedTodo | undefined,
+    sequence: number | undefined,
+  ): Promise<"processed" | "duplicate"> {
+    const upsert = next
+      ? sql`, upserted AS (
+          INSERT INTO todos_projection (id, state, version, deleted, sequence)
+          SELECT ${next.todo.id}, ${JSON.stringify(next.todo)}::jsonb, ${next.todo.version}, ${next.deleted},
+                 ${sequence ?? 0} FROM inbox
+          ON CONFLICT (id) DO UPDATE SET state = excluded.state, version = excluded.version,
+            deleted = excluded.deleted, sequence = excluded.sequence
+          WHERE todos_projection.version < excluded.version)`
+      : sql``;
+    const applied =
+      sequence === undefined
+        ? sql``
+        : sql`, applied AS (
+            INSERT INTO todo_stream_applied (sequence) SELECT ${sequence}::bigint FROM inbox
+            ON CONFLICT DO NOTHING)`;
+    const { rows } = await sql<{ n: string }>`
+      WITH inbox AS (
+        INSERT INTO processed_events (consumer, event_id) VALUES (${consumer}, ${eventId}::uuid)
+        ON CONFLICT DO NOTHING RETURNING 1
+      )${upsert}${applied}
+      SELECT count(*)::text AS n FROM inbox`.execute(db);
+    return rows[0]?.n === "1" ? "processed" : "duplicate";
   }
 
-  async save(trx: CalendarTrx, { todo, deleted }: ProjectedTodo, sequence: number): Promise<void> {
-    const values = { id: todo.id, state: JSON.stringify(todo), version: todo.version, deleted, sequence };
-    await trx
-      .insertInto("todos_projection")
-      .values(values)
-      .onConflict((oc) =>
-        oc.column("id").doUpdateSet({ state: values.state, version: values.version, deleted, sequence }),
-      )
-      .execute();
+  /** Records a sequence as reflected (a CalendarRequested is part of the todo stream too). */
+  async recordSeen(db: CalendarDb, sequence: number): Promise<void> {
+    await sql`INSERT INTO todo_stream_applied (sequence) VALUES (${sequence}) ON CONFLICT DO NOTHING`.execute(db);
+  }
+
+  /** Moves the watermark over the applied sequences and forgets the rows it now covers. */
+  async compact(db: CalendarDb): Promise<ProgressRow> {
+    return db.transaction().execute(async (trx) => {
+      const row = await trx
+        .selectFrom("projection_progress")
+        .select(["watermark", "initialised_at"])
+        .where("id", "=", 1)
+        .forUpdate()
+        .executeTakeFirstOrThrow();
+      const watermark = Number(row.watermark);
+      const above = await trx
+        .selectFrom("todo_stream_applied")
+        .select("sequence")
+        .where("sequence", ">", sql<string>`${watermark}`)
+        .orderBy("sequence")
+        .limit(COMPACT_BATCH)
+        .execute();
+      const next = advanceWatermark(
+        watermark,
+        above.map((r) => Number(r.sequence)),
+      );
+      if (next > watermark) {
+        await trx.updateTable("projection_progress").set({ watermark: next }).where("id", "=", 1).execute();
+      }
+      await trx.deleteFrom("todo_stream_applied").where("sequence", "<=", sql<string>`${next}`).execute();
+      return { watermark: next, initialised: row.initialised_at !== null };
+    });
   }
 
   /** Every todo that is not deleted, in id order. */
@@ -78,7 +120,12 @@ export class TodoProjectionRepository {
    * are kept, so merging is safe while events keep arriving.
    */
   async mergeSnapshot(trx: CalendarTrx, snapshot: TodoSnapshot, now: Date): Promise<ProgressRow> {
-    const progress = await this.progress(trx, true);
+    const { watermark } = await trx
+      .selectFrom("projection_progress")
+      .select("watermark")
+      .where("id", "=", 1)
+      .forUpdate()
+      .executeTakeFirstOrThrow();
     for (let i = 0; i < snapshot.todos.length; i += UPSERT_BATCH) {
       const batch = snapshot.todos.slice(i, i + UPSERT_BATCH).map((todo) => ({
         id: todo.id,
@@ -111,8 +158,13 @@ export class TodoProjectionRepository {
       .where("sequence", "<=", sql<string>`${snapshot.sequence}`)
       .where(sql<boolean>`id <> ALL(${sql.val(ids)}::integer[])`)
       .execute();
-    const next = coverUpTo(progress, snapshot.sequence);
-    await this.saveProgress(trx, next, now);
-    return { ...next, initialised: true };
+    const next = Math.max(Number(watermark), snapshot.sequence);
+    await trx
+      .updateTable("projection_progress")
+      .set({ watermark: next, initialised_at: now })
+      .where("id", "=", 1)
+      .execute();
+    await trx.deleteFrom("todo_stream_applied").where("sequence", "<=", sql<string>`${next}`).execute();
+    return { watermark: next, initialised: true };
   }
 }

@@ -1,0 +1,28 @@
+import type { DomainEvent } from "@taskoverflow/contracts";
+import { enqueueEvent, processOnce } from "@taskoverflow/messaging";
+import type { CalendarDb } from "../todos/todo.repository.ts";
+import type { JobEventSink } from "./calendar.job.ts";
+
+// Inbox consumer names: one per step, so each step's event is written once per request.
+const STEP_CONSUMER = { started: "calendar:started", finished: "calendar" } as const;
+
+/** The job's events through the calendar's transactional outbox, each step once (inbox row + outbox row). */
+export function outboxJobEvents(db: CalendarDb, onCommitted: () => void): JobEventSink {
+  return {
+    async emitOnce(step, event: DomainEvent, sourceEventId) {
+      const outcome = await processOnce(db, { consumer: STEP_CONSUMER[step], eventId: sourceEventId }, (trx) =>
+        enqueueEvent(trx, event).then(() => undefined),
+      );
+      if (outcome === "processed") onCommitted();
+    },
+    async finished(sourceEventId) {
+      const row = await db
+        .selectFrom("processed_events")
+        .select("event_id")
+        .where("consumer", "=", STEP_CONSUMER.finished)
+        .where("event_id", "=", sourceEventId)
+        .executeTakeFirst();
+      return row !== undefined;
+    },
+  };
+}
