@@ -33,7 +33,12 @@ export async function openTestDb(url: string | undefined, log: Logger) {
   const database = await openDatabase<unknown>({ url, dataDir: "memory", poolSize: 20 }, log);
   await migrate(
     database.db,
-    { "001_outbox": outboxMigration, "001_outbox_v2": outboxV2Migration, "002_inbox": inboxMigration, "003_test": testTablesMigration },
+    {
+      "001_outbox": outboxMigration,
+      "001_outbox_v2": outboxV2Migration,
+      "002_inbox": inboxMigration,
+      "003_test": testTablesMigration,
+    },
     log,
   );
   return database as { db: TestDb; close(): Promise<void> };

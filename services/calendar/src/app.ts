@@ -33,9 +33,9 @@ import { s3ObjectStore } from "./calendar/s3.object-store.ts";
 import type { CalendarConfig } from "./config.ts";
 import { migrations } from "./db/migrations.ts";
 import type { CalendarTables } from "./db/tables.ts";
+import { createTodoProjector } from "./todos/todo.projector.ts";
 import { TodoProjectionRepository } from "./todos/todo.repository.ts";
 import { httpTodoSnapshotSource, type TodoSnapshotSource } from "./todos/todo.snapshot.ts";
-import { createTodoProjector } from "./todos/todo.projector.ts";
 
 export type { CalendarConfig } from "./config.ts";
 export { loadConfig } from "./config.ts";

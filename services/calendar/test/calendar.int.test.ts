@@ -160,7 +160,8 @@ describe.each(awsEmulators())("calendar service on $name", ({ start }) => {
     const request = await stream.request();
     await waitFor(() => hasSeen(database, request.sequence), { what: "the calendar to see the request" });
     await waitFor(
-      () => lines.some((l) => l.includes(request.payload.jobId) && l.includes("waits for earlier todo changes")),
+      () =>
+        lines.some((l) => l.includes(request.payload.jobId) && l.includes("waits for earlier todo changes")),
       { what: "the barrier to hold the request back" },
     );
     // Nothing from the calendar yet: it is waiting (the job-status queue does get the request itself).

@@ -44,10 +44,9 @@ describe.each(backends)("todo events on %s", (backend: Backend) => {
   afterEach(async () => todo.stop());
 
   const outbox = async () => {
-    const { rows } =
-      await sql<OutboxRow>`SELECT sequence::text, type, body FROM outbox ORDER BY id`.execute(
-        shared.database.db,
-      );
+    const { rows } = await sql<OutboxRow>`SELECT sequence::text, type, body FROM outbox ORDER BY id`.execute(
+      shared.database.db,
+    );
     return rows.map((r) => ({ sequence: Number(r.sequence), type: r.type, event: JSON.parse(r.body) }));
   };
   /** Waits until the relay numbered and published every outbox row. */

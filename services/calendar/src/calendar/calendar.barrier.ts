@@ -41,7 +41,10 @@ export function createReadYourWritesBarrier(projection: ProjectionProgress, opti
     }
     if (sequence === undefined || hasCaughtUpTo(progress.watermark, sequence)) return "open";
     if (waitedMs === 0) {
-      log.debug({ ...label, sequence, watermark: progress.watermark }, "request waits for earlier todo changes");
+      log.debug(
+        { ...label, sequence, watermark: progress.watermark },
+        "request waits for earlier todo changes",
+      );
     }
     if (waitedMs < options.catchUpWaitMs) {
       // Doubling from firstRetryMs, by how long this delivery has waited so far.

@@ -33,7 +33,10 @@ export function createCalendarHandler({ projector, barrier, job, log }: Calendar
             if (await job.finished(event)) return "done";
             const sequence = projector.sequenceOf(event);
             if (sequence === undefined)
-              context.log.warn({ jobId }, "CalendarRequested without a todo sequence: built from what we have");
+              context.log.warn(
+                { jobId },
+                "CalendarRequested without a todo sequence: built from what we have",
+              );
             const gate = await barrier(sequence, context, { jobId });
             if (gate !== "open") return gate;
             const done = await job.run(event);

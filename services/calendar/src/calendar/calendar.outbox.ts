@@ -10,8 +10,10 @@ const STEP_CONSUMER = { started: "calendar:started", finished: "calendar" } as c
 export function outboxJobEvents(db: CalendarDb, onCommitted: () => void): JobEventSink {
   return {
     async emitOnce(step, event: DomainEvent, sourceEventId) {
-      const outcome = await processOnce(db, { consumer: STEP_CONSUMER[step], eventId: sourceEventId }, (trx) =>
-        enqueueEvent(trx, event).then(() => undefined),
+      const outcome = await processOnce(
+        db,
+        { consumer: STEP_CONSUMER[step], eventId: sourceEventId },
+        (trx) => enqueueEvent(trx, event).then(() => undefined),
       );
       if (outcome === "processed") onCommitted();
     },

@@ -31,7 +31,11 @@ describe("calendar requests (todo service side)", () => {
     database = await openDatabase<CalendarRequestDatabase>({ url: testDb.url, dataDir: "memory" }, logger);
     await migrate(
       database.db,
-      { "0001_outbox": outboxMigration, "0001_outbox_v2": outboxV2Migration, "0002_calendar": calendarRequestsMigration },
+      {
+        "0001_outbox": outboxMigration,
+        "0001_outbox_v2": outboxV2Migration,
+        "0002_calendar": calendarRequestsMigration,
+      },
       logger,
     );
     const app = new Koa<RequestState>();
@@ -54,9 +58,7 @@ describe("calendar requests (todo service side)", () => {
     fetch(`${server.url}/api/v1/todos/ical${query}`, { method: "POST", ...init });
 
   async function outboxEvent(jobId: string) {
-    const { rows } = await sql<{ body: string }>`SELECT body FROM outbox ORDER BY id`.execute(
-      database.db,
-    );
+    const { rows } = await sql<{ body: string }>`SELECT body FROM outbox ORDER BY id`.execute(database.db);
     return rows.map((r) => JSON.parse(r.body)).find((e) => e.payload?.jobId === jobId);
   }
 

@@ -1,0 +1,100 @@
+import { Readable } from "node:stream";
+import { describe, expect, it } from "@jest/globals";
+import { CalendarReady, createEvent, type DomainEvent, type TodoState } from "@taskoverflow/contracts";
+import { calendarKey, createCalendarJob, type JobEventSink, PermanentFailure } from "./calendar.job.ts";
+import type { ObjectStore } from "./object-store.ts";
+
+const todo = (id: number, title: string): TodoState => ({
+  id,
+  title,
+  description: null,
+  completed: false,
+  deadlineAt: "2024-06-01T09:30:00.000Z",
+  createdAt: "2024-01-01T00:00:00.000Z",
+  updatedAt: "2024-01-01T00:00:00.000Z",
+  version: 1,
+});
+
+function memory() {
+  const objects = new Map<string, Buffer>();
+  const emitted: Array<{ step: string; event: DomainEvent }> = [];
+  const done = new Set<string>();
+  const store: ObjectStore = {
+    bucket: "b",
+    put: async (key, body) => {
+      objects.set(key, body);
+      return { size: body.length, sha256: "0".repeat(64) };
+    },
+    get: async (key) => ({ body: Readable.from(objects.get(key) ?? []), size: objects.get(key)?.length }),
+  };
+  const events: JobEventSink = {
+    emitOnce: async (step, event, source) => {
+      if (done.has(`${step}:${source}`)) return;
+      done.add(`${step}:${source}`);
+      emitted.push({ step, event });
+    },
+    finished: async (source) => done.has(`finished:${source}`),
+  };
+  return { objects, emitted, store, events };
+}
+
+const request = createEvent(
+  "CalendarRequested",
+  { jobId: "5a3c0a38-3c9e-4f5d-8a3e-0b8f3c2f4f11", filters: {}, requestedAt: "2024-05-20T00:00:00.000Z" },
+  { correlationId: "corr-7", producer: "todo" },
+);
+const clock = { now: () => new Date("2024-05-20T00:00:01Z") };
+
+describe("calendar job", () => {
+  it("emits Started, stores the calendar under the job's key and emits Ready with its facts", async () => {
+    const m = memory();
+    const job = createCalendarJob({
+      todos: async () => [todo(1, "One"), todo(2, "Two")],
+      store: m.store,
+      events: m.events,
+      clock,
+      calendarHost: "h.test",
+    });
+    const result = await job.run(request);
+    expect(result).toMatchObject({ key: calendarKey(request.payload.jobId), eventCount: 2 });
+    expect(m.emitted.map((e) => [e.step, e.event.type])).toEqual([
+      ["started", "CalendarStarted"],
+      ["finished", "CalendarReady"],
+    ]);
+    const ready = CalendarReady.parse(m.emitted[1]?.event);
+    expect(ready.correlationId).toBe("corr-7");
+    expect(ready.payload).toMatchObject({ bucket: "b", key: `calendars/${request.payload.jobId}.ics` });
+    expect(m.objects.get(ready.payload.key)?.toString()).toContain("SUMMARY:Two");
+    expect(await job.finished(request)).toBe(true);
+  });
+
+  it("fails permanently when the calendar cannot be built, and a failure is emitted once", async () => {
+    const m = memory();
+    const job = createCalendarJob({
+      todos: async () => {
+        throw new Error("corrupt projection");
+      },
+      store: m.store,
+      events: m.events,
+      clock,
+      calendarHost: "h.test",
+    });
+    await expect(job.run(request)).rejects.toBeInstanceOf(PermanentFailure);
+    await job.fail(request, "The calendar could not be built.");
+    await job.fail(request, "again");
+    expect(m.emitted.map((e) => e.event.type)).toEqual(["CalendarStarted", "CalendarFailed"]);
+  });
+
+  it("lets storage errors through for the consumer to retry", async () => {
+    const m = memory();
+    const job = createCalendarJob({
+      todos: async () => [],
+      store: { ...m.store, put: async () => Promise.reject(new Error("S3 down")) },
+      events: m.events,
+      clock,
+      calendarHost: "h.test",
+    });
+    await expect(job.run(request)).rejects.toThrow("S3 down");
+    expect(await job.finished(request)).toBe(false);
+  });
+});
