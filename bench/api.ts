@@ -360,7 +360,7 @@ for (const mode of modes) {
     const results = await measureAll(subjects);
     const pgLine = pg
       ? `${postgresVersion()} (local server, ${mode}: ${durabilitySettings(mode).join(", ")}; ` +
-        `${withPeer && !target ? "one server, a database each for the course stack and TaskOverflow's three services" : "one database per service"})`
+        `${target ? "the course stack's database; the target has its own" : withPeer ? "one server, a database each for the course stack and TaskOverflow's three services" : "a database each for TaskOverflow's three services"})`
       : "the target's own database";
     const sizes = subjects
       .map(
