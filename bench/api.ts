@@ -174,7 +174,8 @@ async function calendarJob(base: string): Promise<number> {
       return performance.now() - started;
     }
     if (body.task_status === "FAILURE") throw new Error("the calendar job ended in FAILURE");
-    if (performance.now() - started > 30_000) throw new Error("the calendar job took more than 30 s");
+    if (performance.now() - started > 30_000)
+      throw new Error(`the calendar job was still ${body.task_status} after 30 s`);
     if (pollMs > 0) await new Promise((r) => setTimeout(r, pollMs));
   }
 }
