@@ -21,6 +21,7 @@ import {
   ensureTopology,
   pgOutboxWakeSource,
 } from "../packages/messaging/src/index.ts";
+import { startFauxqsProcess } from "./lib/fauxqs-process.ts";
 import { applyEffect, awsClients, createTodo, openTestDb } from "../packages/messaging/test/pipeline.ts";
 import { createLogger } from "../packages/platform/src/index.ts";
 
@@ -31,6 +32,8 @@ const { values } = parseArgs({
     emulator: { type: "string", default: "both" },
     db: { type: "string", default: postgresBinDir() ? "postgres" : "pglite" },
     durability: { type: "string", default: "durable" },
+    /** fauxqs in its own process (default, as a broker is deployed) or in the benchmark's own. */
+    broker: { type: "string", default: "process" },
   },
 });
 if (values.durability !== "durable" && values.durability !== "fast") {
@@ -57,7 +60,12 @@ const results: Result[] = [];
 const pg = values.db === "postgres" ? await startPostgres("local", { durability }) : undefined;
 try {
   for (const emulator of emulators) {
-    const aws: AwsEndpoint = emulator === "moto" ? await startMoto() : await startFauxqs();
+    const aws: AwsEndpoint =
+      emulator === "moto"
+        ? await startMoto()
+        : values.broker === "in-process"
+          ? await startFauxqs()
+          : await startFauxqsProcess();
     const testDb = pg ? await createTestDatabase(pg.adminUrl) : undefined;
     const { db, close } = await openTestDb(testDb?.url, log);
     const clients = awsClients(aws);

@@ -5,16 +5,9 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import { createEvent, type DomainEvent } from "@taskoverflow/contracts";
 import { createLogger, type Logger, migrate, openDatabase } from "@taskoverflow/platform";
 import { type AwsEndpoint, createTestDatabase, type TestDatabase } from "@taskoverflow/test-harness";
-import { type Kysely, sql, type Transaction } from "kysely";
+import { type Kysely, sql } from "kysely";
 import type { Migration } from "kysely/migration";
-import {
-  enqueueEvent,
-  inboxMigration,
-  outboxMigration,
-  outboxV2Migration,
-  processOnce,
-  type TopologyOptions,
-} from "../src/index.ts";
+import { inboxMigration, outboxMigration, outboxV2Migration, type TopologyOptions } from "../src/index.ts";
 
 export const testTablesMigration: Migration = {
   async up(db: Kysely<unknown>) {
@@ -44,36 +37,60 @@ export async function openTestDb(url: string | undefined, log: Logger) {
   return database as { db: TestDb; close(): Promise<void> };
 }
 
-/** The todo write: the row and its TodoCreated commit together. */
+/**
+ * The todo write as production does it: ONE statement writes the row and its TodoCreated (a data-modifying
+ * CTE), so both commit together and nothing shared is locked; the outbox body is returned as the event.
+ */
 export async function createTodo(db: TestDb, title: string, correlationId = "test"): Promise<DomainEvent> {
-  return db.transaction().execute(async (trx) => {
-    const { rows } = await sql<{
-      id: number;
-    }>`INSERT INTO todos_test (title) VALUES (${title}) RETURNING id`.execute(trx);
-    const id = rows[0]?.id ?? 0;
-    const now = new Date().toISOString();
-    const todo = {
-      id,
-      title,
-      description: null,
-      completed: false,
-      deadlineAt: null,
-      createdAt: now,
-      updatedAt: now,
-      version: 1,
-    };
-    return enqueueEvent(trx, createEvent("TodoCreated", { todo }, { correlationId, producer: "todo" }));
-  });
+  const now = new Date().toISOString();
+  const { payload: _none, ...envelope } = createEvent(
+    "TodoCreated",
+    {
+      todo: {
+        id: 0,
+        title,
+        description: null,
+        completed: false,
+        deadlineAt: null,
+        createdAt: now,
+        updatedAt: now,
+        version: 1,
+      },
+    },
+    { correlationId, producer: "todo" },
+  );
+  const { rows } = await sql<{ body: string }>`
+    WITH t AS (INSERT INTO todos_test (title) VALUES (${title}) RETURNING id, title),
+    o AS (
+      INSERT INTO outbox (event_id, type, body)
+      SELECT ${envelope.id}::uuid, 'TodoCreated', (${JSON.stringify(envelope)}::jsonb || jsonb_build_object(
+        'payload', jsonb_build_object('todo', jsonb_build_object(
+          'id', id, 'title', title, 'description', NULL, 'completed', false, 'deadlineAt', NULL,
+          'createdAt', ${now}::text, 'updatedAt', ${now}::text, 'version', 1))))::text
+      FROM t RETURNING body
+    )
+    SELECT body FROM o`.execute(db);
+  return JSON.parse(rows[0]?.body ?? "null") as DomainEvent;
 }
 
-/** The consumer's effect, applied once per event through the inbox. */
-export function applyEffect(db: TestDb, consumer: string, event: DomainEvent) {
-  return processOnce(db, { consumer, eventId: event.id }, async (trx: Transaction<unknown>) => {
-    const todoId = "todo" in event.payload ? event.payload.todo.id : 0;
-    await sql`INSERT INTO effects (consumer, event_id, todo_id) VALUES (${consumer}, ${event.id}, ${todoId})`.execute(
-      trx,
-    );
-  });
+/**
+ * The consumer's effect, applied once per event through the inbox, in ONE statement as the calendar's
+ * projector does it: the inbox row and the effect commit together or not at all.
+ */
+export async function applyEffect(
+  db: TestDb,
+  consumer: string,
+  event: DomainEvent,
+): Promise<"processed" | "duplicate"> {
+  const todoId = "todo" in event.payload ? event.payload.todo.id : 0;
+  const { rows } = await sql<{ n: string }>`
+    WITH inbox AS (
+      INSERT INTO processed_events (consumer, event_id) VALUES (${consumer}, ${event.id}::uuid)
+      ON CONFLICT DO NOTHING RETURNING event_id
+    ),
+    effect AS (INSERT INTO effects (consumer, event_id, todo_id) SELECT ${consumer}, event_id, ${todoId} FROM inbox)
+    SELECT count(*)::text AS n FROM inbox`.execute(db);
+  return rows[0]?.n === "1" ? "processed" : "duplicate";
 }
 
 export async function effectCounts(db: TestDb, consumer: string) {

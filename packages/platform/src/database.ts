@@ -32,6 +32,11 @@ export async function openDatabase<DB>(config: DatabaseConfig, log: Logger): Pro
   if (config.url) {
     const pool = new pg.Pool({ connectionString: config.url, max: config.poolSize ?? 10 });
     pool.on("error", (err) => log.error({ err }, "idle PostgreSQL connection failed"));
+    // A connection lost while checked out (server restart, pg_terminate_backend) fails its query; without a
+    // listener the client's own 'error' event would also crash the process.
+    pool.on("connect", (client) => {
+      client.on("error", (err) => log.warn({ err }, "PostgreSQL connection lost"));
+    });
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
     log.info({ database: redact(config.url) }, "using PostgreSQL server");
     return { db, kind: "postgres", close: () => db.destroy() };

@@ -1,0 +1,27 @@
+// fauxqs in a process of its own, as a broker is in production: the benchmark's producer and consumer then do
+// not share one event loop with the emulator's HTTP handling.
+import { type AwsEndpoint, freePort, startProcess, waitFor } from "@taskoverflow/test-harness";
+
+const script = `import { startFauxqs } from "fauxqs";
+await startFauxqs({ port: Number(process.env.FAUXQS_PORT), host: "127.0.0.1", logger: false });
+process.stdout.write("ready\\n");`;
+
+export async function startFauxqsProcess(): Promise<AwsEndpoint> {
+  const port = await freePort();
+  const proc = startProcess(process.execPath, ["--input-type=module", "-e", script], {
+    env: { ...process.env, FAUXQS_PORT: String(port) },
+    cwd: new URL("../../packages/test-harness/", import.meta.url).pathname,
+  });
+  await waitFor(() => proc.output().includes("ready") || proc.child.exitCode !== null, {
+    timeoutMs: 30_000,
+    what: "fauxqs to start",
+  });
+  if (proc.child.exitCode !== null) throw new Error(`fauxqs exited: ${proc.output()}`);
+  return {
+    name: "fauxqs",
+    endpoint: `http://127.0.0.1:${port}`,
+    region: "us-east-1",
+    credentials: { accessKeyId: "test", secretAccessKey: "test" },
+    stop: () => proc.stop(),
+  };
+}
