@@ -21,9 +21,9 @@ import {
   ensureTopology,
   pgOutboxWakeSource,
 } from "../packages/messaging/src/index.ts";
-import { startFauxqsProcess } from "./lib/fauxqs-process.ts";
 import { applyEffect, awsClients, createTodo, openTestDb } from "../packages/messaging/test/pipeline.ts";
 import { createLogger } from "../packages/platform/src/index.ts";
+import { startFauxqsProcess } from "./lib/fauxqs-process.ts";
 
 const { values } = parseArgs({
   options: {
