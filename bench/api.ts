@@ -5,7 +5,7 @@
 //   unchanged GET /api/v1/todos; 9 GET : 1 PUT (the PUTs rotate over the seeded todos, so the list keeps
 //   changing); POST /api/v1/todos; and calendar job latency (POST /todos/ical -> status polled to SUCCESS ->
 //   result downloaded, `--jobs` in sequence).
-// What is measured: TaskOverflow (all four services + gateway as separate processes, fauxqs in this process,
+// What is measured: TaskOverflow (all four services + gateway as separate processes, fauxqs in a process of its own,
 // on a local PostgreSQL server with durable or fast settings), or with `--target URL` any server that speaks the
 // contract (another implementation, a deployment). `--peer course` also starts the course's Flask + gunicorn +
 // Celery stack on the same PostgreSQL server (its own database) and prints both columns and the ratio.
@@ -15,6 +15,7 @@ import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { repoRoot, type Stack, startStack } from "@taskoverflow/devstack";
 import {
+  type AwsEndpoint,
   createTestDatabase,
   durabilitySettings,
   type PostgresServer,
@@ -23,6 +24,7 @@ import {
   type TestDatabase,
 } from "@taskoverflow/test-harness";
 import { type CoursePeer, startCoursePeer } from "./lib/course-peer.ts";
+import { startFauxqsProcess } from "./lib/fauxqs-process.ts";
 import { chooseLoadGenerator, type LoadResult, runLoad, type WorkloadKind } from "./lib/load.ts";
 
 const { values } = parseArgs({
@@ -333,6 +335,7 @@ for (const mode of modes) {
   let pg: PostgresServer | undefined;
   const dbs: TestDatabase[] = [];
   let stack: Stack | undefined;
+  let broker: AwsEndpoint | undefined;
   let peer: CoursePeer | undefined;
   try {
     if (needsPostgres)
@@ -350,10 +353,19 @@ for (const mode of modes) {
     if (target) {
       subjects.push(await prepare(`target ${target}`, target));
     } else {
+      // The broker in a process of its own, as deployed (and as the course stack's Redis is): not in the
+      // event loop that also polls job status.
+      broker = await startFauxqsProcess();
       stack = await startStack({
         ports: "random",
         dataDir: "memory",
         databaseUrls: { todo: await newDb(), calendar: await newDb(), "job-status": await newDb() },
+        aws: {
+          endpoint: broker.endpoint,
+          region: broker.region,
+          accessKeyId: broker.credentials.accessKeyId,
+          secretAccessKey: broker.credentials.secretAccessKey,
+        },
         logLevel: "warn",
       });
       subjects.push(await prepare("TaskOverflow", stack.gatewayUrl));
@@ -381,6 +393,7 @@ for (const mode of modes) {
     );
   } finally {
     await stack?.stop();
+    await broker?.stop();
     await peer?.stop();
     for (const d of dbs) await d.drop().catch(() => undefined);
     await pg?.stop();
@@ -394,7 +407,7 @@ console.log(`
 - date: ${startedAt.toISOString().replace(/\.\d+Z$/, "Z")}; machine: ${cpus().length} cores (nproc), ${cpu}; Node ${process.version}; load average at start ${load0.toFixed(2)}
 - load generator: ${gen.describe(connections)}; ${duration} s rounds after a ${warmup} s warm-up, median of ${rounds} round${rounds > 1 ? "s" : ""} per figure (requests/s, p50, p99 each; errors summed)
 - calendar: 5 warm-up jobs, then ${rounds} round${rounds > 1 ? "s" : ""} of ${jobCount} jobs in sequence (status polled every ${pollMs} ms), median of the rounds' p50 and p99
-- ${target ? `target: ${target}` : "TaskOverflow: todo, calendar, job-status and gateway as separate processes (devstack), fauxqs in the benchmark process, LOG_LEVEL=warn"}${withPeer ? "; course stack: ../shared/peers/course-stack/run.sh (gunicorn 4 sync workers, Celery -c 2, Redis)" : ""}
+- ${target ? `target: ${target}` : "TaskOverflow: todo, calendar, job-status and gateway as separate processes (devstack), fauxqs in a process of its own, LOG_LEVEL=warn"}${withPeer ? "; course stack: ../shared/peers/course-stack/run.sh (gunicorn 4 sync workers, Celery -c 2, Redis)" : ""}
 
 ${reports.join("\n\n")}
 `);

@@ -7,8 +7,13 @@ const log = createLogger({ service: "test", level: "silent" });
 function projection(watermark: number, initialised = true) {
   const state = { watermark, initialised, seen: [] as number[], resyncs: 0 };
   const port: ProjectionProgress = {
-    seen: async (s) => {
+    check: async (s) => {
       state.seen.push(s);
+      return {
+        watermark: state.watermark,
+        initialised: state.initialised,
+        caughtUp: state.watermark >= s - 1,
+      };
     },
     progress: async () => ({ watermark: state.watermark, initialised: state.initialised }),
     resync: async () => {
@@ -64,5 +69,6 @@ describe("read-your-writes barrier", () => {
     const p = projection(0);
     expect(await createReadYourWritesBarrier(p.port, options)(undefined, ctx(1, 0), {})).toBe("open");
     expect(p.state.seen).toEqual([]);
+    expect(p.state.resyncs).toBe(0);
   });
 });

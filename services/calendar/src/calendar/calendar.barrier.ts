@@ -4,7 +4,9 @@ import type { ProgressRow } from "../todos/todo.repository.ts";
 
 /** What the barrier needs of the projection. */
 export interface ProjectionProgress {
-  seen(sequence: number): Promise<void>;
+  /** Records `sequence` as reflected and tells whether every earlier one is applied (one round trip). */
+  check(sequence: number): Promise<ProgressRow & { caughtUp: boolean }>;
+  /** The compacted watermark. */
   progress(): Promise<ProgressRow>;
   resync(reason: string): Promise<ProgressRow>;
 }
@@ -34,12 +36,20 @@ export function createReadYourWritesBarrier(projection: ProjectionProgress, opti
     { receiveCount, waitedMs, log }: MessageContext,
     label: Record<string, unknown>,
   ): Promise<"open" | Exclude<HandlerOutcome, "done">> {
-    if (sequence !== undefined) await projection.seen(sequence);
-    let progress = await projection.progress();
-    if (!progress.initialised) {
-      progress = await projection.resync("first start: the projection was never initialised");
+    if (sequence === undefined) {
+      if (!(await projection.progress()).initialised) await projection.resync("first start");
+      return "open";
     }
-    if (sequence === undefined || hasCaughtUpTo(progress.watermark, sequence)) return "open";
+    const checked = await projection.check(sequence);
+    if (checked.caughtUp && checked.initialised) return "open";
+    let progress: ProgressRow = checked;
+    if (!checked.initialised) {
+      progress = await projection.resync("first start: the projection was never initialised");
+    } else {
+      // Compacting moves the watermark over the applied rows, for the log and the next checks.
+      progress = await projection.progress();
+    }
+    if (hasCaughtUpTo(progress.watermark, sequence)) return "open";
     if (waitedMs === 0) {
       log.debug(
         { ...label, sequence, watermark: progress.watermark },

@@ -39,6 +39,9 @@ export function createTodoProjector({ db, todos, snapshots, clock, log, ...deps 
     /** Marks a sequence as reflected without a todo change (the request's own place in the stream). */
     seen: (sequence: number) => todos.recordSeen(db, sequence),
 
+    /** Records the request's own sequence and answers whether everything before it is applied. */
+    check: (sequence: number) => todos.seenAndCaughtUp(db, sequence),
+
     /** The current watermark, compacted from the applied sequences. */
     progress: (): Promise<ProgressRow> => todos.compact(db),
 

@@ -69,6 +69,26 @@ export class TodoProjectionRepository {
     return rows[0]?.n === "1" ? "processed" : "duplicate";
   }
 
+  /**
+   * In ONE statement: records `sequence` as reflected (a CalendarRequested is part of the todo stream too)
+   * and answers whether every sequence before it is applied, counting the applied rows above the watermark.
+   */
+  async seenAndCaughtUp(db: CalendarDb, sequence: number): Promise<ProgressRow & { caughtUp: boolean }> {
+    const { rows } = await sql<{ watermark: string; initialised: boolean; applied: string }>`
+      WITH seen AS (
+        INSERT INTO todo_stream_applied (sequence) VALUES (${sequence}) ON CONFLICT DO NOTHING
+      )
+      SELECT p.watermark::text AS watermark, p.initialised_at IS NOT NULL AS initialised,
+        (SELECT count(*) FROM todo_stream_applied a
+          WHERE a.sequence > p.watermark AND a.sequence < ${sequence})::text AS applied
+      FROM projection_progress p WHERE p.id = 1`.execute(db);
+    const row = rows[0];
+    if (!row) throw new Error("projection_progress row missing");
+    const watermark = Number(row.watermark);
+    const caughtUp = watermark >= sequence - 1 || Number(row.applied) === sequence - 1 - watermark;
+    return { watermark, initialised: row.initialised, caughtUp };
+  }
+
   /** Records a sequence as reflected (a CalendarRequested is part of the todo stream too). */
   async recordSeen(db: CalendarDb, sequence: number): Promise<void> {
     await sql`INSERT INTO todo_stream_applied (sequence) VALUES (${sequence}) ON CONFLICT DO NOTHING`.execute(
