@@ -322,10 +322,13 @@ function copyAttributes(attrs: Record<string, MessageAttributeValue> | undefined
   return out;
 }
 
+const DELETE_WINDOW_MS = 5;
+
 /** Collects completed messages and deletes them with DeleteMessageBatch, up to 10 per call. */
 function createDeleter(sqs: SQSClient, queueUrl: string, log: Logger) {
   let pending: Array<{ m: Message; resolve: () => void }> = [];
   let scheduled = false;
+  let timer: NodeJS.Timeout | undefined;
   async function flush(): Promise<void> {
     while (pending.length > 0) {
       const batch = pending.slice(0, 10);
@@ -357,13 +360,18 @@ function createDeleter(sqs: SQSClient, queueUrl: string, log: Logger) {
     add(m: Message): Promise<void> {
       return new Promise<void>((resolve) => {
         pending.push({ m, resolve });
-        // Messages completed in the same tick share one DeleteMessageBatch.
-        if (!scheduled) {
+        // Messages completed within a few milliseconds share one DeleteMessageBatch (10 go at once): handlers
+        // finish one by one, and a call per message would cost more than the handling.
+        if (pending.length >= 10) {
+          clearTimeout(timer);
+          scheduled = false;
+          void flush();
+        } else if (!scheduled) {
           scheduled = true;
-          setImmediate(() => {
+          timer = setTimeout(() => {
             scheduled = false;
             void flush();
-          });
+          }, DELETE_WINDOW_MS);
         }
       });
     },
