@@ -4,7 +4,7 @@ import { SNSClient } from "@aws-sdk/client-sns";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import type { DomainEvent, EventOf } from "@taskoverflow/contracts";
-import { createSnsPublisher, ensureTopology, type TopologyAddresses } from "@taskoverflow/messaging";
+import { createSnsPublisher, ensureTopology } from "@taskoverflow/messaging";
 import { createLogger, type Logger, openDatabase } from "@taskoverflow/platform";
 import {
   type AwsEndpoint,
