@@ -13,10 +13,17 @@ module.exports = {
     {
       name: "packages-do-not-import-services",
       comment:
-        "Shared packages are below the services; a package importing a service inverts the architecture.",
+        "Shared packages are below the services; a package importing a service inverts the architecture. The one exception: devstack (the launcher, above the services) reads each service's config schema, so that a service's environment has one source.",
       severity: "error",
-      from: { path: "^packages/" },
+      from: { path: "^packages/", pathNot: "^packages/devstack/" },
       to: { path: "^services/" },
+    },
+    {
+      name: "devstack-reads-only-config",
+      comment: "devstack may read a service's config.ts (its environment schema), nothing else of it.",
+      severity: "error",
+      from: { path: "^packages/devstack/" },
+      to: { path: "^services/[^/]+/src/(?!config\\.ts$)" },
     },
     {
       name: "services-are-independent",

@@ -136,6 +136,27 @@ const hard: Array<Record<string, unknown>> = [
   { title: "No description", deadline_at: "2031-05-06T07:08:09" },
 ];
 
+describe("start-up", () => {
+  it("starts each service after the ones it calls, with no warning or error logged", () => {
+    // The calendar service reads the todo service's snapshot when it starts: todo must be listening first.
+    const timeOf = (line: string | undefined) =>
+      Date.parse((JSON.parse(line ?? "{}") as { time?: string }).time ?? "");
+    const todoUp = stack
+      .logs("todo")
+      .split("\n")
+      .find((l) => l.includes("todo service listening"));
+    const calendarFirst = stack.logs("calendar").split("\n")[0];
+    expect(timeOf(calendarFirst)).toBeGreaterThanOrEqual(timeOf(todoUp));
+    for (const service of stack.services) {
+      const loud = stack
+        .logs(service)
+        .split("\n")
+        .filter((l) => l.startsWith("{") && (JSON.parse(l) as { level: number }).level >= 40);
+      expect({ service, loud }).toEqual({ service, loud: [] });
+    }
+  });
+});
+
 describe("calendar export", () => {
   it("answers 404 for ids it never issued, and 202 with absolute URLs built from the request's host", async () => {
     const unknown = await api("/todos/ical/00000000-0000-4000-8000-000000000000/status");
