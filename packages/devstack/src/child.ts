@@ -1,5 +1,6 @@
 import type { ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
+import { HEALTH_PATH } from "@taskoverflow/platform";
 
 /** Children still running when this process exits (even abnormally) are killed rather than orphaned. */
 export const killOnExit = new Set<ChildProcess>();
@@ -26,7 +27,7 @@ export async function waitHealthy(name: string, url: string, child: ChildProcess
       throw new Error(`${name} exited during start-up (code ${child.exitCode}):\n${output().slice(-4000)}`);
     }
     try {
-      const res = await fetch(`${url}/api/v1/health`, { signal: AbortSignal.timeout(1_000) });
+      const res = await fetch(`${url}${HEALTH_PATH}`, { signal: AbortSignal.timeout(1_000) });
       if (res.ok) return;
     } catch {
       // not listening yet

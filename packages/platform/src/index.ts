@@ -3,3 +3,4 @@ export * from "./database.ts";
 export * from "./errors.ts";
 export * from "./http.ts";
 export * from "./logger.ts";
+export * from "./service.ts";

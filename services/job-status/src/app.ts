@@ -5,6 +5,7 @@ import { awsClients, createSqsConsumer, ensureTopology, type SqsConsumer } from 
 import {
   createLogger,
   type Database,
+  healthRoute,
   type Logger,
   listen,
   openMigratedDatabase,
@@ -13,7 +14,7 @@ import {
   requestMiddleware,
 } from "@taskoverflow/platform";
 import Koa from "koa";
-import type { JobStatusConfig } from "./config.ts";
+import { defaultJobTimeoutSeconds, type JobStatusConfig } from "./config.ts";
 import { migrations } from "./db/migrations.ts";
 import type { JobStatusTables } from "./db/tables.ts";
 import { type CalendarFiles, s3CalendarFiles } from "./jobs/calendar-files.ts";
@@ -91,7 +92,7 @@ export function createJobStatusApp(
         });
         await consumer.start();
 
-        const jobTimeoutMs = (config.jobTimeoutSeconds ?? 600) * 1000;
+        const jobTimeoutMs = (config.jobTimeoutSeconds ?? defaultJobTimeoutSeconds) * 1000;
         const sweepLog = logger.child({ component: "timeout-sweep" });
         const sweep = async () => {
           const now = clock.now();
@@ -115,7 +116,11 @@ export function createJobStatusApp(
           clock,
           jobTimeoutMs,
         });
-        app.use(requestMiddleware(logger)).use(routes.routes()).use(routes.allowedMethods());
+        app
+          .use(requestMiddleware(logger))
+          .use(healthRoute())
+          .use(routes.routes())
+          .use(routes.allowedMethods());
         server = await listen(app, config.port, config.host);
       } catch (err) {
         await stop();

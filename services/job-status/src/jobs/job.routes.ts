@@ -34,10 +34,6 @@ export function jobRoutes({
 }: JobRouteDeps): Router<RequestState> {
   const router = new Router<RequestState>({ prefix: "/api/v1" });
 
-  router.get("/health", (ctx) => {
-    ctx.body = { status: "ok" };
-  });
-
   router.get("/todos/ical/:id/status", async (ctx) => {
     const id = ctx.params.id ?? "";
     if (!UUID.test(id)) throw taskNotFound();
