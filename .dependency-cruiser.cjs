@@ -5,9 +5,12 @@ module.exports = {
     {
       name: "domain-is-vendor-free",
       comment:
-        "Domain code (projections, builders, domain rules) talks to ports, never to vendor SDKs: adapters implement the ports.",
+        "Domain code (projections and their progress, builders, domain rules, message handlers, the topology plan and its renderers) talks to ports, never to vendor SDKs: adapters and repositories implement the ports.",
       severity: "error",
-      from: { path: "\\.(domain|projection|builder|port)\\.ts$" },
+      from: {
+        path: "(\\.(domain|projection|builder|port|handler)\\.ts$)|(/projection\\.[a-z-]+\\.ts$)|(/topology(\\.render)?\\.ts$)|(/events\\.docs\\.ts$)",
+        pathNot: "\\.test\\.ts$",
+      },
       to: { path: "node_modules/(@aws-sdk|pg|koa|@koa|kysely|@electric-sql|undici)(/|$)" },
     },
     {

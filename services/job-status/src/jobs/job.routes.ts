@@ -1,6 +1,5 @@
 import { Router } from "@koa/router";
 import { NotFoundError, publicOrigin, type RequestState } from "@taskoverflow/platform";
-import { sql } from "kysely";
 import type { CalendarFiles } from "./calendar-files.ts";
 import type { IssuedJobs } from "./issued-jobs.ts";
 import type { Job, JobStatus } from "./job.projection.ts";
@@ -50,7 +49,6 @@ export function jobRoutes({
         status = "FAILURE";
         await db.transaction().execute(async (trx) => {
           // The same per-job lock as the event handler, so an event arriving right now cannot interleave.
-          await sql`SELECT pg_advisory_xact_lock(hashtext(${taskId}))`.execute(trx);
           if ((await jobs.lock(trx, taskId)) !== undefined) return;
           const job: Job = {
             id: taskId,
