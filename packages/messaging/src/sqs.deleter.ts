@@ -1,0 +1,50 @@
+import { DeleteMessageBatchCommand, type Message, type SQSClient } from "@aws-sdk/client-sqs";
+import type { Logger } from "@taskoverflow/platform";
+
+/** Collects completed messages and deletes them with DeleteMessageBatch, up to 10 per call. */
+export function createDeleter(sqs: SQSClient, queueUrl: string, log: Logger) {
+  let pending: Array<{ m: Message; resolve: () => void }> = [];
+  let scheduled = false;
+  async function flush(): Promise<void> {
+    while (pending.length > 0) {
+      const batch = pending.slice(0, 10);
+      pending = pending.slice(10);
+      try {
+        const r = await sqs.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: queueUrl,
+            Entries: batch.map((b, i) => ({ Id: String(i), ReceiptHandle: b.m.ReceiptHandle })),
+          }),
+        );
+        for (const f of r.Failed ?? []) {
+          const messageId = batch[Number(f.Id)]?.m.MessageId;
+          log.warn(
+            { messageId, code: f.Code, reason: f.Message },
+            "delete failed: the message will be redelivered",
+          );
+        }
+      } catch (err) {
+        log.warn({ err, count: batch.length }, "delete failed: the messages will be redelivered");
+      }
+      for (const b of batch) b.resolve();
+    }
+  }
+  return {
+    add(m: Message): Promise<void> {
+      return new Promise<void>((resolve) => {
+        pending.push({ m, resolve });
+        // Messages completed in the same tick share one DeleteMessageBatch.
+        if (!scheduled) {
+          scheduled = true;
+          setImmediate(() => {
+            scheduled = false;
+            void flush();
+          });
+        }
+      });
+    },
+    flush,
+  };
+}
+
+export type Deleter = ReturnType<typeof createDeleter>;
