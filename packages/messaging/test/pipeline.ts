@@ -1,11 +1,19 @@
 // A small test-only "todo service" around the messaging package: a table, a write that enqueues its event in
 // the same transaction, the relay, SNS -> SQS through ensureTopology, and a consumer whose effect is a row.
-import { SNSClient } from "@aws-sdk/client-sns";
-import { SQSClient } from "@aws-sdk/client-sqs";
 import { createEvent, type DomainEvent } from "@taskoverflow/contracts";
 import { createLogger, type Logger, migrate, openDatabase } from "@taskoverflow/platform";
+<<<<<<< HEAD
 import { type AwsEndpoint, createTestDatabase, type TestDatabase } from "@taskoverflow/test-harness";
 import { type Kysely, sql } from "kysely";
+=======
+import {
+  type AwsEndpoint,
+  clientsFor,
+  createTestDatabase,
+  type TestDatabase,
+} from "@taskoverflow/test-harness";
+import { type Kysely, sql, type Transaction } from "kysely";
+>>>>>>> 72a08c1 (tests: clientsFor(endpoint) in test-harness replaces hand-built AWS clients; testConfig() from each service's own schema (todo, job-status); job-status tests wait for the inbox to hold the late events instead of assuming ordered delivery)
 import type { Migration } from "kysely/migration";
 import { inboxMigration, outboxMigration, outboxV2Migration, type TopologyOptions } from "../src/index.ts";
 
@@ -101,13 +109,9 @@ export async function effectCounts(db: TestDb, consumer: string) {
   return { total: Number(rows[0]?.total), distinct: Number(rows[0]?.distinct_events) };
 }
 
-export function awsClients(aws: {
-  endpoint: string;
-  region: string;
-  credentials: AwsEndpoint["credentials"];
-}) {
-  const config = { endpoint: aws.endpoint, region: aws.region, credentials: aws.credentials, maxAttempts: 1 };
-  return { sns: new SNSClient(config), sqs: new SQSClient(config) };
+/** The pipeline's clients: no SDK retries, so a test sees the broker being down. */
+export function awsClients(aws: Pick<AwsEndpoint, "endpoint" | "region" | "credentials">) {
+  return clientsFor(aws, { maxAttempts: 1 });
 }
 
 /**

@@ -1,4 +1,5 @@
 export * from "./aws.ts";
+export * from "./aws-clients.ts";
 export * from "./browser.ts";
 export * from "./free-port.ts";
 export * from "./infra.ts";
