@@ -1,19 +1,15 @@
 // A small test-only "todo service" around the messaging package: a table, a write that enqueues its event in
 // the same transaction, the relay, SNS -> SQS through ensureTopology, and a consumer whose effect is a row.
 import { createEvent, type DomainEvent } from "@taskoverflow/contracts";
+import { todoState } from "@taskoverflow/contracts/testing";
 import { createLogger, type Logger, migrate, openDatabase } from "@taskoverflow/platform";
-<<<<<<< HEAD
-import { type AwsEndpoint, createTestDatabase, type TestDatabase } from "@taskoverflow/test-harness";
-import { type Kysely, sql } from "kysely";
-=======
 import {
   type AwsEndpoint,
   clientsFor,
   createTestDatabase,
   type TestDatabase,
 } from "@taskoverflow/test-harness";
-import { type Kysely, sql, type Transaction } from "kysely";
->>>>>>> 72a08c1 (tests: clientsFor(endpoint) in test-harness replaces hand-built AWS clients; testConfig() from each service's own schema (todo, job-status); job-status tests wait for the inbox to hold the late events instead of assuming ordered delivery)
+import { type Kysely, sql } from "kysely";
 import type { Migration } from "kysely/migration";
 import { inboxMigration, outboxMigration, outboxV2Migration, type TopologyOptions } from "../src/index.ts";
 
@@ -53,18 +49,7 @@ export async function createTodo(db: TestDb, title: string, correlationId = "tes
   const now = new Date().toISOString();
   const { payload: _none, ...envelope } = createEvent(
     "TodoCreated",
-    {
-      todo: {
-        id: 0,
-        title,
-        description: null,
-        completed: false,
-        deadlineAt: null,
-        createdAt: now,
-        updatedAt: now,
-        version: 1,
-      },
-    },
+    { todo: todoState({ id: 0, title, createdAt: now, updatedAt: now }) },
     { correlationId, producer: "todo" },
   );
   const { rows } = await sql<{ body: string }>`

@@ -2,7 +2,8 @@ import { CreateBucketCommand, PutObjectCommand, type S3Client } from "@aws-sdk/c
 import type { SNSClient } from "@aws-sdk/client-sns";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { createEvent, type DomainEvent } from "@taskoverflow/contracts";
+import type { DomainEvent } from "@taskoverflow/contracts";
+import { calendarEvents } from "@taskoverflow/contracts/testing";
 import { createSnsPublisher, type EventPublisher, ensureTopology } from "@taskoverflow/messaging";
 import { createLogger, UpstreamError } from "@taskoverflow/platform";
 import {
@@ -19,7 +20,6 @@ import { createJobStatusApp, type JobStatusApp } from "../src/app.ts";
 import { testConfig } from "./job-status.fixture.ts";
 
 const logger = createLogger({ service: "job-status-test", level: "silent" });
-const ctx = { correlationId: "test", producer: "calendar" };
 const ICS = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nEND:VCALENDAR\r\n";
 
 describe.each(awsEmulators())("job-status service on $name", ({ start }) => {
@@ -90,25 +90,14 @@ describe.each(awsEmulators())("job-status service on $name", ({ start }) => {
   const statusOf = async (id: string) =>
     ((await (await status(id)).json()) as { task_status: string }).task_status;
   const publish = (...events: DomainEvent[]) => publisher.publish(events);
-  const requested = (jobId: string) =>
-    createEvent(
-      "CalendarRequested",
-      { jobId, filters: {}, requestedAt: new Date().toISOString() },
-      { ...ctx, producer: "todo" },
-    );
-  const started = (jobId: string) => createEvent("CalendarStarted", { jobId }, ctx);
+  const { requested, started, failed } = calendarEvents;
   const ready = async (jobId: string) => {
     const key = `calendars/${jobId}.ics`;
     await s3.send(
       new PutObjectCommand({ Bucket: bucket, Key: key, Body: ICS, ContentType: "text/calendar" }),
     );
-    return createEvent(
-      "CalendarReady",
-      { jobId, bucket, key, size: Buffer.byteLength(ICS), sha256: "0".repeat(64), eventCount: 0 },
-      ctx,
-    );
+    return calendarEvents.ready(jobId, { bucket, key, size: Buffer.byteLength(ICS) });
   };
-  const failed = (jobId: string) => createEvent("CalendarFailed", { jobId, reason: "it broke" }, ctx);
   /** A standard queue delivers in any order: wait until the service has taken each of these events. */
   const taken = (...events: DomainEvent[]) => {
     const ids = [...new Set(events.map((e) => e.id))];
