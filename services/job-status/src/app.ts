@@ -21,7 +21,8 @@ import { type CalendarFiles, s3CalendarFiles } from "./jobs/calendar-files.ts";
 import { httpIssuedJobs, type IssuedJobs } from "./jobs/issued-jobs.ts";
 import { createJobHandler } from "./jobs/job.handler.ts";
 import { JobRepository } from "./jobs/job.repository.ts";
-import { jobRoutes, timedOutReason } from "./jobs/job.routes.ts";
+import { jobRoutes } from "./jobs/job.routes.ts";
+import { createJobTimeouts } from "./jobs/job.timeout.ts";
 
 export type { JobStatusConfig } from "./config.ts";
 export { loadConfig } from "./config.ts";
@@ -55,11 +56,11 @@ export function createJobStatusApp(
   let database: Database<JobStatusTables> | undefined;
   let server: RunningServer | undefined;
   let consumer: SqsConsumer | undefined;
-  let sweeper: NodeJS.Timeout | undefined;
+  let stopSweeping = () => {};
 
   async function stop(): Promise<void> {
     const [s, c, d] = [server, consumer, database];
-    clearInterval(sweeper);
+    stopSweeping();
     server = consumer = database = undefined;
     await s?.close();
     await c?.stop();
@@ -92,19 +93,9 @@ export function createJobStatusApp(
         });
         await consumer.start();
 
-        const jobTimeoutMs = (config.jobTimeoutSeconds ?? defaultJobTimeoutSeconds) * 1000;
-        const sweepLog = logger.child({ component: "timeout-sweep" });
-        const sweep = async () => {
-          const now = clock.now();
-          const cutoff = new Date(now.getTime() - jobTimeoutMs);
-          const expired = await jobs.failStale(db, cutoff, now, timedOutReason(jobTimeoutMs));
-          if (expired.length > 0) sweepLog.warn({ jobIds: expired }, "jobs timed out: FAILURE");
-        };
-        sweeper = setInterval(
-          () => void sweep().catch((err: unknown) => sweepLog.error({ err }, "timeout sweep failed")),
-          Math.min(30_000, Math.max(250, jobTimeoutMs / 4)),
-        );
-        sweeper.unref();
+        const timeoutMs = (config.jobTimeoutSeconds ?? defaultJobTimeoutSeconds) * 1000;
+        const timeouts = createJobTimeouts({ db, jobs, clock, timeoutMs });
+        stopSweeping = timeouts.startSweeping(logger.child({ component: "timeout-sweep" }));
 
         const files = overrides.files ?? s3CalendarFiles(aws.s3);
         const app = new Koa<RequestState>();
@@ -113,8 +104,7 @@ export function createJobStatusApp(
           jobs,
           issued: overrides.issued ?? httpIssuedJobs(config.todoServiceUrl),
           files,
-          clock,
-          jobTimeoutMs,
+          timeouts,
         });
         app
           .use(requestMiddleware(logger))
