@@ -258,15 +258,20 @@ describe.each(awsEmulators())("event backbone on $name", ({ start }) => {
     expect(dead.find((d) => d.body === notJson)?.reason).toMatch(/not JSON/);
     expect(dead.find((d) => d.body === notAnEvent)?.reason).toMatch(/not a valid event/);
     expect(handled).toEqual([]);
-    const invalid = lines.filter(
-      (l) =>
-        l.msg === "invalid message moved to the dead-letter queue (never retried)" &&
-        sent.includes(String(l.messageId)),
-    );
+    const invalid = () =>
+      lines.filter(
+        (l) =>
+          l.msg === "invalid message moved to the dead-letter queue (never retried)" &&
+          sent.includes(String(l.messageId)),
+      );
+    // The line is written once the original is deleted, just after the DLQ copy is visible: wait for it.
+    await waitFor(() => invalid().length >= 2, { timeoutMs: 10_000, what: "two invalid-message log lines" });
     // Each of the two on its first delivery, each once.
-    expect(invalid.map((l) => [l.messageId, l.receiveCount]).sort()).toEqual(
-      sent.map((id) => [id, 1]).sort(),
-    );
+    expect(
+      invalid()
+        .map((l) => [l.messageId, l.receiveCount])
+        .sort(),
+    ).toEqual(sent.map((id) => [id, 1]).sort());
   });
 
   it("keeps a slow handler's message invisible with a heartbeat, so a second consumer never gets it", async () => {
