@@ -17,7 +17,7 @@ import {
 } from "@taskoverflow/test-harness";
 import pg from "pg";
 import { createJobStatusApp, type JobStatusApp } from "../src/app.ts";
-import { testConfig } from "./job-status.fixture.ts";
+import { configOn } from "./job-status.fixture.ts";
 
 const logger = createLogger({ service: "job-status-test", level: "silent" });
 const ICS = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nEND:VCALENDAR\r\n";
@@ -47,25 +47,18 @@ describe.each(awsEmulators())("job-status service on $name", ({ start }) => {
     );
     publisher = createSnsPublisher({ sns, topicArn: topology.topicArn });
     database = await createTestDatabase();
-    app = createJobStatusApp(
-      testConfig({
-        databaseUrl: database.url,
-        aws: { endpoint: aws.endpoint, region: aws.region },
-        queueUrl: topology.queues["job-status"].url,
-      }),
-      {
-        logger,
-        sqs,
-        s3,
-        consumer: { waitTimeSeconds: 1 },
-        issued: {
-          wasIssued: async (id) => {
-            if (todoServiceDown) throw new UpstreamError(503, "Task status is temporarily unavailable");
-            return issued.has(id) ? { requestedAt: new Date().toISOString() } : undefined;
-          },
+    app = createJobStatusApp(configOn(database, aws, topology), {
+      logger,
+      sqs,
+      s3,
+      consumer: { waitTimeSeconds: 1 },
+      issued: {
+        wasIssued: async (id) => {
+          if (todoServiceDown) throw new UpstreamError(503, "Task status is temporarily unavailable");
+          return issued.has(id) ? { requestedAt: new Date().toISOString() } : undefined;
         },
       },
-    );
+    });
     url = (await app.start()).url;
     inbox = new pg.Pool({ connectionString: database.url, max: 1 });
   });

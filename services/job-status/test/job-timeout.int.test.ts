@@ -17,7 +17,7 @@ import {
 } from "@taskoverflow/test-harness";
 import pg from "pg";
 import { createJobStatusApp, type JobStatusApp } from "../src/app.ts";
-import { testConfig } from "./job-status.fixture.ts";
+import { configOn } from "./job-status.fixture.ts";
 
 const ctx = { correlationId: "timeout-test", producer: "calendar" };
 
@@ -38,22 +38,14 @@ describe("job timeouts", () => {
     const topology = await ensureTopology({ sns, sqs }, { prefix: `${uniqueName("jt")}-` });
     publisher = createSnsPublisher({ sns, topicArn: topology.topicArn });
     database = await createTestDatabase();
-    app = createJobStatusApp(
-      testConfig({
-        databaseUrl: database.url,
-        aws: { endpoint: aws.endpoint, region: aws.region },
-        queueUrl: topology.queues["job-status"].url,
-        jobTimeoutSeconds: 1,
-      }),
-      {
-        logger: createLogger({ service: "job-timeout-test", level: "silent" }),
-        sqs,
-        consumer: { waitTimeSeconds: 1 },
-        issued: {
-          wasIssued: async (id) => (issued.has(id) ? { requestedAt: issued.get(id) ?? "" } : undefined),
-        },
+    app = createJobStatusApp(configOn(database, aws, topology, { jobTimeoutSeconds: 1 }), {
+      logger: createLogger({ service: "job-timeout-test", level: "silent" }),
+      sqs,
+      consumer: { waitTimeSeconds: 1 },
+      issued: {
+        wasIssued: async (id) => (issued.has(id) ? { requestedAt: issued.get(id) ?? "" } : undefined),
       },
-    );
+    });
     url = (await app.start()).url;
   });
 
