@@ -95,7 +95,11 @@ describe("two todo instances and two calendar processes", () => {
     }
 
     // Both todo instances wrote, and both calendar processes built calendars.
-    const built = (key: string) => stack.logs(key).split("\n").filter((l) => l.includes('"calendar ready"'));
+    const built = (key: string) =>
+      stack
+        .logs(key)
+        .split("\n")
+        .filter((l) => l.includes('"calendar ready"'));
     expect(built("calendar").length + built(replicas[1] as string).length).toBe(results.length);
   });
 });
