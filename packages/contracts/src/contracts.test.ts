@@ -1,16 +1,14 @@
 import { describe, expect, it } from "@jest/globals";
 import { createEvent, eventTypes, parseEvent } from "./index.ts";
+import { oneOfEach, todoState } from "./testing.ts";
 
-const todo = {
-  id: 1,
+const todo = todoState({
   title: "Project Proposal",
   description: "CSSE6400 Project Proposal Due",
-  completed: false,
   deadlineAt: "2023-04-03T14:00:00.000Z",
   createdAt: "2023-02-27T00:00:00.000Z",
   updatedAt: "2023-02-27T00:00:00.000Z",
-  version: 1,
-};
+});
 const ctx = {
   correlationId: "req-1",
   producer: "todo",
@@ -20,7 +18,7 @@ const ctx = {
 
 describe("event contracts", () => {
   it("lists every event type", () => {
-    expect(eventTypes.sort()).toEqual([
+    expect([...eventTypes].sort()).toEqual([
       "CalendarFailed",
       "CalendarReady",
       "CalendarRequested",
@@ -29,6 +27,13 @@ describe("event contracts", () => {
       "TodoDeleted",
       "TodoUpdated",
     ]);
+  });
+
+  it("has test builders that make a valid event of every type", () => {
+    const events = oneOfEach();
+    for (const event of events)
+      expect(parseEvent(JSON.parse(JSON.stringify(event)))).toEqual({ ok: true, event });
+    expect(events.map((e) => e.type).sort()).toEqual([...eventTypes].sort());
   });
 
   it("round-trips an event through JSON", () => {

@@ -1,20 +1,14 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
-import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
-import { SNSClient } from "@aws-sdk/client-sns";
-import { SQSClient } from "@aws-sdk/client-sqs";
-import { ensureTopology, type TopologyAddresses, type TopologyOptions } from "@taskoverflow/messaging";
+import type { TopologyAddresses, TopologyOptions } from "@taskoverflow/messaging";
+import { freePort, killOnExit, waitHealthy } from "./child.ts";
+import { type AwsTarget, type EmbeddedAws, provisionAws, startEmbeddedAws } from "./embedded-aws.ts";
+import { defaultOf, dependenciesOf, environmentFor, unreadVariables, urlVariable } from "./service-env.ts";
 import { allServices, defaultPorts, repoRoot, type ServiceName, serviceEntry } from "./services.ts";
 
-export interface AwsTarget {
-  endpoint: string;
-  region: string;
-  accessKeyId: string;
-  secretAccessKey: string;
-}
+export type { AwsTarget } from "./embedded-aws.ts";
 
 export interface StackOptions {
   /** Which services to run; default: every service in the repo. */
@@ -74,7 +68,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   >;
   const emulator = options.aws ? undefined : await startEmbeddedAws();
   const aws = options.aws ?? (emulator as EmbeddedAws).target;
-  const bucket = options.bucket ?? "taskoverflow-calendars";
+  const bucket = options.bucket ?? String(defaultOf("calendar", "CALENDAR_BUCKET"));
   let topology: TopologyAddresses;
   try {
     topology = await provisionAws(aws, options.topology ?? {}, bucket);
@@ -86,29 +80,22 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const logs = new Map<string, string[]>();
   const running = new Map<string, Running>();
 
-  const envFor = (name: ServiceName, port: number): NodeJS.ProcessEnv => ({
+  // Everything the stack knows; each service is given the part its own config schema reads.
+  const offered = (name: ServiceName, port: number): Record<string, string | undefined> => ({
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     NODE_ENV: process.env.NODE_ENV ?? "development",
+    AWS_ACCESS_KEY_ID: aws.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: aws.secretAccessKey,
+    ...stackEnvironment({ urls, aws, topology, bucket, prefix: options.topology?.prefix }),
     PORT: String(port),
     HOST: name === "gateway" ? (options.host ?? "127.0.0.1") : "127.0.0.1",
     LOG_LEVEL: options.logLevel ?? "info",
     DATA_DIR: dataDir === "memory" ? "memory" : resolve(dataDir, name),
-    ...(options.databaseUrls?.[name] && { DATABASE_URL: options.databaseUrls[name] }),
-    TODO_SERVICE_URL: urls.todo,
-    JOB_STATUS_SERVICE_URL: urls["job-status"],
-    CALENDAR_SERVICE_URL: urls.calendar,
-    AWS_ENDPOINT_URL: aws.endpoint,
-    AWS_REGION: aws.region,
-    AWS_ACCESS_KEY_ID: aws.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: aws.secretAccessKey,
-    TOPIC_ARN: topology.topicArn,
-    CALENDAR_BUCKET: bucket,
-    TOPOLOGY_PREFIX: options.topology?.prefix ?? "taskoverflow-",
-    CALENDAR_QUEUE_URL: topology.queues.calendar.url,
-    JOB_STATUS_QUEUE_URL: topology.queues["job-status"].url,
-    ...options.env?.[name],
+    DATABASE_URL: options.databaseUrls?.[name],
   });
+  const envFor = (name: ServiceName, port: number) =>
+    environmentFor(name, offered(name, port), options.env?.[name]);
 
   /** Starts one process of a service; `key` tells replicas apart ("calendar", "calendar#2"). */
   const launch = async (name: ServiceName, key: string = name, port: number = ports[name]) => {
@@ -153,17 +140,22 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     await emulator?.stop();
   };
 
-  try {
-    // The backends start together; the gateway only once they are healthy.
-    const started = await Promise.allSettled(
-      services.filter((s) => s !== "gateway").map((name) => launch(name)),
-    );
-    const failed = started.find((r) => r.status === "rejected");
-    if (failed) throw failed.reason;
-    if (services.includes("gateway")) await launch("gateway");
-  } catch (err) {
+  // Each service starts once the services it calls answer their health route (the calendar service reads the
+  // todo service's snapshot at start-up); independent ones start together.
+  const starting = new Map<ServiceName, Promise<void>>();
+  const startInOrder = (name: ServiceName): Promise<void> => {
+    let started = starting.get(name);
+    if (!started) {
+      started = Promise.all(dependenciesOf(name, services).map(startInOrder)).then(() => launch(name));
+      starting.set(name, started);
+    }
+    return started;
+  };
+  const results = await Promise.allSettled(services.map(startInOrder));
+  const failed = results.find((r) => r.status === "rejected");
+  if (failed) {
     await stop();
-    throw err;
+    throw failed.reason;
   }
 
   let replicas = 0;
@@ -189,54 +181,6 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   };
 }
 
-/** Children still running when this process exits (even abnormally) are killed rather than orphaned. */
-const killOnExit = new Set<ChildProcess>();
-process.once("exit", () => {
-  for (const child of killOnExit) child.kill("SIGKILL");
-});
-
-/** The topic, queues, DLQs and subscriptions from the one topology definition, and the calendar bucket. */
-async function provisionAws(
-  aws: AwsTarget,
-  options: TopologyOptions,
-  bucket: string,
-): Promise<TopologyAddresses> {
-  const client = {
-    endpoint: aws.endpoint,
-    region: aws.region,
-    credentials: { accessKeyId: aws.accessKeyId, secretAccessKey: aws.secretAccessKey },
-  };
-  const sns = new SNSClient(client);
-  const sqs = new SQSClient(client);
-  const s3 = new S3Client({ ...client, forcePathStyle: true });
-  try {
-    const addresses = await ensureTopology({ sns, sqs }, options);
-    await s3.send(new CreateBucketCommand({ Bucket: bucket })).catch((err: { name?: string }) => {
-      if (err.name !== "BucketAlreadyOwnedByYou" && err.name !== "BucketAlreadyExists") throw err;
-    });
-    return addresses;
-  } finally {
-    sns.destroy();
-    sqs.destroy();
-    s3.destroy();
-  }
-}
-
-interface EmbeddedAws {
-  target: AwsTarget;
-  stop(): Promise<void>;
-}
-
-/** fauxqs in this process: the services reach it over HTTP through the real AWS SDK. */
-async function startEmbeddedAws(): Promise<EmbeddedAws> {
-  const { startFauxqs } = await import("fauxqs");
-  const server = await startFauxqs({ port: 0, logger: false });
-  return {
-    target: { endpoint: server.address, region: "us-east-1", accessKeyId: "test", secretAccessKey: "test" },
-    stop: () => server.stop(),
-  };
-}
-
 async function choosePorts(
   services: ServiceName[],
   choice: NonNullable<StackOptions["ports"]>,
@@ -249,30 +193,27 @@ async function choosePorts(
   return ports;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const srv = createServer();
-    srv.once("error", fail);
-    srv.listen(0, "127.0.0.1", () => {
-      const address = srv.address();
-      srv.close(() => done(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
-
-async function waitHealthy(name: string, url: string, child: ChildProcess, output: () => string) {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`${name} exited during start-up (code ${child.exitCode}):\n${output().slice(-4000)}`);
-    }
-    try {
-      const res = await fetch(`${url}/api/v1/health`, { signal: AbortSignal.timeout(1_000) });
-      if (res.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`${name} did not become healthy at ${url} within 60 s:\n${output().slice(-4000)}`);
+/** The variables that are the same for every service: where the others listen, AWS, the topology. */
+export function stackEnvironment(stack: {
+  urls: Partial<Record<ServiceName, string>>;
+  aws: AwsTarget;
+  topology: TopologyAddresses;
+  bucket: string;
+  prefix?: string | undefined;
+}): Record<string, string | undefined> {
+  return {
+    // Only for the services another one calls (nothing calls the calendar service).
+    ...Object.fromEntries(
+      Object.entries(stack.urls)
+        .map(([name, url]) => [urlVariable(name as ServiceName), url])
+        .filter(([variable]) => unreadVariables({ [variable as string]: "" }).length === 0),
+    ),
+    AWS_ENDPOINT_URL: stack.aws.endpoint,
+    AWS_REGION: stack.aws.region,
+    TOPIC_ARN: stack.topology.topicArn,
+    CALENDAR_BUCKET: stack.bucket,
+    TOPOLOGY_PREFIX: stack.prefix,
+    CALENDAR_QUEUE_URL: stack.topology.queues.calendar.url,
+    JOB_STATUS_QUEUE_URL: stack.topology.queues["job-status"].url,
+  };
 }

@@ -1,10 +1,9 @@
 // The calendar export end to end: four services, each its own process on its own real PostgreSQL database (PGlite
 // where the harness chose the embedded path), the in-process SNS/SQS/S3 emulator, through the gateway.
-import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { createTestDatabase, type TestDatabase, waitFor } from "@taskoverflow/test-harness";
-import ICAL from "ical.js";
 import { type Stack, startStack } from "../src/index.ts";
+import { gatewayClient, type Status, type Task, type Todo, veventsOf } from "./gateway.client.ts";
 
 let stack: Stack;
 const dbs: TestDatabase[] = [];
@@ -32,87 +31,9 @@ afterAll(async () => {
   await Promise.all(dbs.map((d) => d.drop()));
 });
 
-interface Todo {
-  id: number;
-  title: string;
-  description: string | null;
-  completed: boolean;
-  deadline_at: string | null;
-}
-interface Task {
-  task_id: string;
-  task_url: string;
-}
-interface Status {
-  task_id: string;
-  task_status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE";
-  result_url: string;
-}
-
-const api = (path: string, init: RequestInit = {}) =>
-  fetch(`${stack.gatewayUrl}/api/v1${path}`, {
-    ...init,
-    headers: { "content-type": "application/json", ...init.headers },
-  });
-
-async function createTodo(body: Record<string, unknown>): Promise<Todo> {
-  const res = await api("/todos", { method: "POST", body: JSON.stringify(body) });
-  expect(res.status).toBe(201);
-  return (await res.json()) as Todo;
-}
-
-async function requestCalendar(query = ""): Promise<Task> {
-  const res = await api(`/todos/ical${query}`, { method: "POST" });
-  expect(res.status).toBe(202);
-  return (await res.json()) as Task;
-}
-
-/** Polls the status until the job ends; every answer on the way must be 200 (an issued id is never 404). */
-async function finished(task: Task, timeoutMs = 60_000): Promise<Status> {
-  return waitFor(
-    async () => {
-      const res = await fetch(task.task_url);
-      expect(res.status).toBe(200);
-      const status = (await res.json()) as Status;
-      return status.task_status === "SUCCESS" || status.task_status === "FAILURE" ? status : undefined;
-    },
-    { timeoutMs, intervalMs: 50, what: `job ${task.task_id}` },
-  );
-}
-
-async function download(status: Status): Promise<{ text: string; headers: Headers }> {
-  const res = await fetch(status.result_url);
-  expect(res.status).toBe(200);
-  return { text: await res.text(), headers: res.headers };
-}
-
-function veventsOf(ics: string) {
-  const calendar = new ICAL.Component(ICAL.parse(ics));
-  return calendar.getAllSubcomponents("vevent").map((v) => {
-    const e = new ICAL.Event(v);
-    return { uid: e.uid, summary: e.summary, description: e.description, start: e.startDate, component: v };
-  });
-}
-
-function rawRequest(method: string, path: string, host: string): Promise<string> {
-  const { port } = new URL(stack.gatewayUrl);
-  return new Promise((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port, path, method, headers: { host } }, (res) => {
-      let body = "";
-      res.setEncoding("utf8");
-      res.on("data", (c: string) => {
-        body += c;
-      });
-      res.on("end", () =>
-        res.statusCode && res.statusCode < 300
-          ? resolve(body)
-          : reject(new Error(`${res.statusCode} ${body}`)),
-      );
-    });
-    req.on("error", reject);
-    req.end();
-  });
-}
+const { api, createTodo, requestCalendar, finished, download, rawRequest } = gatewayClient(
+  () => stack.gatewayUrl,
+);
 
 const hard: Array<Record<string, unknown>> = [
   {
@@ -135,6 +56,27 @@ const hard: Array<Record<string, unknown>> = [
   { title: "No deadline at all", description: "must not break the export" },
   { title: "No description", deadline_at: "2031-05-06T07:08:09" },
 ];
+
+describe("start-up", () => {
+  it("starts each service after the ones it calls, with no warning or error logged", () => {
+    // The calendar service reads the todo service's snapshot when it starts: todo must be listening first.
+    const timeOf = (line: string | undefined) =>
+      Date.parse((JSON.parse(line ?? "{}") as { time?: string }).time ?? "");
+    const todoUp = stack
+      .logs("todo")
+      .split("\n")
+      .find((l) => l.includes("todo service listening"));
+    const calendarFirst = stack.logs("calendar").split("\n")[0];
+    expect(timeOf(calendarFirst)).toBeGreaterThanOrEqual(timeOf(todoUp));
+    for (const service of stack.services) {
+      const loud = stack
+        .logs(service)
+        .split("\n")
+        .filter((l) => l.startsWith("{") && (JSON.parse(l) as { level: number }).level >= 40);
+      expect({ service, loud }).toEqual({ service, loud: [] });
+    }
+  });
+});
 
 describe("calendar export", () => {
   it("answers 404 for ids it never issued, and 202 with absolute URLs built from the request's host", async () => {

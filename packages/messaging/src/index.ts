@@ -8,4 +8,5 @@ export * from "./outbox/outbox.store.ts";
 export * from "./ports.ts";
 export * from "./sns.publisher.ts";
 export * from "./sqs.consumer.ts";
+export * from "./topology.aws.ts";
 export * from "./topology.ts";

@@ -1,10 +1,14 @@
 // A small test-only "todo service" around the messaging package: a table, a write that enqueues its event in
 // the same transaction, the relay, SNS -> SQS through ensureTopology, and a consumer whose effect is a row.
-import { SNSClient } from "@aws-sdk/client-sns";
-import { SQSClient } from "@aws-sdk/client-sqs";
 import { createEvent, type DomainEvent } from "@taskoverflow/contracts";
+import { todoState } from "@taskoverflow/contracts/testing";
 import { createLogger, type Logger, migrate, openDatabase } from "@taskoverflow/platform";
-import { type AwsEndpoint, createTestDatabase, type TestDatabase } from "@taskoverflow/test-harness";
+import {
+  type AwsEndpoint,
+  clientsFor,
+  createTestDatabase,
+  type TestDatabase,
+} from "@taskoverflow/test-harness";
 import { type Kysely, sql } from "kysely";
 import type { Migration } from "kysely/migration";
 import { inboxMigration, outboxMigration, outboxV2Migration, type TopologyOptions } from "../src/index.ts";
@@ -45,18 +49,7 @@ export async function createTodo(db: TestDb, title: string, correlationId = "tes
   const now = new Date().toISOString();
   const { payload: _none, ...envelope } = createEvent(
     "TodoCreated",
-    {
-      todo: {
-        id: 0,
-        title,
-        description: null,
-        completed: false,
-        deadlineAt: null,
-        createdAt: now,
-        updatedAt: now,
-        version: 1,
-      },
-    },
+    { todo: todoState({ id: 0, title, createdAt: now, updatedAt: now }) },
     { correlationId, producer: "todo" },
   );
   const { rows } = await sql<{ body: string }>`
@@ -101,13 +94,9 @@ export async function effectCounts(db: TestDb, consumer: string) {
   return { total: Number(rows[0]?.total), distinct: Number(rows[0]?.distinct_events) };
 }
 
-export function awsClients(aws: {
-  endpoint: string;
-  region: string;
-  credentials: AwsEndpoint["credentials"];
-}) {
-  const config = { endpoint: aws.endpoint, region: aws.region, credentials: aws.credentials, maxAttempts: 1 };
-  return { sns: new SNSClient(config), sqs: new SQSClient(config) };
+/** The pipeline's clients: no SDK retries, so a test sees the broker being down. */
+export function awsClients(aws: Pick<AwsEndpoint, "endpoint" | "region" | "credentials">) {
+  return clientsFor(aws, { maxAttempts: 1 });
 }
 
 /**

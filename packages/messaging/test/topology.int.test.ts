@@ -1,36 +1,13 @@
 import { ListSubscriptionsByTopicCommand } from "@aws-sdk/client-sns";
 import { GetQueueAttributesCommand, ReceiveMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { createEvent, type DomainEvent, type EventType, eventTypes } from "@taskoverflow/contracts";
+import { type DomainEvent, type EventType, eventTypes } from "@taskoverflow/contracts";
+import { oneOfEach as everyEventType } from "@taskoverflow/contracts/testing";
 import { type AwsEndpoint, awsEmulators, uniqueName, waitFor } from "@taskoverflow/test-harness";
 import { createSnsPublisher, ensureTopology } from "../src/index.ts";
 import { awsClients } from "./pipeline.ts";
 
-const ctx = { correlationId: "corr-topology", producer: "todo" };
-const jobId = "6f1c1f7e-1b7a-4c39-9a5e-0f6e0f1d2a3b";
-const todo = {
-  id: 1,
-  title: "t",
-  description: null,
-  completed: false,
-  deadlineAt: null,
-  createdAt: "2024-01-01T00:00:00.000Z",
-  updatedAt: "2024-01-01T00:00:00.000Z",
-  version: 1,
-};
-const oneOfEach: DomainEvent[] = [
-  createEvent("TodoCreated", { todo }, ctx),
-  createEvent("TodoUpdated", { todo }, ctx),
-  createEvent("TodoDeleted", { todo }, ctx),
-  createEvent("CalendarRequested", { jobId, filters: {}, requestedAt: "2024-01-01T00:00:00.000Z" }, ctx),
-  createEvent("CalendarStarted", { jobId }, ctx),
-  createEvent(
-    "CalendarReady",
-    { jobId, bucket: "b", key: "k.ics", size: 1, sha256: "a".repeat(64), eventCount: 0 },
-    ctx,
-  ),
-  createEvent("CalendarFailed", { jobId, reason: "r" }, ctx),
-];
+const oneOfEach: DomainEvent[] = everyEventType({ correlationId: "corr-topology" });
 
 async function drain(sqs: SQSClient, url: string, expected: number) {
   const got: Array<{ body: DomainEvent; type: string | undefined; correlationId: string | undefined }> = [];

@@ -50,3 +50,12 @@ export class UpstreamError extends AppError {
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
 }
+
+/**
+ * An error as one line of text, for where text is stored or returned (a column, a reason attribute). Logs
+ * take the error itself as `{ err }`: pino's serializer keeps its type, message and stack.
+ */
+export function errorText(err: unknown): string {
+  if (err instanceof Error) return `${err.name}: ${err.message}`;
+  return String(err);
+}

@@ -1,10 +1,11 @@
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { CreateQueueCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { CreateQueueCommand, SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it, jest } from "@jest/globals";
 import {
   type AwsEndpoint,
   awsEmulators,
+  clientsFor,
   startProcess,
   uniqueName,
   waitFor,
@@ -90,7 +91,7 @@ describe.each(awsEmulators())("queue-lab against $name", ({ start }) => {
 
   beforeAll(async () => {
     aws = await start();
-    sqs = new SQSClient({ endpoint: aws.endpoint, region: aws.region, credentials: aws.credentials });
+    ({ sqs } = clientsFor(aws));
     at = ["--endpoint", aws.endpoint, "--region", aws.region];
   });
   afterAll(async () => {

@@ -1,5 +1,5 @@
+import { freePort } from "./free-port.ts";
 import { LOCALSTACK_IMAGE } from "./infra.ts";
-import { freePort } from "./ports.ts";
 import { startProcess } from "./process.ts";
 import { waitFor } from "./wait.ts";
 

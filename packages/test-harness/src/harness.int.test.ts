@@ -1,12 +1,8 @@
-import {
-  CreateQueueCommand,
-  ReceiveMessageCommand,
-  SendMessageCommand,
-  SQSClient,
-} from "@aws-sdk/client-sqs";
+import { CreateQueueCommand, ReceiveMessageCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import pg from "pg";
 import { awsEmulators, uniqueName } from "./aws.ts";
+import { clientsFor } from "./aws-clients.ts";
 import { postgresBinDir } from "./infra.ts";
 import { createTestDatabase, startPostgres, type TestDatabase } from "./postgres.ts";
 
@@ -61,7 +57,7 @@ describe.each(awsEmulators())("AWS emulator $name", ({ start }) => {
   it("round-trips an SQS message through the real SDK", async () => {
     const aws = await start();
     try {
-      const sqs = new SQSClient({ endpoint: aws.endpoint, region: aws.region, credentials: aws.credentials });
+      const { sqs } = clientsFor(aws);
       const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: uniqueName("harness") }));
       await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: "hello" }));
       const got = await sqs.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 5 }));

@@ -4,9 +4,9 @@ import { chmodSync, chownSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
+import { freePort } from "./free-port.ts";
 import type { InfraKind } from "./infra.ts";
 import { POSTGRES_IMAGE, postgresBinDir } from "./infra.ts";
-import { freePort } from "./ports.ts";
 
 export interface PostgresServer {
   kind: InfraKind;

@@ -1,6 +1,7 @@
 import { fileURLToPath } from "node:url";
 import {
   createLogger,
+  healthRoute,
   type Logger,
   listen,
   type RequestState,
@@ -53,6 +54,7 @@ export function createGatewayApp(config: GatewayConfig, overrides: GatewayOverri
   app.on("error", (err: unknown) => logger.warn({ err }, "response failed after it started"));
   const health = healthRoutes(upstreams, config.readyTimeoutMs);
   app.use(requestMiddleware(logger));
+  app.use(healthRoute());
   app.use(health.routes());
   app.use(
     proxyMiddleware({

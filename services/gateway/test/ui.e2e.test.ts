@@ -77,7 +77,16 @@ describe("web UI through the gateway", () => {
     await page.getByRole("button", { name: "Add todo" }).click();
     const error = page.getByTestId("add-error");
     await error.waitFor();
-    expect((await error.textContent())?.length).toBeGreaterThan(0);
+    // Exactly what the API answers for the body the page sends (the title trimmed), not just any text.
+    const api = await fetch(`${stack.gatewayUrl}/api/v1/todos`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ title: "" }),
+    });
+    expect(api.status).toBe(400);
+    const { error: message } = (await api.json()) as { error: string };
+    expect(message).not.toBe("");
+    expect(await error.textContent()).toBe(message);
   });
 
   it("exports a calendar: shows the job's state live and offers the file when it is ready", async () => {

@@ -5,6 +5,7 @@ import { awsClients, createSqsConsumer, ensureTopology, type SqsConsumer } from 
 import {
   createLogger,
   type Database,
+  healthRoute,
   type Logger,
   listen,
   openMigratedDatabase,
@@ -13,14 +14,15 @@ import {
   requestMiddleware,
 } from "@taskoverflow/platform";
 import Koa from "koa";
-import type { JobStatusConfig } from "./config.ts";
+import { defaultJobTimeoutSeconds, type JobStatusConfig } from "./config.ts";
 import { migrations } from "./db/migrations.ts";
 import type { JobStatusTables } from "./db/tables.ts";
 import { type CalendarFiles, s3CalendarFiles } from "./jobs/calendar-files.ts";
 import { httpIssuedJobs, type IssuedJobs } from "./jobs/issued-jobs.ts";
 import { createJobHandler } from "./jobs/job.handler.ts";
 import { JobRepository } from "./jobs/job.repository.ts";
-import { jobRoutes, timedOutReason } from "./jobs/job.routes.ts";
+import { jobRoutes } from "./jobs/job.routes.ts";
+import { createJobTimeouts } from "./jobs/job.timeout.ts";
 
 export type { JobStatusConfig } from "./config.ts";
 export { loadConfig } from "./config.ts";
@@ -54,11 +56,11 @@ export function createJobStatusApp(
   let database: Database<JobStatusTables> | undefined;
   let server: RunningServer | undefined;
   let consumer: SqsConsumer | undefined;
-  let sweeper: NodeJS.Timeout | undefined;
+  let stopSweeping = () => {};
 
   async function stop(): Promise<void> {
     const [s, c, d] = [server, consumer, database];
-    clearInterval(sweeper);
+    stopSweeping();
     server = consumer = database = undefined;
     await s?.close();
     await c?.stop();
@@ -91,19 +93,9 @@ export function createJobStatusApp(
         });
         await consumer.start();
 
-        const jobTimeoutMs = (config.jobTimeoutSeconds ?? 600) * 1000;
-        const sweepLog = logger.child({ component: "timeout-sweep" });
-        const sweep = async () => {
-          const now = clock.now();
-          const cutoff = new Date(now.getTime() - jobTimeoutMs);
-          const expired = await jobs.failStale(db, cutoff, now, timedOutReason(jobTimeoutMs));
-          if (expired.length > 0) sweepLog.warn({ jobIds: expired }, "jobs timed out: FAILURE");
-        };
-        sweeper = setInterval(
-          () => void sweep().catch((err: unknown) => sweepLog.error({ err }, "timeout sweep failed")),
-          Math.min(30_000, Math.max(250, jobTimeoutMs / 4)),
-        );
-        sweeper.unref();
+        const timeoutMs = (config.jobTimeoutSeconds ?? defaultJobTimeoutSeconds) * 1000;
+        const timeouts = createJobTimeouts({ db, jobs, clock, timeoutMs });
+        stopSweeping = timeouts.startSweeping(logger.child({ component: "timeout-sweep" }));
 
         const files = overrides.files ?? s3CalendarFiles(aws.s3);
         const app = new Koa<RequestState>();
@@ -112,10 +104,13 @@ export function createJobStatusApp(
           jobs,
           issued: overrides.issued ?? httpIssuedJobs(config.todoServiceUrl),
           files,
-          clock,
-          jobTimeoutMs,
+          timeouts,
         });
-        app.use(requestMiddleware(logger)).use(routes.routes()).use(routes.allowedMethods());
+        app
+          .use(requestMiddleware(logger))
+          .use(healthRoute())
+          .use(routes.routes())
+          .use(routes.allowedMethods());
         server = await listen(app, config.port, config.host);
       } catch (err) {
         await stop();

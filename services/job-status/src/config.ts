@@ -1,3 +1,4 @@
+import { topology } from "@taskoverflow/messaging";
 import {
   type AwsSettings,
   awsEnv,
@@ -10,6 +11,9 @@ import {
 } from "@taskoverflow/platform";
 import { z } from "zod";
 
+/** A job that hears nothing for this long ends as FAILURE (the one place this default is written). */
+export const defaultJobTimeoutSeconds = 600;
+
 /** The job-status service's environment: keys are the variable names. Defaults run the embedded mode. */
 export const jobStatusEnvSchema = z.object({
   PORT: env.port(6403),
@@ -18,13 +22,13 @@ export const jobStatusEnvSchema = z.object({
   ...databaseEnv("job-status"),
   ...awsEnv(),
   /** Name prefix of the topic and queues when the queue URL is not given (ensureTopology converges them). */
-  TOPOLOGY_PREFIX: z.string().default("taskoverflow-"),
+  TOPOLOGY_PREFIX: z.string().default(topology.defaultPrefix),
   JOB_STATUS_QUEUE_URL: env.optionalUrl(),
   /** Asked whether an id we have not heard of yet was issued (GET /internal/v1/calendar-requests/:id). */
   TODO_SERVICE_URL: env.url("http://127.0.0.1:6401"),
   CONSUMER_CONCURRENCY: env.positiveInt(10),
   /** A job that hears nothing for this long ends as FAILURE (its message may have ended in a dead-letter queue). */
-  JOB_TIMEOUT_SECONDS: env.positiveInt(600),
+  JOB_TIMEOUT_SECONDS: env.positiveInt(defaultJobTimeoutSeconds),
 });
 
 export type JobStatusEnv = z.infer<typeof jobStatusEnvSchema>;
@@ -38,7 +42,7 @@ export interface JobStatusConfig extends ServiceDatabaseConfig {
   queueUrl?: string | undefined;
   todoServiceUrl: string;
   concurrency: number;
-  /** Default 600: a job silent for longer ends as FAILURE. */
+  /** A job silent for longer ends as FAILURE; `defaultJobTimeoutSeconds` when absent. */
   jobTimeoutSeconds?: number;
 }
 

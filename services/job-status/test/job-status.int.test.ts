@@ -1,22 +1,25 @@
-import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { SNSClient } from "@aws-sdk/client-sns";
-import { SQSClient } from "@aws-sdk/client-sqs";
+import { CreateBucketCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import type { SNSClient } from "@aws-sdk/client-sns";
+import type { SQSClient } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { createEvent, type DomainEvent } from "@taskoverflow/contracts";
+import type { DomainEvent } from "@taskoverflow/contracts";
+import { calendarEvents } from "@taskoverflow/contracts/testing";
 import { createSnsPublisher, type EventPublisher, ensureTopology } from "@taskoverflow/messaging";
 import { createLogger, UpstreamError } from "@taskoverflow/platform";
 import {
   type AwsEndpoint,
   awsEmulators,
+  clientsFor,
   createTestDatabase,
   type TestDatabase,
   uniqueName,
   waitFor,
 } from "@taskoverflow/test-harness";
+import pg from "pg";
 import { createJobStatusApp, type JobStatusApp } from "../src/app.ts";
+import { configOn } from "./job-status.fixture.ts";
 
 const logger = createLogger({ service: "job-status-test", level: "silent" });
-const ctx = { correlationId: "test", producer: "calendar" };
 const ICS = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nEND:VCALENDAR\r\n";
 
 describe.each(awsEmulators())("job-status service on $name", ({ start }) => {
@@ -28,16 +31,15 @@ describe.each(awsEmulators())("job-status service on $name", ({ start }) => {
   let app: JobStatusApp;
   let url: string;
   let publisher: EventPublisher;
+  /** Reads the service's inbox: which events it has applied (or seen and ignored). */
+  let inbox: pg.Pool;
   const issued = new Set<string>();
   let todoServiceDown = false;
   const bucket = uniqueName("calendars");
 
   beforeAll(async () => {
     aws = await start();
-    const clientConfig = { endpoint: aws.endpoint, region: aws.region, credentials: aws.credentials };
-    sns = new SNSClient(clientConfig);
-    sqs = new SQSClient(clientConfig);
-    s3 = new S3Client({ ...clientConfig, forcePathStyle: true });
+    ({ sns, sqs, s3 } = clientsFor(aws));
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
     const topology = await ensureTopology(
       { sns, sqs },
@@ -45,36 +47,24 @@ describe.each(awsEmulators())("job-status service on $name", ({ start }) => {
     );
     publisher = createSnsPublisher({ sns, topicArn: topology.topicArn });
     database = await createTestDatabase();
-    app = createJobStatusApp(
-      {
-        port: 0,
-        host: "127.0.0.1",
-        logLevel: "silent",
-        databaseUrl: database.url,
-        dataDir: "memory",
-        aws: { endpoint: aws.endpoint, region: aws.region },
-        topologyPrefix: "unused-",
-        queueUrl: topology.queues["job-status"].url,
-        todoServiceUrl: "http://127.0.0.1:9",
-        concurrency: 10,
-      },
-      {
-        logger,
-        sqs,
-        s3,
-        consumer: { waitTimeSeconds: 1 },
-        issued: {
-          wasIssued: async (id) => {
-            if (todoServiceDown) throw new UpstreamError(503, "Task status is temporarily unavailable");
-            return issued.has(id) ? { requestedAt: new Date().toISOString() } : undefined;
-          },
+    app = createJobStatusApp(configOn(database, aws, topology), {
+      logger,
+      sqs,
+      s3,
+      consumer: { waitTimeSeconds: 1 },
+      issued: {
+        wasIssued: async (id) => {
+          if (todoServiceDown) throw new UpstreamError(503, "Task status is temporarily unavailable");
+          return issued.has(id) ? { requestedAt: new Date().toISOString() } : undefined;
         },
       },
-    );
+    });
     url = (await app.start()).url;
+    inbox = new pg.Pool({ connectionString: database.url, max: 1 });
   });
 
   afterAll(async () => {
+    await inbox?.end();
     await app?.stop();
     await database?.drop();
     sns?.destroy();
@@ -93,25 +83,28 @@ describe.each(awsEmulators())("job-status service on $name", ({ start }) => {
   const statusOf = async (id: string) =>
     ((await (await status(id)).json()) as { task_status: string }).task_status;
   const publish = (...events: DomainEvent[]) => publisher.publish(events);
-  const requested = (jobId: string) =>
-    createEvent(
-      "CalendarRequested",
-      { jobId, filters: {}, requestedAt: new Date().toISOString() },
-      { ...ctx, producer: "todo" },
-    );
-  const started = (jobId: string) => createEvent("CalendarStarted", { jobId }, ctx);
+  const { requested, started, failed } = calendarEvents;
   const ready = async (jobId: string) => {
     const key = `calendars/${jobId}.ics`;
     await s3.send(
       new PutObjectCommand({ Bucket: bucket, Key: key, Body: ICS, ContentType: "text/calendar" }),
     );
-    return createEvent(
-      "CalendarReady",
-      { jobId, bucket, key, size: Buffer.byteLength(ICS), sha256: "0".repeat(64), eventCount: 0 },
-      ctx,
+    return calendarEvents.ready(jobId, { bucket, key, size: Buffer.byteLength(ICS) });
+  };
+  /** A standard queue delivers in any order: wait until the service has taken each of these events. */
+  const taken = (...events: DomainEvent[]) => {
+    const ids = [...new Set(events.map((e) => e.id))];
+    return waitFor(
+      async () => {
+        const { rows } = await inbox.query(
+          "SELECT event_id FROM processed_events WHERE consumer = 'job-status' AND event_id = ANY($1::uuid[])",
+          [ids],
+        );
+        return rows.length === ids.length;
+      },
+      { timeoutMs: 20_000, what: `events ${ids.join(", ")} taken` },
     );
   };
-  const failed = (jobId: string) => createEvent("CalendarFailed", { jobId, reason: "it broke" }, ctx);
   const becomes = (id: string, expected: string) =>
     waitFor(async () => (await statusOf(id)) === expected, { timeoutMs: 20_000, what: `${id} ${expected}` });
 
@@ -174,10 +167,7 @@ describe.each(awsEmulators())("job-status service on $name", ({ start }) => {
     await publish(d);
     await becomes(id, "SUCCESS");
     await publish(s, r, d, s);
-    const marker = newJob();
-    await publish(started(marker));
-    // Once a later message has been applied, the earlier late ones were too (one queue, short polls).
-    await becomes(marker, "STARTED");
+    await taken(s, r, d);
     expect(await statusOf(id)).toBe("SUCCESS");
     expect((await fetch(`${url}/api/v1/todos/ical/${id}/result`)).status).toBe(200);
   });
@@ -186,10 +176,9 @@ describe.each(awsEmulators())("job-status service on $name", ({ start }) => {
     const id = newJob();
     await publish(requested(id), started(id), failed(id));
     await becomes(id, "FAILURE");
-    await publish(await ready(id));
-    const marker = newJob();
-    await publish(started(marker));
-    await becomes(marker, "STARTED");
+    const late = await ready(id);
+    await publish(late);
+    await taken(late);
     const res = await fetch(`${url}/api/v1/todos/ical/${id}/result`);
     expect(res.status).toBe(404);
     expect(await statusOf(id)).toBe("FAILURE");

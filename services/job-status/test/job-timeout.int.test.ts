@@ -1,13 +1,14 @@
 // Jobs that never finish (their message dead-lettered, the calendar service gone) end as FAILURE, never PENDING
 // forever, and stay FAILURE when a straggling event arrives. Real PostgreSQL and the fauxqs emulator.
-import { SNSClient } from "@aws-sdk/client-sns";
-import { SQSClient } from "@aws-sdk/client-sqs";
+import type { SNSClient } from "@aws-sdk/client-sns";
+import type { SQSClient } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { createEvent, type DomainEvent } from "@taskoverflow/contracts";
 import { createSnsPublisher, type EventPublisher, ensureTopology } from "@taskoverflow/messaging";
 import { createLogger } from "@taskoverflow/platform";
 import {
   type AwsEndpoint,
+  clientsFor,
   createTestDatabase,
   startFauxqs,
   type TestDatabase,
@@ -16,6 +17,7 @@ import {
 } from "@taskoverflow/test-harness";
 import pg from "pg";
 import { createJobStatusApp, type JobStatusApp } from "../src/app.ts";
+import { configOn } from "./job-status.fixture.ts";
 
 const ctx = { correlationId: "timeout-test", producer: "calendar" };
 
@@ -32,35 +34,18 @@ describe("job timeouts", () => {
 
   beforeAll(async () => {
     aws = await startFauxqs();
-    const clientConfig = { endpoint: aws.endpoint, region: aws.region, credentials: aws.credentials };
-    sns = new SNSClient(clientConfig);
-    sqs = new SQSClient(clientConfig);
+    ({ sns, sqs } = clientsFor(aws));
     const topology = await ensureTopology({ sns, sqs }, { prefix: `${uniqueName("jt")}-` });
     publisher = createSnsPublisher({ sns, topicArn: topology.topicArn });
     database = await createTestDatabase();
-    app = createJobStatusApp(
-      {
-        port: 0,
-        host: "127.0.0.1",
-        logLevel: "silent",
-        databaseUrl: database.url,
-        dataDir: "memory",
-        aws: { endpoint: aws.endpoint, region: aws.region },
-        topologyPrefix: "unused-",
-        queueUrl: topology.queues["job-status"].url,
-        todoServiceUrl: "http://127.0.0.1:9",
-        concurrency: 10,
-        jobTimeoutSeconds: 1,
+    app = createJobStatusApp(configOn(database, aws, topology, { jobTimeoutSeconds: 1 }), {
+      logger: createLogger({ service: "job-timeout-test", level: "silent" }),
+      sqs,
+      consumer: { waitTimeSeconds: 1 },
+      issued: {
+        wasIssued: async (id) => (issued.has(id) ? { requestedAt: issued.get(id) ?? "" } : undefined),
       },
-      {
-        logger: createLogger({ service: "job-timeout-test", level: "silent" }),
-        sqs,
-        consumer: { waitTimeSeconds: 1 },
-        issued: {
-          wasIssued: async (id) => (issued.has(id) ? { requestedAt: issued.get(id) ?? "" } : undefined),
-        },
-      },
-    );
+    });
     url = (await app.start()).url;
   });
 

@@ -5,7 +5,7 @@ import { createLogger, type Database, openDatabase } from "@taskoverflow/platfor
 import { createTestDatabase } from "@taskoverflow/test-harness";
 import { sql } from "kysely";
 import { type Clock, createTodoApp, type TodoOverrides } from "../src/app.ts";
-import type { TodoConfig } from "../src/config.ts";
+import { loadConfig, type TodoConfig } from "../src/config.ts";
 
 export type Backend = "postgres" | "pglite";
 export const backends: Backend[] = ["postgres", "pglite"];
@@ -21,15 +21,9 @@ export function fixedClock(iso: string): Clock & { set(iso: string): void } {
   };
 }
 
+/** The service's own defaults (its config schema), quiet and on a free port, with a test's changes on top. */
 export function testConfig(extra: Partial<TodoConfig> = {}): TodoConfig {
-  return {
-    port: 0,
-    host: "127.0.0.1",
-    logLevel: "silent",
-    dataDir: "memory",
-    aws: { region: "us-east-1" },
-    ...extra,
-  };
+  return { ...loadConfig({ PORT: "0", LOG_LEVEL: "silent", DATA_DIR: "memory" }), ...extra };
 }
 
 /**

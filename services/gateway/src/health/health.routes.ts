@@ -1,23 +1,19 @@
 import Router from "@koa/router";
-import type { RequestState } from "@taskoverflow/platform";
+import { HEALTH_PATH, type RequestState } from "@taskoverflow/platform";
 import type { UpstreamName } from "../config.ts";
 import type { Upstream } from "../proxy/upstream.pool.ts";
 
 export type BackendState = "ok" | "down";
 
 /**
- * `GET /api/v1/health` is liveness: the gateway answers it alone. `GET /api/v1/ready` asks every backend's
- * own health endpoint, in parallel and with a short timeout, and says which one is down.
+ * `GET /api/v1/ready` asks every backend's own health route, in parallel and with a short timeout, and says which
+ * one is down. Liveness (`GET /api/v1/health`) is the shared `healthRoute()`, registered before this router.
  */
 export function healthRoutes(
   upstreams: Record<UpstreamName, Upstream>,
   timeoutMs: number,
 ): Router<RequestState> {
   const router = new Router<RequestState>();
-  router.get("/api/v1/health", (ctx) => {
-    ctx.set("Cache-Control", "no-store");
-    ctx.body = { status: "ok" };
-  });
   router.get("/api/v1/ready", async (ctx) => {
     const backends = await checkBackends(Object.values(upstreams), timeoutMs);
     const down = Object.entries(backends)
@@ -52,7 +48,7 @@ async function probe(upstream: Upstream, timeoutMs: number): Promise<BackendStat
   try {
     const res = await upstream.pool.request({
       method: "GET",
-      path: "/api/v1/health",
+      path: HEALTH_PATH,
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
       signal: AbortSignal.timeout(timeoutMs),

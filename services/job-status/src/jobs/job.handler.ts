@@ -1,6 +1,5 @@
 import type { DomainEvent } from "@taskoverflow/contracts";
 import { type HandlerOutcome, type MessageContext, processOnce } from "@taskoverflow/messaging";
-import { sql } from "kysely";
 import { evolve, JOB_EVENT_TYPES, type JobEvent } from "./job.projection.ts";
 import type { JobDb, JobRepository } from "./job.repository.ts";
 
@@ -26,8 +25,6 @@ export function createJobHandler({
     }
     const jobId = event.payload.jobId;
     const outcome = await processOnce(db, { consumer: CONSUMER, eventId: event.id }, async (trx) => {
-      // Two first events of one job may race: the advisory lock makes the second wait for the first's row.
-      await sql`SELECT pg_advisory_xact_lock(hashtext(${jobId}))`.execute(trx);
       const current = await jobs.lock(trx, jobId);
       const next = evolve(current, event);
       if (next !== current) await jobs.save(trx, next, clock.now());

@@ -1,4 +1,4 @@
-import type { Kysely, Selectable, Transaction } from "kysely";
+import { type Kysely, type Selectable, sql, type Transaction } from "kysely";
 import type { JobStatusTables, JobTable } from "../db/tables.ts";
 import type { Job, JobStatus } from "./job.projection.ts";
 
@@ -34,8 +34,13 @@ export class JobRepository {
     return row && toJob(row);
   }
 
-  /** The job locked for this transaction; undefined when it does not exist yet. */
+  /**
+   * Serialises everything that changes one job (its events, a timeout) for this transaction and returns the job,
+   * undefined when it does not exist yet. Two first events of one job may race, and a missing row cannot be
+   * locked FOR UPDATE: the advisory lock on the id makes the second wait for the first's row.
+   */
   async lock(trx: JobTrx, id: string): Promise<Job | undefined> {
+    await sql`SELECT pg_advisory_xact_lock(hashtext(${id}))`.execute(trx);
     const row = await trx.selectFrom("jobs").selectAll().where("id", "=", id).forUpdate().executeTakeFirst();
     return row && toJob(row);
   }

@@ -1,42 +1,27 @@
 import { Router } from "@koa/router";
 import { NotFoundError, publicOrigin, type RequestState } from "@taskoverflow/platform";
-import { sql } from "kysely";
 import type { CalendarFiles } from "./calendar-files.ts";
 import type { IssuedJobs } from "./issued-jobs.ts";
-import type { Job, JobStatus } from "./job.projection.ts";
+import type { JobStatus } from "./job.projection.ts";
 import type { JobDb, JobRepository } from "./job.repository.ts";
+import type { JobTimeouts } from "./job.timeout.ts";
 
 export interface JobRouteDeps {
   db: JobDb;
   jobs: JobRepository;
   issued: IssuedJobs;
   files: CalendarFiles;
-  clock: { now(): Date };
-  /** An issued job we never heard of, older than this, has failed (see JobRepository.failStale). */
-  jobTimeoutMs: number;
+  /** What an issued id we never heard of answers (job.timeout.ts). */
+  timeouts: Pick<JobTimeouts, "statusOfUnheard">;
 }
-
-export const timedOutReason = (timeoutMs: number) =>
-  `The calendar job did not finish within ${Math.round(timeoutMs / 1000)} s`;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const taskNotFound = () => new NotFoundError("Task not found", "task_not_found");
 const taskNotFinished = () => new NotFoundError("Task not finished", "task_not_finished");
 
 /** Status and result of calendar jobs, exactly as the API contract shapes them. */
-export function jobRoutes({
-  db,
-  jobs,
-  issued,
-  files,
-  clock,
-  jobTimeoutMs,
-}: JobRouteDeps): Router<RequestState> {
+export function jobRoutes({ db, jobs, issued, files, timeouts }: JobRouteDeps): Router<RequestState> {
   const router = new Router<RequestState>({ prefix: "/api/v1" });
-
-  router.get("/health", (ctx) => {
-    ctx.body = { status: "ok" };
-  });
 
   router.get("/todos/ical/:id/status", async (ctx) => {
     const id = ctx.params.id ?? "";
@@ -47,27 +32,8 @@ export function jobRoutes({
     if (status === undefined) {
       const request = await issued.wasIssued(taskId);
       if (request === undefined) throw taskNotFound();
-      status = "PENDING";
-      // Issued long ago and never heard of: its CalendarRequested is lost to us (dead-lettered). Recorded, so
-      // an event arriving after all cannot move the answer backwards.
-      if (clock.now().getTime() - Date.parse(request.requestedAt) > jobTimeoutMs) {
-        status = "FAILURE";
-        await db.transaction().execute(async (trx) => {
-          // The same per-job lock as the event handler, so an event arriving right now cannot interleave.
-          await sql`SELECT pg_advisory_xact_lock(hashtext(${taskId}))`.execute(trx);
-          if ((await jobs.lock(trx, taskId)) !== undefined) return;
-          const job: Job = {
-            id: taskId,
-            status: "FAILURE",
-            requestedAt: request.requestedAt,
-            result: null,
-            error: timedOutReason(jobTimeoutMs),
-            lastEventAt: request.requestedAt,
-          };
-          await jobs.save(trx, job, clock.now());
-        });
-        status = (await jobs.find(db, taskId))?.status ?? status;
-      }
+      // Issued long ago and never heard of: its CalendarRequested is lost to us (dead-lettered).
+      status = await timeouts.statusOfUnheard(taskId, request.requestedAt);
     }
     const base = `${publicOrigin(ctx)}/api/v1/todos/ical/${taskId}`;
     ctx.body = { task_id: taskId, task_status: status, result_url: `${base}/result` };

@@ -2,9 +2,9 @@ import { randomUUID } from "node:crypto";
 import { Router } from "@koa/router";
 import { createEvent } from "@taskoverflow/contracts";
 import { enqueueEvent } from "@taskoverflow/messaging";
-import { publicOrigin, type RequestState } from "@taskoverflow/platform";
-import { koaBody } from "koa-body";
+import { jsonBody, NotFoundError, publicOrigin, type RequestState } from "@taskoverflow/platform";
 import type { Kysely } from "kysely";
+import { CalendarRequestRepository } from "./calendar-request.repository.ts";
 import { parseCalendarFilters } from "./calendar-request.schema.ts";
 import type { CalendarRequestDatabase } from "./calendar-request.table.ts";
 
@@ -32,18 +32,12 @@ export function calendarRequestRoutes<DB extends CalendarRequestDatabase>(
   // The module's own tables are a subset of the service's; Kysely's database type is invariant.
   const db = deps.db as unknown as Kysely<CalendarRequestDatabase>;
   const { clock, newId = randomUUID, producer = "todo", onCommitted } = deps;
+  const requests = new CalendarRequestRepository();
   const router = new Router<RequestState>();
-  const body = koaBody({
-    json: true,
-    jsonStrict: false,
-    jsonTypes: ["application/json"],
-    jsonLimit: "16kb",
-    urlencoded: false,
-    text: false,
-    multipart: false,
-  });
+  // The filters may come as JSON or as query parameters: another Content-Type is not an error, just unread.
+  const body = jsonBody({ limit: "16kb", requireJson: false });
 
-  router.post("/api/v1/todos/ical", body, async (ctx) => {
+  router.post("/api/v1/todos/ical", ...body, async (ctx) => {
     const filters = parseCalendarFilters(
       ctx.query,
       ctx.is("application/json") ? ctx.request.body : undefined,
@@ -52,10 +46,7 @@ export function calendarRequestRoutes<DB extends CalendarRequestDatabase>(
     const id = newId();
     const { correlationId, log } = ctx.state;
     await db.transaction().execute(async (trx) => {
-      await trx
-        .insertInto("calendar_requests")
-        .values({ id, filters: JSON.stringify(filters), requested_at: now, correlation_id: correlationId })
-        .execute();
+      await requests.insert(trx, { id, filters, requestedAt: now, correlationId });
       const event = createEvent(
         "CalendarRequested",
         { jobId: id, filters, requestedAt: now.toISOString() },
@@ -71,19 +62,9 @@ export function calendarRequestRoutes<DB extends CalendarRequestDatabase>(
 
   router.get("/internal/v1/calendar-requests/:id", async (ctx) => {
     const id = ctx.params.id ?? "";
-    const row = UUID.test(id)
-      ? await db
-          .selectFrom("calendar_requests")
-          .select(["id", "requested_at"])
-          .where("id", "=", id.toLowerCase())
-          .executeTakeFirst()
-      : undefined;
-    if (!row) {
-      ctx.status = 404;
-      ctx.body = { error: "Task not found", code: "task_not_found" };
-      return;
-    }
-    ctx.body = { id: row.id, requestedAt: new Date(row.requested_at).toISOString() };
+    const issued = UUID.test(id) ? await requests.find(db, id.toLowerCase()) : undefined;
+    if (!issued) throw new NotFoundError("Task not found", "task_not_found");
+    ctx.body = issued;
   });
 
   return router;

@@ -1,0 +1,58 @@
+import { DeleteMessageBatchCommand, type Message, type SQSClient } from "@aws-sdk/client-sqs";
+import type { Logger } from "@taskoverflow/platform";
+
+const DELETE_WINDOW_MS = 5;
+
+/** Collects completed messages and deletes them with DeleteMessageBatch, up to 10 per call. */
+export function createDeleter(sqs: SQSClient, queueUrl: string, log: Logger) {
+  let pending: Array<{ m: Message; resolve: () => void }> = [];
+  let scheduled = false;
+  let timer: NodeJS.Timeout | undefined;
+  async function flush(): Promise<void> {
+    while (pending.length > 0) {
+      const batch = pending.slice(0, 10);
+      pending = pending.slice(10);
+      try {
+        const r = await sqs.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: queueUrl,
+            Entries: batch.map((b, i) => ({ Id: String(i), ReceiptHandle: b.m.ReceiptHandle })),
+          }),
+        );
+        for (const f of r.Failed ?? []) {
+          const messageId = batch[Number(f.Id)]?.m.MessageId;
+          log.warn(
+            { messageId, code: f.Code, reason: f.Message },
+            "delete failed: the message will be redelivered",
+          );
+        }
+      } catch (err) {
+        log.warn({ err, count: batch.length }, "delete failed: the messages will be redelivered");
+      }
+      for (const b of batch) b.resolve();
+    }
+  }
+  return {
+    add(m: Message): Promise<void> {
+      return new Promise<void>((resolve) => {
+        pending.push({ m, resolve });
+        // Messages completed within a few milliseconds share one DeleteMessageBatch (10 go at once): handlers
+        // finish one by one, and a call per message would cost more than the handling.
+        if (pending.length >= 10) {
+          clearTimeout(timer);
+          scheduled = false;
+          void flush();
+        } else if (!scheduled) {
+          scheduled = true;
+          timer = setTimeout(() => {
+            scheduled = false;
+            void flush();
+          }, DELETE_WINDOW_MS);
+        }
+      });
+    },
+    flush,
+  };
+}
+
+export type Deleter = ReturnType<typeof createDeleter>;
