@@ -2,7 +2,6 @@ import { randomUUID } from "node:crypto";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { SNSClient } from "@aws-sdk/client-sns";
 import type { SQSClient } from "@aws-sdk/client-sqs";
-import { Router } from "@koa/router";
 import {
   awsClients,
   createOutboxRelay,
@@ -16,6 +15,7 @@ import {
 import {
   createLogger,
   type Database,
+  healthRoute,
   type Logger,
   listen,
   openMigratedDatabase,
@@ -168,11 +168,7 @@ export function createCalendarApp(config: CalendarConfig, overrides: CalendarOve
         await consumer.start();
 
         const app = new Koa<RequestState>();
-        const router = new Router<RequestState>();
-        router.get("/api/v1/health", (ctx) => {
-          ctx.body = { status: "ok" };
-        });
-        app.use(requestMiddleware(logger)).use(router.routes()).use(router.allowedMethods());
+        app.use(requestMiddleware(logger)).use(healthRoute());
         server = await listen(app, config.port, config.host);
       } catch (err) {
         await stop();

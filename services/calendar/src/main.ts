@@ -1,13 +1,5 @@
-import { onShutdown } from "@taskoverflow/platform";
+import { runService } from "@taskoverflow/platform";
 import { createCalendarApp } from "./app.ts";
 import { loadConfig } from "./config.ts";
 
-const app = createCalendarApp(loadConfig());
-onShutdown(app.logger, () => app.stop());
-try {
-  await app.start();
-} catch (err) {
-  app.logger.fatal({ err }, "calendar service failed to start");
-  await app.stop();
-  process.exit(1);
-}
+await runService("calendar", () => createCalendarApp(loadConfig()));

@@ -9,6 +9,7 @@ import {
 import {
   createLogger,
   type Database,
+  healthRoute,
   type Logger,
   listen,
   migrate,
@@ -122,7 +123,7 @@ export function createTodoApp(config: TodoConfig, overrides: TodoOverrides = {})
         const internal = todoInternalRoutes(db, todos);
         const app = new Koa<RequestState>();
         app.proxy = true;
-        app.use(requestMiddleware(logger));
+        app.use(requestMiddleware(logger)).use(healthRoute());
         // Calendar first: POST /api/v1/todos/ical must not be taken for a todo route.
         for (const router of [calendar, routes, internal])
           app.use(router.routes()).use(router.allowedMethods());

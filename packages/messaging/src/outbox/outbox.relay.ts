@@ -1,5 +1,5 @@
 import type { DomainEvent } from "@taskoverflow/contracts";
-import type { Logger } from "@taskoverflow/platform";
+import { errorText, type Logger } from "@taskoverflow/platform";
 import { type Kysely, sql } from "kysely";
 import { backoffDelay } from "../backoff.ts";
 import { type EventPublisher, PartialPublishError } from "../ports.ts";
@@ -139,7 +139,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         const failed = rows.map((r) => r.event_id).filter((id) => !done.includes(id));
         await trx
           .updateTable("outbox")
-          .set((eb) => ({ attempts: eb("attempts", "+", 1), last_error: errorText(err) }))
+          .set((eb) => ({ attempts: eb("attempts", "+", 1), last_error: errorText(err).slice(0, 1000) }))
           .where("event_id", "in", failed)
           .execute();
       }
@@ -194,7 +194,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     notifyTimer = setTimeout(() => {
       notifyTimer = undefined;
       sql`SELECT pg_notify('outbox', '')`.execute(db).catch((err: unknown) => {
-        log.debug({ err: errorText(err) }, "outbox NOTIFY failed; other relays poll");
+        log.debug({ err }, "outbox NOTIFY failed; other relays poll");
       });
     }, notifyDebounceMs);
   }
@@ -245,10 +245,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       } catch (err) {
         failures += 1;
         delay = backoffDelay(failures, { baseMs: retryBaseMs, maxMs: retryMaxMs });
-        log.warn(
-          { err: errorText(err), attempt: failures, retryInMs: delay },
-          "outbox publish failed; backing off",
-        );
+        log.warn({ err, attempt: failures, retryInMs: delay }, "outbox publish failed; backing off");
       }
       if (running) await pause(delay, failures === 0);
     }
@@ -274,9 +271,4 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       log.info("outbox relay stopped");
     },
   };
-}
-
-function errorText(err: unknown): string {
-  if (err instanceof Error) return `${err.name}: ${err.message}`.slice(0, 1000);
-  return String(err).slice(0, 1000);
 }

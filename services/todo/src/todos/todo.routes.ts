@@ -1,7 +1,6 @@
 import { Router } from "@koa/router";
-import { AppError, NotFoundError, type RequestState } from "@taskoverflow/platform";
+import { jsonBody, NotFoundError, type RequestState } from "@taskoverflow/platform";
 import type Koa from "koa";
-import { koaBody } from "koa-body";
 import type { Kysely } from "kysely";
 import type { Clock } from "../clock.ts";
 import type { TodoServiceTables } from "../db/tables.ts";
@@ -22,27 +21,6 @@ export interface TodoRouteDeps {
 
 const notFound = () => new NotFoundError("Todo not found", "todo_not_found");
 
-/** POST/PUT bodies: JSON only (415 otherwise), 64 kB at most, anything JSON.parse accepts. */
-function jsonBody(): Koa.Middleware<RequestState>[] {
-  const requireJson: Koa.Middleware<RequestState> = async (ctx, next) => {
-    // ctx.is() is null when the request has no body; that case fails as "not a JSON object" later.
-    if (ctx.is("application/json") === false) {
-      throw new AppError(415, "unsupported_media_type", "Content-Type must be application/json");
-    }
-    await next();
-  };
-  const parse = koaBody({
-    json: true,
-    jsonStrict: false,
-    jsonTypes: ["application/json"],
-    jsonLimit: "64kb",
-    urlencoded: false,
-    text: false,
-    multipart: false,
-  });
-  return [requireJson, parse];
-}
-
 /** Sends JSON text built by PostgreSQL as is. */
 function sendJsonText(ctx: Koa.Context, body: string): void {
   ctx.type = "application/json";
@@ -51,10 +29,6 @@ function sendJsonText(ctx: Koa.Context, body: string): void {
 
 export function todoRoutes({ db, todos, clock, newId, onCommitted }: TodoRouteDeps): Router<RequestState> {
   const router = new Router<RequestState>({ prefix: "/api/v1" });
-
-  router.get("/health", (ctx) => {
-    ctx.body = { status: "ok" };
-  });
 
   router.get("/todos", async (ctx) => {
     const filter = parseListQuery(ctx.query);
