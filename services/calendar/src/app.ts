@@ -13,6 +13,7 @@ import {
   type SqsConsumer,
 } from "@taskoverflow/messaging";
 import {
+  ConfigError,
   createLogger,
   type Database,
   healthRoute,
@@ -104,7 +105,16 @@ export function createCalendarApp(config: CalendarConfig, overrides: CalendarOve
         let topicArn = config.topicArn;
         let queueUrl = config.queueUrl;
         if (topicArn === undefined || queueUrl === undefined) {
-          const addresses = await ensureTopology({ sns, sqs }, { prefix: config.topologyPrefix });
+          const addresses = await ensureTopology({ sns, sqs }, { prefix: config.topologyPrefix }).catch(
+            (err) => {
+              throw new ConfigError(
+                `TOPIC_ARN or CALENDAR_QUEUE_URL is not set and the topology could not be resolved by name ` +
+                  `(TOPOLOGY_PREFIX="${config.topologyPrefix}") at ${config.aws.endpoint ?? `AWS (${config.aws.region})`}: ` +
+                  `${err instanceof Error ? err.message : String(err)}. Set TOPIC_ARN and CALENDAR_QUEUE_URL, or ` +
+                  "AWS_ENDPOINT_URL, AWS_REGION and credentials that reach them.",
+              );
+            },
+          );
           topicArn ??= addresses.topicArn;
           queueUrl ??= addresses.queues.calendar.url;
         }

@@ -3,10 +3,12 @@ import {
   createOutboxRelay,
   createSnsPublisher,
   type EventPublisher,
+  ensureTopology,
   type OutboxRelay,
   pgOutboxWakeSource,
 } from "@taskoverflow/messaging";
 import {
+  ConfigError,
   createLogger,
   type Database,
   healthRoute,
@@ -21,7 +23,7 @@ import {
 import Koa from "koa";
 import { calendarRequestRoutes } from "./calendar-requests/index.ts";
 import { type Clock, systemClock } from "./clock.ts";
-import type { TodoConfig } from "./config.ts";
+import { publishing, type TodoConfig } from "./config.ts";
 import { migrations } from "./db/migrations/index.ts";
 import type { TodoServiceTables } from "./db/tables.ts";
 import { todoInternalRoutes } from "./todos/todo.internal.routes.ts";
@@ -74,10 +76,29 @@ export function createTodoApp(config: TodoConfig, overrides: TodoOverrides = {})
     aws.destroy();
   }
 
-  function createPublisher(): EventPublisher | undefined {
+  async function createPublisher(): Promise<EventPublisher | undefined> {
     if (overrides.publisher) return overrides.publisher;
-    if (config.topicArn === undefined) return undefined;
-    return createSnsPublisher({ sns: aws.sns, topicArn: config.topicArn });
+    const mode = publishing(config);
+    if (mode === "none") return undefined;
+    const topicArn = mode === "arn" ? config.topicArn : await resolveTopicArn();
+    if (topicArn === undefined) return undefined;
+    logger.info({ topicArn, resolved: mode === "resolve" }, "publishing the outbox");
+    return createSnsPublisher({ sns: aws.sns, topicArn });
+  }
+
+  /** The topic by name from the one topology definition, as the consumers find their queues. */
+  async function resolveTopicArn(): Promise<string> {
+    const prefix = config.topologyPrefix ?? "taskoverflow-";
+    try {
+      return (await ensureTopology({ sns: aws.sns, sqs: aws.sqs }, { prefix })).topicArn;
+    } catch (err) {
+      const where = config.aws.endpoint ?? `AWS (${config.aws.region})`;
+      throw new ConfigError(
+        `TOPIC_ARN is not set and the topic could not be resolved by name (TOPOLOGY_PREFIX="${prefix}") at ` +
+          `${where}: ${err instanceof Error ? err.message : String(err)}. Set TOPIC_ARN, or AWS_ENDPOINT_URL, ` +
+          "AWS_REGION and credentials that reach the topic; the todo service does not run without publishing its events.",
+      );
+    }
   }
 
   return {
@@ -95,7 +116,7 @@ export function createTodoApp(config: TodoConfig, overrides: TodoOverrides = {})
         }
         const db = database.db;
 
-        const publisher = createPublisher();
+        const publisher = await createPublisher();
         if (publisher) {
           relay = createOutboxRelay({
             db,
@@ -107,7 +128,9 @@ export function createTodoApp(config: TodoConfig, overrides: TodoOverrides = {})
           });
           await relay.start();
         } else {
-          logger.warn("TOPIC_ARN is not set: events are written to the outbox but not published");
+          logger.warn(
+            "embedded defaults without TOPIC_ARN, DATABASE_URL or AWS_ENDPOINT_URL: events are written to the outbox but not published",
+          );
         }
         const onCommitted = () => relay?.wake();
 

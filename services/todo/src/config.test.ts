@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@jest/globals";
 import { ConfigError } from "@taskoverflow/platform";
-import { loadConfig } from "./config.ts";
+import { loadConfig, publishing } from "./config.ts";
 
 describe("loadConfig", () => {
   it("defaults to embedded PostgreSQL on 127.0.0.1:6401", () => {
@@ -13,6 +13,7 @@ describe("loadConfig", () => {
       dataDir: ".data/todo",
       aws: { endpoint: undefined, region: "us-east-1" },
       topicArn: undefined,
+      topologyPrefix: "taskoverflow-",
     });
   });
 
@@ -27,6 +28,7 @@ describe("loadConfig", () => {
       AWS_ENDPOINT_URL: "http://127.0.0.1:4566",
       AWS_REGION: "eu-west-1",
       TOPIC_ARN: "arn:aws:sns:eu-west-1:000000000000:taskoverflow-events",
+      TOPOLOGY_PREFIX: "dev-",
     });
     expect(config).toEqual({
       port: 7000,
@@ -37,7 +39,17 @@ describe("loadConfig", () => {
       dataDir: "memory",
       aws: { endpoint: "http://127.0.0.1:4566", region: "eu-west-1" },
       topicArn: "arn:aws:sns:eu-west-1:000000000000:taskoverflow-events",
+      topologyPrefix: "dev-",
     });
+  });
+
+  it("publishes to TOPIC_ARN when set, resolves the topic by name in a deployed mode, else publishes nothing", () => {
+    const topic = "arn:aws:sns:us-east-1:000000000000:taskoverflow-events";
+    expect(publishing(loadConfig({ TOPIC_ARN: topic, DATABASE_URL: "postgres://db/todo" }))).toBe("arn");
+    expect(publishing(loadConfig({ DATABASE_URL: "postgres://db/todo" }))).toBe("resolve");
+    expect(publishing(loadConfig({ AWS_ENDPOINT_URL: "http://localstack:4566" }))).toBe("resolve");
+    expect(publishing(loadConfig({ TOPIC_ARN: "  " }))).toBe("none");
+    expect(publishing(loadConfig({}))).toBe("none");
   });
 
   it("treats an empty DATABASE_URL as unset", () => {

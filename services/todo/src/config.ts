@@ -16,10 +16,12 @@ export const todoEnvSchema = z.object({
   HOST: env.string("127.0.0.1"),
   LOG_LEVEL: env.logLevel(),
   ...databaseEnv("todo"),
-  /** Only SNS is used here (the outbox relay publishes to TOPIC_ARN). */
+  /** SNS (and SQS, when the topology is resolved by name): the outbox relay publishes the events. */
   ...awsEnv(),
-  /** The topic the outbox relay publishes to; unset means events wait in the outbox (nothing publishes). */
+  /** The topic the outbox relay publishes to; unset means it is resolved by name from the topology. */
   TOPIC_ARN: z.string().trim().optional(),
+  /** Name prefix of the topic when it is resolved by name (the consumers find their queues the same way). */
+  TOPOLOGY_PREFIX: z.string().default("taskoverflow-"),
 });
 
 export interface TodoConfig extends ServiceDatabaseConfig {
@@ -27,8 +29,25 @@ export interface TodoConfig extends ServiceDatabaseConfig {
   host: string;
   logLevel: z.infer<typeof todoEnvSchema>["LOG_LEVEL"];
   aws: AwsSettings;
-  /** When absent no outbox relay runs: events are written to the outbox and stay there. */
+  /** The topic to publish to; when absent it is resolved by name (see `publishing`). */
   topicArn?: string | undefined;
+  /** Name prefix of the topology when the topic is resolved by name. Default `taskoverflow-`. */
+  topologyPrefix?: string;
+}
+
+/**
+ * How the todo service publishes its outbox:
+ * - `arn`: to TOPIC_ARN as given (Terraform sets it in AWS);
+ * - `resolve`: to the topic found by name from the one topology definition (`ensureTopology`, as the consumers
+ *   find their queues), in a deployed mode: a PostgreSQL server (DATABASE_URL) or an AWS endpoint
+ *   (AWS_ENDPOINT_URL) is configured. Failing to resolve it stops the service at start;
+ * - `none`: the bare embedded defaults (PGlite, no AWS endpoint, no topic): nothing publishes, and the service
+ *   says so at start. `npm start` always passes TOPIC_ARN.
+ */
+export function publishing(config: TodoConfig): "arn" | "resolve" | "none" {
+  if (config.topicArn !== undefined) return "arn";
+  if (config.databaseUrl !== undefined || config.aws.endpoint !== undefined) return "resolve";
+  return "none";
 }
 
 /** Reads and validates the environment once; a wrong value throws a ConfigError naming the variable. */
@@ -41,5 +60,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): TodoConfig 
     ...databaseSettings(e),
     aws: awsSettings(e),
     topicArn: e.TOPIC_ARN || undefined,
+    topologyPrefix: e.TOPOLOGY_PREFIX,
   };
 }
