@@ -1,6 +1,7 @@
 export * from "./aws.ts";
 export * from "./aws-clients.ts";
 export * from "./browser.ts";
+export * from "./docker.ts";
 export * from "./free-port.ts";
 export * from "./infra.ts";
 export * from "./postgres.ts";
