@@ -1,5 +1,6 @@
-// Three tiers, chosen by file suffix: *.test.ts (unit, no I/O), *.int.test.ts (real PostgreSQL and a real
-// SNS/SQS/S3 endpoint), *.e2e.test.ts (the running system over HTTP). scripts/test.ts runs them in order.
+// Four tiers, chosen by file suffix: *.test.ts (unit, no I/O), *.int.test.ts (real PostgreSQL and a real
+// SNS/SQS/S3 endpoint), *.e2e.test.ts (the running system over HTTP), *.containers.test.ts (the images built from
+// the Dockerfile, run by docker-compose.yml on a Docker engine). scripts/test.ts runs them in order.
 const base = {
   testEnvironment: "node",
   extensionsToTreatAsEsm: [".ts"],
@@ -23,7 +24,12 @@ export default {
       ...base,
       displayName: "unit",
       testMatch: ["**/*.test.ts"],
-      testPathIgnorePatterns: ["/node_modules/", "\\.int\\.test\\.ts$", "\\.e2e\\.test\\.ts$"],
+      testPathIgnorePatterns: [
+        "/node_modules/",
+        "\\.int\\.test\\.ts$",
+        "\\.e2e\\.test\\.ts$",
+        "\\.containers\\.test\\.ts$",
+      ],
     },
     {
       ...base,
@@ -38,6 +44,12 @@ export default {
       testMatch: ["**/*.e2e.test.ts"],
       globalSetup: `${harness}/global-setup.ts`,
       globalTeardown: `${harness}/global-teardown.ts`,
+    },
+    {
+      ...base,
+      displayName: "containers",
+      testMatch: ["**/*.containers.test.ts"],
+      globalSetup: `${harness}/containers-setup.ts`,
     },
   ],
 };

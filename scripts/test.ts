@@ -1,11 +1,14 @@
-// npm test: static checks, then the unit, integration and end-to-end tiers, in that order.
+// npm test: static checks, then the unit, integration, end-to-end and containers tiers, in that order.
 // `npm test -- unit int` runs only the named tiers (and skips the static checks).
+// The containers tier joins a plain `npm test` where a Docker engine runs or can be started here (as root on
+// Debian); elsewhere it is left out with the reason printed, and TASKOVERFLOW_TEST_DOCKER=required (CI) makes
+// that a failure.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync } from "node:fs";
-import { chooseInfra, chromiumPath } from "@taskoverflow/test-harness";
+import { chooseInfra, chromiumPath, engineUnavailableReason } from "@taskoverflow/test-harness";
 import { run } from "./lib.ts";
 
-const all = ["unit", "int", "e2e"] as const;
+const all = ["unit", "int", "e2e", "containers"] as const;
 type Tier = (typeof all)[number];
 const requested = process.argv.slice(2);
 const bad = requested.filter((t) => !(all as readonly string[]).includes(t));
@@ -14,6 +17,18 @@ if (bad.length > 0) {
   process.exit(2);
 }
 const tiers: Tier[] = requested.length > 0 ? (requested as Tier[]) : [...all];
+
+if (tiers.includes("containers")) {
+  const reason = engineUnavailableReason();
+  if (reason && (requested.length > 0 || process.env.TASKOVERFLOW_TEST_DOCKER === "required")) {
+    process.stderr.write(`the containers tier cannot run here: ${reason}\n`);
+    process.exit(1);
+  }
+  if (reason) {
+    process.stderr.write(`\n[test] containers tier left out: ${reason}\n`);
+    tiers.splice(tiers.indexOf("containers"), 1);
+  }
+}
 
 if (requested.length === 0) await import("./check.ts");
 

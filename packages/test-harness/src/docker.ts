@@ -70,7 +70,9 @@ export function runLogged(cmd: string, args: string[], log: string, options: { c
     const r = spawnSync(cmd, args, { stdio: ["ignore", fd, fd], env: dockerEnv(), ...options });
     if (r.status !== 0) {
       const tail = readFileSync(log, "utf8").split("\n").slice(-30).join("\n");
-      throw new Error(`${cmd} ${args.join(" ")} failed (exit ${r.status ?? r.signal}); end of ${log}:\n${tail}`);
+      throw new Error(
+        `${cmd} ${args.join(" ")} failed (exit ${r.status ?? r.signal}); end of ${log}:\n${tail}`,
+      );
     }
   } finally {
     closeSync(fd);
@@ -118,7 +120,8 @@ function installDebianPackages(say: Say, log: string): void {
  * on Linux; the engine keeps running after the tests so its image cache serves the next run.
  */
 export async function ensureDockerEngine(say: Say = defaultSay): Promise<string> {
-  if (engineRunning()) return `engine: already running (${out("docker", ["info", "--format", "{{.ServerVersion}} {{.Driver}}"])})`;
+  if (engineRunning())
+    return `engine: already running (${out("docker", ["info", "--format", "{{.ServerVersion}} {{.Driver}}"])})`;
   const reason = engineUnavailableReason();
   if (reason) throw new Error(`the containers tier cannot run here: ${reason}`);
   const cache = dockerCacheDir();
@@ -127,7 +130,10 @@ export async function ensureDockerEngine(say: Say = defaultSay): Promise<string>
     const log = join(cache, `dockerd-${driver}.log`);
     mkdirSync(cache, { recursive: true });
     const fd = openSync(log, "a");
-    const child = spawn("dockerd", [`--storage-driver=${driver}`], { detached: true, stdio: ["ignore", fd, fd] });
+    const child = spawn("dockerd", [`--storage-driver=${driver}`], {
+      detached: true,
+      stdio: ["ignore", fd, fd],
+    });
     closeSync(fd);
     child.unref();
     const deadline = Date.now() + 60_000;
@@ -261,7 +267,10 @@ function nodeBinary(root: string): string {
 }
 
 function npmFolder(): string {
-  for (const p of [join(dirname(process.execPath), "..", "lib", "node_modules", "npm"), "/usr/lib/node_modules/npm"]) {
+  for (const p of [
+    join(dirname(process.execPath), "..", "lib", "node_modules", "npm"),
+    "/usr/lib/node_modules/npm",
+  ]) {
     if (existsSync(join(p, "bin", "npm-cli.js"))) return p;
   }
   try {
@@ -310,7 +319,10 @@ export function ensurePostgres(root: string, official: string, say: Say = defaul
 export function ensureLocalstack(root: string, official: string, say: Say = defaultSay): ImageChoice {
   if (imageObtainable(official)) return { image: official, kind: "official", detail: "present or pulled" };
   ensureDebianStandin(say);
-  const versions = out("python3", ["-c", "import importlib.metadata as m; print(m.version('moto'), m.version('awscli'))"]);
+  const versions = out("python3", [
+    "-c",
+    "import importlib.metadata as m; print(m.version('moto'), m.version('awscli'))",
+  ]);
   const detail = buildStandin(say, root, "aws", LOCALSTACK_STANDIN_IMAGE, [versions], (context) => {
     const collector = join(root, "docker", "standins", "aws", "collect-site-packages.py");
     say(`copying moto ${versions.split(" ")[0]} and the AWS CLI out of this machine's Python`);
@@ -322,7 +334,9 @@ export function ensureLocalstack(root: string, official: string, say: Say = defa
 /** The `image:` of a service in docker-compose.yml (a plain read: the file keeps one `image:` per service). */
 export function composeImage(composeFile: string, service: string): string {
   const text = readFileSync(composeFile, "utf8");
-  const block = text.split(/\n(?= {2}[a-z][\w-]*:\s*$)/m).find((b) => b.trimStart().startsWith(`${service}:`));
+  const block = text
+    .split(/\n(?= {2}[a-z][\w-]*:\s*$)/m)
+    .find((b) => b.trimStart().startsWith(`${service}:`));
   const image = block?.match(/^\s+image:\s*["']?([^\s"']+)/m)?.[1];
   if (!image) throw new Error(`${composeFile} has no image: for the ${service} service`);
   return image;
