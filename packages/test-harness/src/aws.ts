@@ -49,7 +49,10 @@ export async function startMoto(): Promise<AwsEndpoint> {
 /** LocalStack through Testcontainers: only where a Docker engine and a registry are reachable. */
 export async function startLocalStack(): Promise<AwsEndpoint> {
   const { LocalstackContainer } = await import("@testcontainers/localstack");
-  const container = await new LocalstackContainer(LOCALSTACK_IMAGE).start();
+  const token = process.env.LOCALSTACK_AUTH_TOKEN;
+  const container = await new LocalstackContainer(LOCALSTACK_IMAGE)
+    .withEnvironment({ SERVICES: "sns,sqs,s3", ...(token && { LOCALSTACK_AUTH_TOKEN: token }) })
+    .start();
   return {
     name: "localstack",
     endpoint: container.getConnectionUri(),

@@ -14,8 +14,18 @@ import { join } from "node:path";
  */
 export type InfraKind = "testcontainers" | "local" | "embedded";
 
-export const POSTGRES_IMAGE = "postgres:17-alpine";
-export const LOCALSTACK_IMAGE = "localstack/localstack:4";
+export const POSTGRES_IMAGE = "postgres:17.6-alpine";
+/** The last LocalStack release that runs without an account; newer ones need LOCALSTACK_AUTH_TOKEN (passed on). */
+export const LOCALSTACK_IMAGE = "localstack/localstack:4.14.0";
+/** Testcontainers' reaper, started beside the first container unless TESTCONTAINERS_RYUK_DISABLED=true. */
+export const RYUK_IMAGE = "testcontainers/ryuk:0.14.0";
+
+/** Every image the Testcontainers path will start: checked before that path is chosen, so it never half-works. */
+export function testcontainersImages(env: NodeJS.ProcessEnv = process.env): string[] {
+  const images = [POSTGRES_IMAGE, LOCALSTACK_IMAGE];
+  if (env.TESTCONTAINERS_RYUK_DISABLED !== "true") images.push(env.RYUK_CONTAINER_IMAGE || RYUK_IMAGE);
+  return images;
+}
 
 export function chooseInfra(env: NodeJS.ProcessEnv = process.env): InfraKind {
   const pinned = env.TASKOVERFLOW_TEST_INFRA;
@@ -25,7 +35,7 @@ export function chooseInfra(env: NodeJS.ProcessEnv = process.env): InfraKind {
       `TASKOVERFLOW_TEST_INFRA must be auto, testcontainers, local or embedded (got "${pinned}")`,
     );
   }
-  if (dockerAvailable() && [POSTGRES_IMAGE, LOCALSTACK_IMAGE].every(imageAvailable)) return "testcontainers";
+  if (dockerAvailable() && testcontainersImages(env).every(imageAvailable)) return "testcontainers";
   if (postgresBinDir() !== undefined) return "local";
   return "embedded";
 }
