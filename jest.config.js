@@ -11,7 +11,7 @@ const base = {
       { jsc: { parser: { syntax: "typescript" }, target: "es2024" }, module: { type: "es6" } },
     ],
   },
-  roots: ["<rootDir>/packages", "<rootDir>/services"],
+  roots: ["<rootDir>/packages", "<rootDir>/services", "<rootDir>/scripts"],
 };
 
 const harness = "<rootDir>/packages/test-harness/src/jest";
