@@ -46,7 +46,9 @@ describe("README configuration table", () => {
       for (const v of variables) claimed.set(v, new Set([...(claimed.get(v) ?? []), ...services]));
     }
     const missing = Object.entries(schemas).flatMap(([service, keys]) =>
-      keys.filter((k) => claimed.has(k) && !claimed.get(k)?.has(service)).map((k) => `${k} (read by ${service})`),
+      keys
+        .filter((k) => claimed.has(k) && !claimed.get(k)?.has(service))
+        .map((k) => `${k} (read by ${service})`),
     );
     expect(missing).toEqual([]);
   });

@@ -5,7 +5,10 @@ describe("the Testcontainers path", () => {
   it("checks every image it will start, the reaper too, before it is chosen", () => {
     expect(testcontainersImages({})).toEqual([POSTGRES_IMAGE, LOCALSTACK_IMAGE, RYUK_IMAGE]);
     expect(testcontainersImages({ RYUK_CONTAINER_IMAGE: "mirror/ryuk:1" })).toContain("mirror/ryuk:1");
-    expect(testcontainersImages({ TESTCONTAINERS_RYUK_DISABLED: "true" })).toEqual([POSTGRES_IMAGE, LOCALSTACK_IMAGE]);
+    expect(testcontainersImages({ TESTCONTAINERS_RYUK_DISABLED: "true" })).toEqual([
+      POSTGRES_IMAGE,
+      LOCALSTACK_IMAGE,
+    ]);
   });
 
   it("pins full versions: LocalStack 4.14.0 (the last without an auth token), PostgreSQL to a minor", () => {
