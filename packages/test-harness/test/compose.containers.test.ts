@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import ICAL from "ical.js";
 import { dockerEnv } from "../src/docker.ts";
-import { freePort } from "../src/ports.ts";
+import { freePort } from "../src/free-port.ts";
 import { waitFor } from "../src/wait.ts";
 
 /**
