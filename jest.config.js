@@ -1,5 +1,6 @@
-// Three tiers, chosen by file suffix: *.test.ts (unit, no I/O), *.int.test.ts (real PostgreSQL and a real
-// SNS/SQS/S3 endpoint), *.e2e.test.ts (the running system over HTTP). scripts/test.ts runs them in order.
+// Tiers, chosen by file suffix: *.test.ts (unit, no I/O), *.int.test.ts (real PostgreSQL and a real
+// SNS/SQS/S3 endpoint), *.e2e.test.ts (the running system over HTTP), *.infra.test.ts (terraform/test: the
+// Terraform code and its moto rehearsal). scripts/test.ts runs them in order.
 const base = {
   testEnvironment: "node",
   extensionsToTreatAsEsm: [".ts"],
@@ -39,5 +40,7 @@ export default {
       globalSetup: `${harness}/global-setup.ts`,
       globalTeardown: `${harness}/global-teardown.ts`,
     },
+    // Infrastructure (terraform/test): fmt, validate, and the moto rehearsal of terraform/aws.
+    { ...base, displayName: "infra", roots: ["<rootDir>/terraform"], testMatch: ["**/*.infra.test.ts"] },
   ],
 };
