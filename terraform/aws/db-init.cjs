@@ -56,14 +56,12 @@ async function main(env = process.env) {
       const exists = (await client.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [t.role])).rowCount > 0;
       // DDL takes no parameters; escapeLiteral quotes the password. (PostgreSQL stores it as SCRAM-SHA-256.)
       const password = client.escapeLiteral(t.password);
+      // No SUPERUSER/CREATEDB/CREATEROLE (the defaults): naming those attributes in ALTER ROLE is refused to a
+      // master user that is not a superuser, as on RDS.
       if (exists) {
-        await client.query(
-          `ALTER ROLE ${role} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD ${password}`,
-        );
+        await client.query(`ALTER ROLE ${role} WITH LOGIN PASSWORD ${password}`);
       } else {
-        await client.query(
-          `CREATE ROLE ${role} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD ${password}`,
-        );
+        await client.query(`CREATE ROLE ${role} WITH LOGIN PASSWORD ${password}`);
       }
       // CREATE DATABASE ... OWNER needs the creator to be a member of the owner role (PostgreSQL 16+ grants only
       // ADMIN OPTION to the role's creator).
