@@ -1,8 +1,9 @@
 // Static checks of the Terraform code: formatting, validation of both root modules, and that the image tag
 // hashes every file the image build copies.
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "@jest/globals";
+import { afterAll, describe, expect, it } from "@jest/globals";
 import { ok, repoRoot, run, tf } from "./lib.ts";
 
 describe("terraform code", () => {
@@ -15,8 +16,9 @@ describe("terraform code", () => {
     "validates: terraform/%s",
     async (module) => {
       const dir = join(repoRoot, "terraform", module);
-      await ok(tf, [`-chdir=${dir}`, "init", "-input=false", "-backend=false"]);
-      const r = await ok(tf, [`-chdir=${dir}`, "validate", "-json"]);
+      const env = dataDir(module);
+      await ok(tf, [`-chdir=${dir}`, "init", "-input=false", "-backend=false"], { env });
+      const r = await ok(tf, [`-chdir=${dir}`, "validate", "-json"], { env });
       const result = JSON.parse(r.stdout) as { valid: boolean; diagnostics: unknown[] };
       expect(result).toMatchObject({ valid: true });
     },
@@ -39,7 +41,11 @@ describe("the image tag", () => {
       .filter((f) => !f.split("/").includes("node_modules"))
       .filter((f) => !ignore.some((re) => re.test(f)))
       .sort();
-    const consoleOut = await ok(tf, [`-chdir=${join(repoRoot, "terraform/aws")}`, "console"], {
+    const env = dataDir("aws-console");
+    const dir = join(repoRoot, "terraform/aws");
+    await ok(tf, [`-chdir=${dir}`, "init", "-input=false", "-backend=false"], { env });
+    const consoleOut = await ok(tf, [`-chdir=${dir}`, "console"], {
+      env,
       input: "jsonencode(local.source_files)\n",
     });
     const hashed = JSON.parse(JSON.parse(consoleOut.stdout.trim()) as string) as string[];
@@ -49,6 +55,14 @@ describe("the image tag", () => {
     expect({ notInContext: hashed.filter((f) => !context.includes(f)) }).toEqual({ notInContext: [] });
   }, 120_000);
 });
+
+// Each check inits into a folder of its own (TF_DATA_DIR), never terraform/aws/.terraform, which the rehearsal
+// (running in parallel) uses.
+const dataDirs = mkdtempSync(join(tmpdir(), "taskoverflow-tf-"));
+afterAll(() => rmSync(dataDirs, { recursive: true, force: true }));
+function dataDir(name: string): NodeJS.ProcessEnv {
+  return { TF_DATA_DIR: join(dataDirs, name) };
+}
 
 /** .dockerignore lines as regular expressions over repository paths (the subset of its syntax in use here). */
 function dockerignore(text: string): RegExp[] {
