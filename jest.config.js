@@ -1,6 +1,7 @@
-// Four tiers, chosen by file suffix: *.test.ts (unit, no I/O), *.int.test.ts (real PostgreSQL and a real
+// Tiers, chosen by file suffix: *.test.ts (unit, no I/O), *.int.test.ts (real PostgreSQL and a real
 // SNS/SQS/S3 endpoint), *.e2e.test.ts (the running system over HTTP), *.containers.test.ts (the images built from
-// the Dockerfile, run by docker-compose.yml on a Docker engine). scripts/test.ts runs them in order.
+// the Dockerfile, run by docker-compose.yml on a Docker engine), *.infra.test.ts (terraform/test: the Terraform
+// code and its moto rehearsal). scripts/test.ts runs them in order.
 const base = {
   testEnvironment: "node",
   extensionsToTreatAsEsm: [".ts"],
@@ -51,5 +52,7 @@ export default {
       testMatch: ["**/*.containers.test.ts"],
       globalSetup: `${harness}/containers-setup.ts`,
     },
+    // Infrastructure (terraform/test): fmt, validate, and the moto rehearsal of terraform/aws.
+    { ...base, displayName: "infra", roots: ["<rootDir>/terraform"], testMatch: ["**/*.infra.test.ts"] },
   ],
 };

@@ -23,7 +23,9 @@ mirror="$(find_mirror)"
 if [[ -n "$mirror" ]]; then
   mkdir -p "$here/.terraform"
   config="$here/.terraform/mirror.tfrc"
-  cat >"$config" <<TFRC
+  # Written to a temporary file and renamed, so a terraform started in parallel never reads half a file.
+  tmp="$(mktemp "$here/.terraform/mirror.tfrc.XXXXXX")"
+  cat >"$tmp" <<TFRC
 provider_installation {
   filesystem_mirror {
     path    = "$mirror"
@@ -34,6 +36,7 @@ provider_installation {
   }
 }
 TFRC
+  mv -f "$tmp" "$config"
   export TF_CLI_CONFIG_FILE="$config"
 elif [[ -n "${TF_PROVIDER_MIRROR:-}" ]]; then
   echo "tf.sh: TF_PROVIDER_MIRROR=$TF_PROVIDER_MIRROR holds no registry.terraform.io/hashicorp/aws" >&2

@@ -13,6 +13,18 @@ resource "aws_lb" "main" {
   security_groups            = [aws_security_group.alb.id]
   drop_invalid_header_fields = true
   idle_timeout               = 60
+
+  dynamic "access_logs" {
+    for_each = var.alb_access_logs ? [1] : []
+    content {
+      bucket  = aws_s3_bucket.logs[0].id
+      prefix  = local.alb_logs_prefix
+      enabled = true
+    }
+  }
+
+  # The bucket policy must let ELB write before access logs are turned on (ELB writes a test object).
+  depends_on = [aws_s3_bucket_policy.logs]
 }
 
 resource "aws_lb_target_group" "gateway" {

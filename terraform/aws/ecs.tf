@@ -22,7 +22,12 @@ locals {
 
   url = { for k, s in local.services : k => "http://${k}:${s.port}" }
 
-  # Plain environment per service; DATABASE_URL comes from Secrets Manager (below).
+  # What users reach the system at: links the services return (task_url, ...) start with it.
+  public_url = coalesce(var.public_url, "${local.https ? "https" : "http"}://${aws_lb.main.dns_name}")
+
+  # Plain environment per service; DATABASE_URL comes from Secrets Manager (below). Every variable a service's
+  # config schema needs in production must be here: terraform/test/task-environment.infra.test.ts checks it
+  # against services/*/src/config.ts on the task definitions the moto rehearsal registered.
   environment = {
     gateway = {
       TODO_SERVICE_URL       = local.url.todo
@@ -94,71 +99,53 @@ resource "aws_ecs_task_definition" "service" {
   network_mode             = "awsvpc"
   cpu                      = var.services[each.key].cpu
   memory                   = var.services[each.key].memory
-  execution_role_arn       = aws_iam_role.execution[each.key].arn
-  task_role_arn            = aws_iam_role.task[each.key].arn
+  execution_role_arn       = local.execution_role_arn[each.key]
+  task_role_arn            = local.task_role_arn[each.key]
 
   runtime_platform {
     operating_system_family = "LINUX"
     cpu_architecture        = local.cpu_architecture
   }
 
-  container_definitions = jsonencode(concat(
-    [{
-      name      = each.key
-      image     = local.image[each.key]
-      essential = true
-      portMappings = [{
-        name          = "http"
-        containerPort = each.value.port
-        protocol      = "tcp"
-        appProtocol   = "http"
-      }]
-      environment = [
-        for name, value in merge(
-          { PORT = tostring(each.value.port), HOST = "0.0.0.0", LOG_LEVEL = var.log_level },
-          local.environment[each.key],
-        ) : { name = name, value = value }
-      ]
-      secrets = each.value.database == null ? [] : [
-        { name = "DATABASE_URL", valueFrom = aws_secretsmanager_secret.database_url[each.key].arn }
-      ]
-      # The image has no curl; Node.js 24 has fetch.
-      healthCheck = {
-        command     = ["CMD", "node", "-e", "fetch('http://127.0.0.1:${each.value.port}${local.health_check_path}').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-        interval    = 15
-        timeout     = 5
-        retries     = 3
-        startPeriod = 30
+  container_definitions = jsonencode([{
+    name      = each.key
+    image     = local.image[each.key]
+    essential = true
+    portMappings = [{
+      name          = "http"
+      containerPort = each.value.port
+      protocol      = "tcp"
+      appProtocol   = "http"
+    }]
+    environment = [
+      for name, value in merge(
+        { PORT = tostring(each.value.port), HOST = "0.0.0.0", LOG_LEVEL = var.log_level, PUBLIC_URL = local.public_url },
+        # A new DATABASE_URL (new password) makes a new revision, hence a rolling deployment onto it.
+        each.value.database == null ? {} : { DATABASE_URL_VERSION = aws_secretsmanager_secret_version.database_url[each.key].version_id },
+        local.environment[each.key],
+      ) : { name = name, value = value }
+    ]
+    secrets = each.value.database == null ? [] : [
+      { name = "DATABASE_URL", valueFrom = aws_secretsmanager_secret.database_url[each.key].arn }
+    ]
+    # The image has no curl; Node.js 24 has fetch.
+    healthCheck = {
+      command     = ["CMD", "node", "-e", "fetch('http://127.0.0.1:${each.value.port}${local.health_check_path}').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+      interval    = 15
+      timeout     = 5
+      retries     = 3
+      startPeriod = 30
+    }
+    logConfiguration = {
+      logDriver = "awslogs"
+      options = {
+        awslogs-group         = aws_cloudwatch_log_group.service[each.key].name
+        awslogs-region        = var.region
+        awslogs-stream-prefix = each.key
       }
-      dependsOn = each.value.database == null ? [] : [{ containerName = "db-init", condition = "SUCCESS" }]
-      logConfiguration = {
-        logDriver = "awslogs"
-        options = {
-          awslogs-group         = aws_cloudwatch_log_group.service[each.key].name
-          awslogs-region        = var.region
-          awslogs-stream-prefix = each.key
-        }
-      }
-      stopTimeout = 30 # the consumers finish messages in flight on SIGTERM
-    }],
-    # db-init: see database.tf.
-    each.value.database == null ? [] : [{
-      name             = "db-init"
-      image            = local.image[each.key]
-      essential        = false
-      workingDirectory = "/app/packages/platform"
-      command          = ["node", "-e", local.db_init_js]
-      secrets          = [{ name = "DATABASE_URL", valueFrom = aws_secretsmanager_secret.database_url[each.key].arn }]
-      logConfiguration = {
-        logDriver = "awslogs"
-        options = {
-          awslogs-group         = aws_cloudwatch_log_group.service[each.key].name
-          awslogs-region        = var.region
-          awslogs-stream-prefix = "db-init"
-        }
-      }
-    }],
-  ))
+    }
+    stopTimeout = 30 # the consumers finish messages in flight on SIGTERM
+  }])
 
   lifecycle {
     precondition {
@@ -174,14 +161,14 @@ resource "aws_ecs_service" "service" {
   name                               = each.key
   cluster                            = aws_ecs_cluster.main.id
   task_definition                    = aws_ecs_task_definition.service[each.key].arn
-  desired_count                      = var.services[each.key].desired_count
+  desired_count                      = each.key == "calendar" && var.calendar_autoscaling ? var.calendar_min_tasks : var.services[each.key].desired_count
   launch_type                        = "FARGATE"
   propagate_tags                     = "SERVICE"
   enable_execute_command             = false
   deployment_minimum_healthy_percent = 100
   deployment_maximum_percent         = 200
   health_check_grace_period_seconds  = each.key == "gateway" ? 60 : null
-  wait_for_steady_state              = false
+  wait_for_steady_state              = var.wait_for_steady_state
 
   network_configuration {
     subnets          = aws_subnet.private[*].id
@@ -222,5 +209,12 @@ resource "aws_ecs_service" "service" {
     }
   }
 
-  depends_on = [aws_lb_listener.http, aws_iam_role_policy.execution, aws_iam_role_policy.task]
+  # desired_count is the count at creation: afterwards the calendar's autoscaling owns it, and an apply must
+  # not reset a scaled-out service in the middle of a backlog. (Change the others with update-service; README.)
+  lifecycle {
+    ignore_changes = [desired_count]
+  }
+
+  # db-init: the roles and databases exist before a service starts.
+  depends_on = [aws_lb_listener.http, aws_iam_role_policy.execution, aws_iam_role_policy.task, terraform_data.db_init]
 }

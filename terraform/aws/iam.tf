@@ -2,6 +2,30 @@
 # - the execution role (used by ECS to start the task): pull this service's image, write this service's log
 #   group, read this service's DATABASE_URL secret;
 # - the task role (used by the code): only the AWS calls the service makes.
+# The one-shot db-init task has an execution role only (pull the todo image, write its log group, read the master
+# secret and the three DATABASE_URL secrets); its code calls no AWS API.
+#
+# With lab_role_name (AWS Academy Learner Lab forbids iam:CreateRole and offers "LabRole") none of this is
+# created: that one existing role is every execution role and every task role.
+
+locals {
+  create_iam = var.lab_role_name == null
+
+  # Task families that get an execution role: the four services and db-init.
+  execution_families = merge({ for k, _ in local.services : k => k }, { "db-init" = "db-init" })
+
+  execution_role_arn = {
+    for k, _ in local.execution_families : k => (local.create_iam ? aws_iam_role.execution[k].arn : data.aws_iam_role.lab[0].arn)
+  }
+  task_role_arn = {
+    for k, _ in local.services : k => (local.create_iam ? aws_iam_role.task[k].arn : data.aws_iam_role.lab[0].arn)
+  }
+}
+
+data "aws_iam_role" "lab" {
+  count = local.create_iam ? 0 : 1
+  name  = var.lab_role_name
+}
 
 data "aws_iam_policy_document" "ecs_tasks_assume" {
   statement {
@@ -24,14 +48,14 @@ data "aws_iam_policy_document" "ecs_tasks_assume" {
 }
 
 resource "aws_iam_role" "execution" {
-  for_each = local.services
+  for_each = local.create_iam ? local.execution_families : {}
 
   name               = "${var.name_prefix}-${each.key}-execution"
   assume_role_policy = data.aws_iam_policy_document.ecs_tasks_assume.json
 }
 
 data "aws_iam_policy_document" "execution" {
-  for_each = local.services
+  for_each = local.create_iam ? local.execution_families : {}
 
   statement {
     sid       = "EcrAuth"
@@ -41,25 +65,30 @@ data "aws_iam_policy_document" "execution" {
   statement {
     sid       = "EcrPull"
     actions   = ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"]
-    resources = [aws_ecr_repository.service[each.key].arn]
+    resources = [aws_ecr_repository.service[each.key == "db-init" ? local.db_init_image_service : each.key].arn]
   }
   statement {
     sid       = "Logs"
     actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = ["${aws_cloudwatch_log_group.service[each.key].arn}:*"]
+    resources = ["${each.key == "db-init" ? aws_cloudwatch_log_group.db_init.arn : aws_cloudwatch_log_group.service[each.key].arn}:*"]
   }
+  # A service reads its own DATABASE_URL; db-init reads the master secret (RDS keeps it, encrypted with the
+  # AWS-managed Secrets Manager key) and every service's DATABASE_URL, whose role and password it sets.
   dynamic "statement" {
-    for_each = each.value.database != null ? [1] : []
+    for_each = each.key == "db-init" || try(local.services[each.key].database, null) != null ? [1] : []
     content {
-      sid       = "DatabaseUrl"
-      actions   = ["secretsmanager:GetSecretValue"]
-      resources = [aws_secretsmanager_secret.database_url[each.key].arn]
+      sid     = "DatabaseSecrets"
+      actions = ["secretsmanager:GetSecretValue"]
+      resources = each.key == "db-init" ? concat(
+        [aws_db_instance.main.master_user_secret[0].secret_arn],
+        [for s in aws_secretsmanager_secret.database_url : s.arn],
+      ) : [aws_secretsmanager_secret.database_url[each.key].arn]
     }
   }
 }
 
 resource "aws_iam_role_policy" "execution" {
-  for_each = local.services
+  for_each = local.create_iam ? local.execution_families : {}
 
   name   = "execution"
   role   = aws_iam_role.execution[each.key].id
@@ -67,14 +96,14 @@ resource "aws_iam_role_policy" "execution" {
 }
 
 resource "aws_iam_role" "task" {
-  for_each = local.services
+  for_each = local.create_iam ? local.services : {}
 
   name               = "${var.name_prefix}-${each.key}-task"
   assume_role_policy = data.aws_iam_policy_document.ecs_tasks_assume.json
 }
 
 data "aws_iam_policy_document" "task" {
-  for_each = { for k, s in local.services : k => s if s.publishes || s.queue != null || s.bucket_access != null }
+  for_each = { for k, s in local.services : k => s if local.create_iam && (s.publishes || s.queue != null || s.bucket_access != null) }
 
   # todo (outbox relay) and calendar (CalendarStarted/Ready/Failed) publish with PublishBatch (sns:Publish).
   dynamic "statement" {

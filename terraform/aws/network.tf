@@ -1,6 +1,6 @@
 # One VPC: public subnets for the load balancer and the NAT gateway, private subnets for the tasks and the
 # database. Tasks reach ECR, CloudWatch Logs, Secrets Manager, SNS and SQS through the NAT gateway and S3 through
-# a (free) gateway endpoint.
+# a (free) gateway endpoint. VPC flow logs (var.vpc_flow_logs) at the end.
 
 data "aws_availability_zones" "available" {
   state = "available"
@@ -134,13 +134,69 @@ resource "aws_security_group" "service" {
   vpc_id      = aws_vpc.main.id
 }
 
-# Outbound: AWS APIs (through NAT / the S3 endpoint), the database and the other services.
-resource "aws_vpc_security_group_egress_rule" "service_all" {
+# Outbound, per service only what it needs:
+# - HTTPS (443/tcp) anywhere: the AWS APIs (ECR, CloudWatch Logs, Secrets Manager, SNS, SQS, ECS/Service Connect)
+#   are public endpoints reached through the NAT gateway, S3 through the gateway endpoint; Fargate pulls the
+#   image and the secrets through the task's own network interface, so even the gateway needs it. No other
+#   port or protocol leaves the VPC. (DNS to the VPC resolver is not subject to security groups.)
+# - PostgreSQL (5432/tcp) to the database's group, for the services that own a database;
+# - each callee's port to the callee's group (service_calls).
+resource "aws_vpc_security_group_egress_rule" "service_https" {
   for_each = local.services
 
   security_group_id = aws_security_group.service[each.key].id
+  description       = "HTTPS to AWS APIs"
   cidr_ipv4         = "0.0.0.0/0"
-  ip_protocol       = "-1"
+  ip_protocol       = "tcp"
+  from_port         = 443
+  to_port           = 443
+}
+
+resource "aws_vpc_security_group_egress_rule" "service_db" {
+  for_each = local.db_services
+
+  security_group_id            = aws_security_group.service[each.key].id
+  description                  = "PostgreSQL"
+  referenced_security_group_id = aws_security_group.db.id
+  ip_protocol                  = "tcp"
+  from_port                    = 5432
+  to_port                      = 5432
+}
+
+resource "aws_vpc_security_group_egress_rule" "service_calls" {
+  for_each = { for c in local.service_calls : "${c.from}->${c.to}" => c }
+
+  security_group_id            = aws_security_group.service[each.value.from].id
+  description                  = "HTTP to ${each.value.to}"
+  referenced_security_group_id = aws_security_group.service[each.value.to].id
+  ip_protocol                  = "tcp"
+  from_port                    = local.services[each.value.to].port
+  to_port                      = local.services[each.value.to].port
+}
+
+# db-init: HTTPS (image, logs, secrets) and PostgreSQL, nothing else, and nothing may reach it.
+resource "aws_security_group" "db_init" {
+  name        = "${var.name_prefix}-db-init"
+  description = "The one-shot db-init task"
+  vpc_id      = aws_vpc.main.id
+}
+
+resource "aws_vpc_security_group_egress_rule" "db_init_https" {
+  security_group_id = aws_security_group.db_init.id
+  description       = "HTTPS to AWS APIs"
+  cidr_ipv4         = "0.0.0.0/0"
+  ip_protocol       = "tcp"
+  from_port         = 443
+  to_port           = 443
+}
+
+resource "aws_vpc_security_group_egress_rule" "db_init_db" {
+  security_group_id            = aws_security_group.db_init.id
+  description                  = "PostgreSQL"
+  referenced_security_group_id = aws_security_group.db.id
+  ip_protocol                  = "tcp"
+  from_port                    = 5432
+  to_port                      = 5432
 }
 
 resource "aws_vpc_security_group_ingress_rule" "gateway_from_alb" {
@@ -176,4 +232,25 @@ resource "aws_vpc_security_group_ingress_rule" "db" {
   ip_protocol                  = "tcp"
   from_port                    = 5432
   to_port                      = 5432
+}
+
+resource "aws_vpc_security_group_ingress_rule" "db_from_db_init" {
+  security_group_id            = aws_security_group.db.id
+  referenced_security_group_id = aws_security_group.db_init.id
+  ip_protocol                  = "tcp"
+  from_port                    = 5432
+  to_port                      = 5432
+}
+
+# --- VPC flow logs (var.vpc_flow_logs) to the logs bucket: S3 delivery needs no IAM role (Learner Lab) ----------
+
+resource "aws_flow_log" "vpc" {
+  count = var.vpc_flow_logs ? 1 : 0
+
+  vpc_id               = aws_vpc.main.id
+  traffic_type         = "ALL"
+  log_destination_type = "s3"
+  log_destination      = aws_s3_bucket.logs[0].arn
+
+  depends_on = [aws_s3_bucket_policy.logs]
 }

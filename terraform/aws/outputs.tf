@@ -47,3 +47,37 @@ output "database_endpoint" {
   description = "The PostgreSQL instance (reachable from the service tasks only)."
   value       = aws_db_instance.main.endpoint
 }
+
+output "public_url" {
+  description = "PUBLIC_URL of the services."
+  value       = local.public_url
+}
+
+output "alarms_topic_arn" {
+  description = "The SNS topic the CloudWatch alarms notify (subscribe to it, or set alarm_email)."
+  value       = aws_sns_topic.alarms.arn
+}
+
+output "database_master_secret_arn" {
+  description = "The RDS-managed secret holding the master user's password (only db-init reads it)."
+  value       = aws_db_instance.main.master_user_secret[0].secret_arn
+}
+
+output "database_url_secrets" {
+  description = "Secrets Manager secret (DATABASE_URL with the service's own role) per service."
+  value       = { for k, s in aws_secretsmanager_secret.database_url : k => s.arn }
+}
+
+output "db_init_command" {
+  description = "Runs the one-shot db-init task by hand (what apply does when run_db_init is true)."
+  value = join(" ", [
+    "aws ecs run-task --region ${var.region} --cluster ${aws_ecs_cluster.main.name}",
+    "--task-definition ${aws_ecs_task_definition.db_init.arn} --launch-type FARGATE",
+    "--network-configuration 'awsvpcConfiguration={subnets=[${join(",", aws_subnet.private[*].id)}],securityGroups=[${aws_security_group.db_init.id}],assignPublicIp=DISABLED}'",
+  ])
+}
+
+output "iam_roles_created" {
+  description = "Whether the module created its own IAM roles (false when lab_role_name is set)."
+  value       = local.create_iam
+}

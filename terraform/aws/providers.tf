@@ -13,19 +13,22 @@ provider "aws" {
   s3_use_path_style           = local.emulated
 
   endpoints {
-    ec2              = lookup(var.endpoint_overrides, "ec2", null)
-    ecr              = lookup(var.endpoint_overrides, "ecr", null)
-    ecs              = lookup(var.endpoint_overrides, "ecs", null)
-    elbv2            = lookup(var.endpoint_overrides, "elbv2", null)
-    iam              = lookup(var.endpoint_overrides, "iam", null)
-    logs             = lookup(var.endpoint_overrides, "logs", null)
-    rds              = lookup(var.endpoint_overrides, "rds", null)
-    s3               = lookup(var.endpoint_overrides, "s3", null)
-    secretsmanager   = lookup(var.endpoint_overrides, "secretsmanager", null)
-    servicediscovery = lookup(var.endpoint_overrides, "servicediscovery", null)
-    sns              = lookup(var.endpoint_overrides, "sns", null)
-    sqs              = lookup(var.endpoint_overrides, "sqs", null)
-    sts              = lookup(var.endpoint_overrides, "sts", null)
+    acm                    = lookup(var.endpoint_overrides, "acm", null)
+    applicationautoscaling = lookup(var.endpoint_overrides, "applicationautoscaling", null)
+    cloudwatch             = lookup(var.endpoint_overrides, "cloudwatch", null)
+    ec2                    = lookup(var.endpoint_overrides, "ec2", null)
+    ecr                    = lookup(var.endpoint_overrides, "ecr", null)
+    ecs                    = lookup(var.endpoint_overrides, "ecs", null)
+    elbv2                  = lookup(var.endpoint_overrides, "elbv2", null)
+    iam                    = lookup(var.endpoint_overrides, "iam", null)
+    logs                   = lookup(var.endpoint_overrides, "logs", null)
+    rds                    = lookup(var.endpoint_overrides, "rds", null)
+    s3                     = lookup(var.endpoint_overrides, "s3", null)
+    secretsmanager         = lookup(var.endpoint_overrides, "secretsmanager", null)
+    servicediscovery       = lookup(var.endpoint_overrides, "servicediscovery", null)
+    sns                    = lookup(var.endpoint_overrides, "sns", null)
+    sqs                    = lookup(var.endpoint_overrides, "sqs", null)
+    sts                    = lookup(var.endpoint_overrides, "sts", null)
   }
 
   default_tags {

@@ -76,3 +76,162 @@ resource "aws_s3_bucket_policy" "calendars" {
 
   depends_on = [aws_s3_bucket_public_access_block.calendars]
 }
+
+# --- the logs bucket: ALB access logs (var.alb_access_logs) and VPC flow logs (var.vpc_flow_logs) ---------------
+
+locals {
+  logs_bucket      = var.alb_access_logs || var.vpc_flow_logs
+  alb_logs_prefix  = "alb"
+  flow_logs_prefix = "" # moto rejects a folder in the destination ARN; flow logs land in AWSLogs/<account>/vpcflowlogs/
+  account_id       = data.aws_caller_identity.current.account_id
+}
+
+# The account ELB delivers access logs from, in regions older than August 2022 (newer ones use the service
+# principal below); a static table in the provider, no API call.
+data "aws_elb_service_account" "main" {}
+
+resource "aws_s3_bucket" "logs" {
+  count = local.logs_bucket ? 1 : 0
+
+  bucket        = "${var.name_prefix}-logs-${local.account_id}-${var.region}"
+  force_destroy = var.bucket_force_destroy
+}
+
+resource "aws_s3_bucket_public_access_block" "logs" {
+  count = local.logs_bucket ? 1 : 0
+
+  bucket                  = aws_s3_bucket.logs[0].id
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+resource "aws_s3_bucket_ownership_controls" "logs" {
+  count = local.logs_bucket ? 1 : 0
+
+  bucket = aws_s3_bucket.logs[0].id
+  rule {
+    object_ownership = "BucketOwnerEnforced"
+  }
+}
+
+# ALB access logs support SSE-S3 only.
+resource "aws_s3_bucket_server_side_encryption_configuration" "logs" {
+  count = local.logs_bucket ? 1 : 0
+
+  bucket = aws_s3_bucket.logs[0].id
+  rule {
+    apply_server_side_encryption_by_default {
+      sse_algorithm = "AES256"
+    }
+  }
+}
+
+resource "aws_s3_bucket_lifecycle_configuration" "logs" {
+  count = local.logs_bucket ? 1 : 0
+
+  bucket = aws_s3_bucket.logs[0].id
+  rule {
+    id     = "expire-logs"
+    status = "Enabled"
+    filter {}
+    expiration {
+      days = var.logs_retention_days
+    }
+  }
+}
+
+data "aws_iam_policy_document" "logs_bucket" {
+  count = local.logs_bucket ? 1 : 0
+
+  statement {
+    sid       = "DenyInsecureTransport"
+    effect    = "Deny"
+    actions   = ["s3:*"]
+    resources = [aws_s3_bucket.logs[0].arn, "${aws_s3_bucket.logs[0].arn}/*"]
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = var.alb_access_logs ? [1] : []
+    content {
+      sid       = "AlbAccessLogs"
+      actions   = ["s3:PutObject"]
+      resources = ["${aws_s3_bucket.logs[0].arn}/${local.alb_logs_prefix}/AWSLogs/${local.account_id}/*"]
+      principals {
+        type        = "AWS"
+        identifiers = [data.aws_elb_service_account.main.arn]
+      }
+    }
+  }
+  dynamic "statement" {
+    for_each = var.alb_access_logs ? [1] : []
+    content {
+      sid       = "AlbAccessLogsDelivery"
+      actions   = ["s3:PutObject"]
+      resources = ["${aws_s3_bucket.logs[0].arn}/${local.alb_logs_prefix}/AWSLogs/${local.account_id}/*"]
+      principals {
+        type        = "Service"
+        identifiers = ["logdelivery.elasticloadbalancing.amazonaws.com"]
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = var.vpc_flow_logs ? [1] : []
+    content {
+      sid       = "FlowLogsWrite"
+      actions   = ["s3:PutObject"]
+      resources = ["${aws_s3_bucket.logs[0].arn}/${local.flow_logs_prefix}AWSLogs/${local.account_id}/*"]
+      principals {
+        type        = "Service"
+        identifiers = ["delivery.logs.amazonaws.com"]
+      }
+      condition {
+        test     = "StringEquals"
+        variable = "s3:x-amz-acl"
+        values   = ["bucket-owner-full-control"]
+      }
+      condition {
+        test     = "StringEquals"
+        variable = "aws:SourceAccount"
+        values   = [local.account_id]
+      }
+    }
+  }
+  dynamic "statement" {
+    for_each = var.vpc_flow_logs ? [1] : []
+    content {
+      sid       = "FlowLogsAclCheck"
+      actions   = ["s3:GetBucketAcl"]
+      resources = [aws_s3_bucket.logs[0].arn]
+      principals {
+        type        = "Service"
+        identifiers = ["delivery.logs.amazonaws.com"]
+      }
+      condition {
+        test     = "StringEquals"
+        variable = "aws:SourceAccount"
+        values   = [local.account_id]
+      }
+    }
+  }
+}
+
+resource "aws_s3_bucket_policy" "logs" {
+  count = local.logs_bucket ? 1 : 0
+
+  bucket = aws_s3_bucket.logs[0].id
+  policy = data.aws_iam_policy_document.logs_bucket[0].json
+
+  depends_on = [aws_s3_bucket_public_access_block.logs]
+}

@@ -22,9 +22,15 @@ variable "tags" {
 }
 
 variable "endpoint_overrides" {
-  description = "AWS API endpoints by provider service key (ec2, ecr, ecs, elbv2, iam, logs, rds, s3, secretsmanager, servicediscovery, sns, sqs, sts), for a rehearsal against an emulator such as moto. Empty means real AWS. Any entry also turns off the provider's credential and account checks and switches S3 to path-style."
+  description = "AWS API endpoints by provider service key (acm, applicationautoscaling, cloudwatch, ec2, ecr, ecs, elbv2, iam, logs, rds, s3, secretsmanager, servicediscovery, sns, sqs, sts), for a rehearsal against an emulator such as moto. Empty means real AWS. Any entry also turns off the provider's credential and account checks and switches S3 to path-style."
   type        = map(string)
   default     = {}
+}
+
+variable "lab_role_name" {
+  description = "An existing IAM role to use as every task role and every execution role, for accounts that may not create IAM roles (AWS Academy Learner Lab: \"LabRole\"). Set, the module creates no IAM role and no IAM policy. Null: a least-privilege execution and task role per service."
+  type        = string
+  default     = null
 }
 
 # --- images ---------------------------------------------------------------------------------------------------
@@ -36,7 +42,7 @@ variable "build_images" {
 }
 
 variable "image_tag" {
-  description = "Image tag the task definitions run. Null means a hash of the sources (Dockerfile, lockfile, manifests, services/*/src, packages/*/src), so a change of code makes a new tag and a new deployment. Set it (e.g. to a git SHA) when images are built elsewhere."
+  description = "Image tag the task definitions run. Null means a hash of every file the image build copies (the build context without terraform/), so any change that reaches an image makes a new tag and a new deployment. Set it (e.g. to a git SHA) when images are built elsewhere. ECR tags are immutable: a tag is never pushed twice."
   type        = string
   default     = null
 }
@@ -61,7 +67,7 @@ variable "ecr_force_delete" {
 # --- services -------------------------------------------------------------------------------------------------
 
 variable "services" {
-  description = "Per-service Fargate size and replica count. Keys are fixed: gateway, todo, calendar, job-status."
+  description = "Per-service Fargate size and replica count. Keys are fixed: gateway, todo, calendar, job-status. desired_count is the count a service is created with (the calendar's is then its autoscaling's business); see README."
   type = map(object({
     cpu           = number
     memory        = number
@@ -70,14 +76,55 @@ variable "services" {
   default = {
     gateway      = { cpu = 256, memory = 512, desired_count = 2 }
     todo         = { cpu = 256, memory = 512, desired_count = 2 }
-    calendar     = { cpu = 256, memory = 512, desired_count = 1 }
-    "job-status" = { cpu = 256, memory = 512, desired_count = 1 }
+    calendar     = { cpu = 256, memory = 512, desired_count = 2 }
+    "job-status" = { cpu = 256, memory = 512, desired_count = 2 }
   }
 
   validation {
     condition     = toset(keys(var.services)) == toset(["gateway", "todo", "calendar", "job-status"])
     error_message = "services must have exactly the keys gateway, todo, calendar, job-status."
   }
+}
+
+variable "wait_for_steady_state" {
+  description = "Make apply wait until every ECS service is stable (its tasks running and, for the gateway, healthy in the target group), so a failed rollout fails the apply. False only for emulators that never reach a steady state (moto)."
+  type        = bool
+  default     = true
+}
+
+variable "public_url" {
+  description = "The address users reach the system at (PUBLIC_URL of the services, for links they return). Null: the load balancer's own URL (https when certificate_arn is set)."
+  type        = string
+  default     = null
+}
+
+variable "calendar_autoscaling" {
+  description = "Target-tracking autoscaling of the calendar service on its queue's backlog per task. False only for emulators that cannot create it (moto)."
+  type        = bool
+  default     = true
+}
+
+variable "calendar_min_tasks" {
+  description = "Fewest calendar tasks when autoscaling."
+  type        = number
+  default     = 2
+
+  validation {
+    condition     = var.calendar_min_tasks >= 1
+    error_message = "calendar_min_tasks must be at least 1 (the backlog-per-task metric divides by the running tasks)."
+  }
+}
+
+variable "calendar_max_tasks" {
+  description = "Most calendar tasks when autoscaling."
+  type        = number
+  default     = 6
+}
+
+variable "calendar_backlog_per_task" {
+  description = "Target of the calendar autoscaling: visible messages in the calendar queue per running calendar task."
+  type        = number
+  default     = 20
 }
 
 variable "log_level" {
@@ -116,6 +163,50 @@ variable "certificate_arn" {
   description = "ACM certificate for an HTTPS listener on the ALB. Null: HTTP on port 80 only. Set: HTTPS on 443 and port 80 redirects."
   type        = string
   default     = null
+}
+
+variable "alb_access_logs" {
+  description = "Write ALB access logs to the logs bucket (alb/ prefix)."
+  type        = bool
+  default     = false
+}
+
+variable "vpc_flow_logs" {
+  description = "Write VPC flow logs (all traffic, accepted and rejected) to the logs bucket (AWSLogs/<account>/vpcflowlogs/)."
+  type        = bool
+  default     = false
+}
+
+variable "logs_retention_days" {
+  description = "ALB access logs and VPC flow logs expire this many days after they were written."
+  type        = number
+  default     = 30
+}
+
+# --- alarms ---------------------------------------------------------------------------------------------------
+
+variable "alarm_email" {
+  description = "E-mail address subscribed to the alarms topic (AWS sends a confirmation mail first). Null: the topic has no subscription; subscribe anything you like."
+  type        = string
+  default     = null
+}
+
+variable "alarm_5xx_threshold" {
+  description = "ALB 5xx answers (the load balancer's own plus the gateway's) in 5 minutes that raise the 5xx alarm."
+  type        = number
+  default     = 10
+}
+
+variable "alarm_db_cpu_percent" {
+  description = "RDS CPU utilisation (average over 15 minutes) that raises the database CPU alarm."
+  type        = number
+  default     = 80
+}
+
+variable "alarm_db_free_storage_gib" {
+  description = "RDS free storage below which the database storage alarm is raised."
+  type        = number
+  default     = 2
 }
 
 # --- database -------------------------------------------------------------------------------------------------
@@ -160,6 +251,24 @@ variable "db_skip_final_snapshot" {
   description = "Destroy without a final snapshot."
   type        = bool
   default     = false
+}
+
+variable "db_credentials_version" {
+  description = "Bump to draw new passwords for the services' database roles (write-only, never in the state); the next apply stores them and the db-init task sets them."
+  type        = number
+  default     = 1
+}
+
+variable "db_ca_bundle_path" {
+  description = "Path of the RDS CA bundle inside the images; the services connect with sslmode=verify-full against it. See README (TLS to the database)."
+  type        = string
+  default     = "/etc/ssl/certs/rds-ca-bundle.pem"
+}
+
+variable "run_db_init" {
+  description = "Run the one-shot db-init ECS task during apply (aws CLI where terraform runs), before the services start. False only for emulators that run no containers (moto); then run it yourself (see README)."
+  type        = bool
+  default     = true
 }
 
 variable "secret_recovery_window_days" {
