@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { bounds } from "./api/bounds.ts";
 import { defineEvent } from "./envelope.ts";
 
 const jobId = z.uuid().describe("The calendar job's id (the task_id of the API).");
@@ -10,6 +11,7 @@ export const CalendarFilters = z
       .number()
       .int()
       .nonnegative()
+      .max(bounds.windowDaysMax)
       .optional()
       .describe("Only todos whose deadline is at or before the request time + this many days."),
   })
