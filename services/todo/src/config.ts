@@ -20,6 +20,8 @@ export const todoEnvSchema = z.object({
   ...awsEnv(),
   /** The topic the outbox relay publishes to; unset means events wait in the outbox (nothing publishes). */
   TOPIC_ARN: z.string().trim().optional(),
+  /** The public address clients use (the gateway's); absolute URLs (task_url, Link) are built on it. */
+  PUBLIC_URL: env.optionalUrl(),
 });
 
 export interface TodoConfig extends ServiceDatabaseConfig {
@@ -29,6 +31,8 @@ export interface TodoConfig extends ServiceDatabaseConfig {
   aws: AwsSettings;
   /** When absent no outbox relay runs: events are written to the outbox and stay there. */
   topicArn?: string | undefined;
+  /** Unset: links name the request's host only when it is a local one (see publicOrigin). */
+  publicUrl?: string | undefined;
 }
 
 /** Reads and validates the environment once; a wrong value throws a ConfigError naming the variable. */
@@ -41,5 +45,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): TodoConfig 
     ...databaseSettings(e),
     aws: awsSettings(e),
     topicArn: e.TOPIC_ARN || undefined,
+    publicUrl: e.PUBLIC_URL,
   };
 }
