@@ -44,11 +44,12 @@ export interface EventContext {
 /** An event that breaks its own schema: a bug in the producer, never sent (the transaction that made it fails). */
 export class InvalidEventError extends Error {
   override readonly name = "InvalidEventError";
-  constructor(
-    readonly type: string,
-    readonly reason: string,
-  ) {
+  readonly type: string;
+  readonly reason: string;
+  constructor(type: string, reason: string) {
     super(`invalid ${type} event: ${reason}`);
+    this.type = type;
+    this.reason = reason;
   }
 }
 

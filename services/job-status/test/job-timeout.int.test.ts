@@ -38,7 +38,7 @@ describe("job timeouts", () => {
     const topology = await ensureTopology({ sns, sqs }, { prefix: `${uniqueName("jt")}-` });
     publisher = createSnsPublisher({ sns, topicArn: topology.topicArn });
     database = await createTestDatabase();
-    app = createJobStatusApp(configOn(database, aws, topology, { jobTimeoutSeconds: 1 }), {
+    app = createJobStatusApp(configOn(database, aws, topology, { jobTimeoutSeconds: 1, calendarBucket: "b" }), {
       logger: createLogger({ service: "job-timeout-test", level: "silent" }),
       sqs,
       consumer: { waitTimeSeconds: 1 },

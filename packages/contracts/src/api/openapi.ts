@@ -15,18 +15,18 @@ import {
 const json = (schema: z.ZodType) => ({ content: { "application/json": { schema } } });
 const error = (description: string) => ({ description, ...json(ErrorBody) });
 
-const errorCode = { schema: z.string().describe("A stable machine-readable code of the error (`todo_not_found`, ...).") };
-const retryAfter = { schema: z.string().regex(/^\d+$/).describe("Seconds to wait before trying again.") };
+const errorCode = z.string().describe("A stable machine-readable code of the error (`todo_not_found`, ...).");
+const retryAfter = z.string().regex(/^\d+$/).describe("Seconds to wait before trying again.");
 
 /** Answers any route may give: the gateway's own errors. */
 const common: ZodOpenApiResponsesObject = {
   "429": {
     description: "Too many writes or exports from this client (only where rate limits are configured).",
-    headers: { "Retry-After": retryAfter, "X-Error-Code": errorCode },
+    headers: z.object({ "Retry-After": retryAfter, "X-Error-Code": errorCode }),
     ...json(ErrorBody),
   },
   "502": error("A backend could not be reached."),
-  "503": { description: "A backend's circuit is open.", headers: { "Retry-After": retryAfter }, ...json(ErrorBody) },
+  "503": { description: "A backend's circuit is open.", headers: z.object({ "Retry-After": retryAfter }), ...json(ErrorBody) },
   "504": error("A backend did not answer in time."),
 };
 const bodyErrors: ZodOpenApiResponsesObject = {
@@ -70,11 +70,12 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
           responses: {
             "200": {
               description: "The todos (one page of them with `limit`).",
-              headers: {
-                Link: {
-                  schema: z.string().describe('`<absolute URL>; rel="next"` while a next page may exist.'),
-                },
-              },
+              headers: z.object({
+                Link: z
+                  .string()
+                  .optional()
+                  .describe('`<absolute URL>; rel="next"` while a next page may exist (only with `limit`).'),
+              }),
               ...json(z.array(Todo)),
             },
             "400": error("An invalid query parameter."),
@@ -146,7 +147,7 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
           responses: {
             "200": {
               description: "The status (`Cache-Control: no-store`).",
-              headers: { "Cache-Control": { schema: z.literal("no-store") } },
+              headers: z.object({ "Cache-Control": z.literal("no-store") }),
               ...json(TaskStatus),
             },
             "404": error("`Task not found`: never issued."),
@@ -161,7 +162,7 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
           responses: {
             "200": {
               description: "The calendar (RFC 5545).",
-              headers: { "Cache-Control": { schema: z.literal("no-store") } },
+              headers: z.object({ "Cache-Control": z.literal("no-store") }),
               content: { "text/calendar": { schema: z.string() } },
             },
             "404": error("`Task not finished`."),
