@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { createServer, STATUS_CODES, type Server } from "node:http";
+import { createServer, maxHeaderSize, STATUS_CODES, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import type Koa from "koa";
@@ -106,12 +106,13 @@ export function toErrorResponse(err: unknown): ErrorResponse {
 export function clientErrorResponse(err: NodeJS.ErrnoException & { rawPacket?: Buffer }): ErrorResponse {
   switch (err.code) {
     case "HPE_HEADER_OVERFLOW": {
-      // The limit covers the request line too: overflowing before its end means the URI is too long.
+      // The limit covers the request line too: a request line past it on its own means the URI is too long.
       const raw = err.rawPacket;
-      const lineEnded = raw === undefined || raw.includes("\r\n") || raw.includes("\n");
-      return lineEnded
-        ? answer(431, "Request header fields too large", "headers_too_large")
-        : answer(414, "URI too long", "uri_too_long");
+      const end = raw?.indexOf("\n") ?? -1;
+      const lineLength = end === -1 ? (raw?.length ?? 0) : end;
+      return raw !== undefined && lineLength >= maxHeaderSize
+        ? answer(414, "URI too long", "uri_too_long")
+        : answer(431, "Request header fields too large", "headers_too_large");
     }
     case "HPE_URI_TOO_LONG":
       return answer(414, "URI too long", "uri_too_long");

@@ -1,3 +1,4 @@
+import { maxHeaderSize } from "node:http";
 import { describe, expect, it } from "@jest/globals";
 import { z } from "zod";
 import { env, parseEnv } from "./config.ts";
@@ -122,7 +123,9 @@ describe("clientErrorResponse", () => {
 
   it.each([
     ["HPE_HEADER_OVERFLOW", "GET / HTTP/1.1\r\nX-A: aaaa", 431, "Request header fields too large"],
-    ["HPE_HEADER_OVERFLOW", "GET /aaaaaaaaaaaa", 414, "URI too long"],
+    ["HPE_HEADER_OVERFLOW", `GET /${"a".repeat(maxHeaderSize)}`, 414, "URI too long"],
+    ["HPE_HEADER_OVERFLOW", `GET /${"a".repeat(maxHeaderSize)} HTTP/1.1\r\nHost: x\r\n`, 414, "URI too long"],
+    ["HPE_HEADER_OVERFLOW", `GET /short HTTP/1.1\r\nX: ${"a".repeat(maxHeaderSize)}`, 431, "Request header fields too large"],
     ["ERR_HTTP_REQUEST_TIMEOUT", undefined, 408, "Request timeout"],
     ["HPE_UNEXPECTED_CONTENT_LENGTH", undefined, 400, "Bad request"],
     ["HPE_INVALID_CHUNK_SIZE", undefined, 400, "Bad request"],

@@ -6,3 +6,4 @@ export * from "./infra.ts";
 export * from "./postgres.ts";
 export * from "./process.ts";
 export * from "./wait.ts";
+export * from "./openapi.ts";

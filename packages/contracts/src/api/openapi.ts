@@ -12,6 +12,14 @@ import {
   TodoUpdateRequest,
 } from "./http.ts";
 
+const Ready = z
+  .strictObject({
+    status: z.enum(["ok", "unavailable"]),
+    error: z.string().optional(),
+    backends: z.record(z.string(), z.enum(["ok", "down"])),
+  })
+  .meta({ id: "Ready" });
+
 const json = (schema: z.ZodType) => ({ content: { "application/json": { schema } } });
 const error = (description: string) => ({ description, ...json(ErrorBody) });
 
@@ -61,6 +69,21 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
         get: {
           summary: "Liveness",
           responses: { "200": { description: "Up.", ...json(Health) }, ...common },
+        },
+      },
+      "/api/v1/ready": {
+        get: {
+          summary: "Readiness: every backend answers its health check",
+          responses: {
+            "200": { description: "All backends up.", ...json(Ready) },
+            "503": { description: "A backend is down.", ...json(Ready) },
+          },
+        },
+      },
+      "/api/v1/openapi.json": {
+        get: {
+          summary: "This document",
+          responses: { "200": { description: "OpenAPI 3.1.", content: { "application/json": { schema: z.object({}).passthrough() } } } },
         },
       },
       "/api/v1/todos": {
