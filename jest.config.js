@@ -1,5 +1,5 @@
-// Three tiers, chosen by file suffix: *.test.ts (unit, no I/O), *.int.test.ts (real PostgreSQL and a real
-// SNS/SQS/S3 endpoint), *.e2e.test.ts (the running system over HTTP). scripts/test.ts runs them in order.
+// Four tiers, chosen by file suffix: *.test.ts (unit, no I/O), *.int.test.ts (real PostgreSQL and a real
+// SNS/SQS/S3 endpoint), *.e2e.test.ts (the running system over HTTP), *.fuzz.test.ts (generated input, same). scripts/test.ts runs them in order.
 const base = {
   testEnvironment: "node",
   extensionsToTreatAsEsm: [".ts"],
@@ -23,7 +23,12 @@ export default {
       ...base,
       displayName: "unit",
       testMatch: ["**/*.test.ts"],
-      testPathIgnorePatterns: ["/node_modules/", "\\.int\\.test\\.ts$", "\\.e2e\\.test\\.ts$"],
+      testPathIgnorePatterns: [
+        "/node_modules/",
+        "\\.int\\.test\\.ts$",
+        "\\.e2e\\.test\\.ts$",
+        "\\.fuzz\\.test\\.ts$",
+      ],
     },
     {
       ...base,
@@ -36,6 +41,14 @@ export default {
       ...base,
       displayName: "e2e",
       testMatch: ["**/*.e2e.test.ts"],
+      globalSetup: `${harness}/global-setup.ts`,
+      globalTeardown: `${harness}/global-teardown.ts`,
+    },
+    {
+      // Property-based tests (fast-check) through the running system; fixed seed and run count (FUZZ_SEED, FUZZ_RUNS).
+      ...base,
+      displayName: "fuzz",
+      testMatch: ["**/*.fuzz.test.ts"],
       globalSetup: `${harness}/global-setup.ts`,
       globalTeardown: `${harness}/global-teardown.ts`,
     },

@@ -1,11 +1,11 @@
-// npm test: static checks, then the unit, integration and end-to-end tiers, in that order.
+// npm test: static checks, then the unit, integration, end-to-end and fuzz tiers, in that order.
 // `npm test -- unit int` runs only the named tiers (and skips the static checks).
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync } from "node:fs";
 import { chooseInfra, chromiumPath } from "@taskoverflow/test-harness";
 import { run } from "./lib.ts";
 
-const all = ["unit", "int", "e2e"] as const;
+const all = ["unit", "int", "e2e", "fuzz"] as const;
 type Tier = (typeof all)[number];
 const requested = process.argv.slice(2);
 const bad = requested.filter((t) => !(all as readonly string[]).includes(t));
@@ -20,7 +20,7 @@ if (requested.length === 0) await import("./check.ts");
 if (tiers.includes("e2e")) ensureChromium();
 // Chosen once and pinned for every jest run below, so all tiers use the same infrastructure.
 let infra: string | undefined;
-if (tiers.includes("int") || tiers.includes("e2e")) {
+if (tiers.includes("int") || tiers.includes("e2e") || tiers.includes("fuzz")) {
   infra = chooseInfra();
   process.stderr.write(
     `\n[test] infrastructure choice: ${infra} (TASKOVERFLOW_TEST_INFRA=${process.env.TASKOVERFLOW_TEST_INFRA ?? "auto"})\n`,
