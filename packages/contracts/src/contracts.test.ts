@@ -49,7 +49,9 @@ describe("event contracts", () => {
   });
 
   it("never creates an invalid event: createEvent validates what it builds", () => {
-    expect(() => createEvent("TodoCreated", { todo: { ...todo, title: "" } }, ctx)).toThrow(InvalidEventError);
+    expect(() => createEvent("TodoCreated", { todo: { ...todo, title: "" } }, ctx)).toThrow(
+      InvalidEventError,
+    );
     expect(() => createEvent("TodoCreated", { todo: { ...todo, title: "a\u0007b" } }, ctx)).toThrow(
       /control characters/,
     );
@@ -59,9 +61,9 @@ describe("event contracts", () => {
     expect(() => createEvent("TodoCreated", { todo: { ...todo, id: bounds.idMax + 1 } }, ctx)).toThrow(
       InvalidEventError,
     );
-    expect(createEvent("TodoCreated", { todo: { ...todo, description: "tab\tand\nnewline" } }, ctx).type).toBe(
-      "TodoCreated",
-    );
+    expect(
+      createEvent("TodoCreated", { todo: { ...todo, description: "tab\tand\nnewline" } }, ctx).type,
+    ).toBe("TodoCreated");
   });
 
   it("carries a window up to the shared bound and not one day more", () => {
@@ -81,7 +83,9 @@ describe("event contracts", () => {
     const titled = (title: string) => () => createEvent("TodoUpdated", { todo: { ...todo, title } }, ctx);
     expect(titled(emoji(80))).not.toThrow();
     expect(titled(emoji(81))).toThrow(InvalidEventError);
-    expect(() => createEvent("TodoUpdated", { todo: { ...todo, description: emoji(120) } }, ctx)).not.toThrow();
+    expect(() =>
+      createEvent("TodoUpdated", { todo: { ...todo, description: emoji(120) } }, ctx),
+    ).not.toThrow();
     expect(() => createEvent("TodoUpdated", { todo: { ...todo, description: emoji(121) } }, ctx)).toThrow();
   });
 

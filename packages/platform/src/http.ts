@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { createServer, maxHeaderSize, STATUS_CODES, type Server } from "node:http";
+import { createServer, maxHeaderSize, type Server, STATUS_CODES } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import type Koa from "koa";

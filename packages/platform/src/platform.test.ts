@@ -86,7 +86,9 @@ describe("publicOrigin", () => {
 
   it("without PUBLIC_URL, uses the forwarded host and protocol when they name this machine", () => {
     expect(
-      publicOrigin(ctx({ host: "127.0.0.1:6401", "x-forwarded-host": "LOCALHOST:7000", "x-forwarded-proto": "https" })),
+      publicOrigin(
+        ctx({ host: "127.0.0.1:6401", "x-forwarded-host": "LOCALHOST:7000", "x-forwarded-proto": "https" }),
+      ),
     ).toBe("https://localhost:7000");
     expect(publicOrigin(ctx({ host: "127.0.0.1:6401", "x-forwarded-host": "[::1]:6400" }))).toBe(
       "http://[::1]:6400",
@@ -119,13 +121,21 @@ describe("publicOrigin", () => {
 
 describe("clientErrorResponse", () => {
   const parserError = (code: string, rawPacket?: string) =>
-    Object.assign(new Error(code), { code, ...(rawPacket !== undefined && { rawPacket: Buffer.from(rawPacket) }) });
+    Object.assign(new Error(code), {
+      code,
+      ...(rawPacket !== undefined && { rawPacket: Buffer.from(rawPacket) }),
+    });
 
   it.each([
     ["HPE_HEADER_OVERFLOW", "GET / HTTP/1.1\r\nX-A: aaaa", 431, "Request header fields too large"],
     ["HPE_HEADER_OVERFLOW", `GET /${"a".repeat(maxHeaderSize)}`, 414, "URI too long"],
     ["HPE_HEADER_OVERFLOW", `GET /${"a".repeat(maxHeaderSize)} HTTP/1.1\r\nHost: x\r\n`, 414, "URI too long"],
-    ["HPE_HEADER_OVERFLOW", `GET /short HTTP/1.1\r\nX: ${"a".repeat(maxHeaderSize)}`, 431, "Request header fields too large"],
+    [
+      "HPE_HEADER_OVERFLOW",
+      `GET /short HTTP/1.1\r\nX: ${"a".repeat(maxHeaderSize)}`,
+      431,
+      "Request header fields too large",
+    ],
     ["ERR_HTTP_REQUEST_TIMEOUT", undefined, 408, "Request timeout"],
     ["HPE_UNEXPECTED_CONTENT_LENGTH", undefined, 400, "Bad request"],
     ["HPE_INVALID_CHUNK_SIZE", undefined, 400, "Bad request"],

@@ -3,7 +3,7 @@ export * from "./aws-clients.ts";
 export * from "./browser.ts";
 export * from "./free-port.ts";
 export * from "./infra.ts";
+export * from "./openapi.ts";
 export * from "./postgres.ts";
 export * from "./process.ts";
 export * from "./wait.ts";
-export * from "./openapi.ts";

@@ -23,7 +23,8 @@ export type ResponseChecker = (
   body: string,
 ) => string | undefined;
 
-const pointer = (...parts: string[]) => parts.map((p) => p.replaceAll("~", "~0").replaceAll("/", "~1")).join("/");
+const pointer = (...parts: string[]) =>
+  parts.map((p) => p.replaceAll("~", "~0").replaceAll("/", "~1")).join("/");
 
 /**
  * Checks responses against an OpenAPI 3.1 document: the path and method must be documented, the status listed,
@@ -53,11 +54,13 @@ export function openApiChecker(document: unknown): ResponseChecker {
     }
     const responses = doc.paths[found.template]?.[m]?.responses ?? {};
     const key = String(status) in responses ? String(status) : "default" in responses ? "default" : undefined;
-    if (key === undefined) return `${method} ${found.template} answered ${status}, which the document does not list`;
+    if (key === undefined)
+      return `${method} ${found.template} answered ${status}, which the document does not list`;
     const media = (contentType ?? "").split(";")[0]?.trim() ?? "";
     const content = responses[key]?.content;
     if (content === undefined) return undefined;
-    if (!(media in content)) return `${method} ${found.template} ${status} answered ${media}, not ${Object.keys(content).join(", ")}`;
+    if (!(media in content))
+      return `${method} ${found.template} ${status} answered ${media}, not ${Object.keys(content).join(", ")}`;
     if (media !== "application/json" || m === "head") return undefined;
     const ref = `api#/${pointer("paths", found.template, m, "responses", key, "content", media, "schema")}`;
     return validateJson(ref, `${method} ${found.template} ${status}`, body);

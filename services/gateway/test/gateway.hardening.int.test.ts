@@ -35,7 +35,10 @@ afterAll(async () => {
 });
 
 /** Sends raw bytes on a new connection and returns everything the gateway answered until it closed. */
-function raw(url: string, bytes: string | Buffer): Promise<{ status: number; headers: string; body: string }> {
+function raw(
+  url: string,
+  bytes: string | Buffer,
+): Promise<{ status: number; headers: string; body: string }> {
   const { port } = new URL(url);
   return new Promise((resolve, reject) => {
     const socket = connect(Number(port), "127.0.0.1");
@@ -99,16 +102,23 @@ describe("rate limits", () => {
     expect(second.status).toBe(429);
     expect(second.headers.get("retry-after")).toBe("60");
     // A client cannot get a fresh bucket by prepending addresses of its own: the last entry is the client.
-    expect((await post(url, "/api/v1/todos/ical", "{}", from("203.0.113.1", "198.51.100.7, "))).status).toBe(429);
+    expect((await post(url, "/api/v1/todos/ical", "{}", from("203.0.113.1", "198.51.100.7, "))).status).toBe(
+      429,
+    );
     expect((await post(url, "/api/v1/todos/ical", "{}", from("203.0.113.2"))).status).toBe(201);
     // Writes are not limited here.
-    for (let i = 0; i < 5; i++) expect((await post(url, "/api/v1/todos", '{"title":"x"}', from("203.0.113.1"))).status).toBe(201);
+    for (let i = 0; i < 5; i++)
+      expect((await post(url, "/api/v1/todos", '{"title":"x"}', from("203.0.113.1"))).status).toBe(201);
   });
 
   it("refuse a negative or non-numeric limit at start-up", () => {
     expect(() => loadConfig({ RATE_LIMIT_WRITES_PER_MINUTE: "-1" })).toThrow(/RATE_LIMIT_WRITES_PER_MINUTE/);
-    expect(() => loadConfig({ RATE_LIMIT_EXPORTS_PER_MINUTE: "many" })).toThrow(/RATE_LIMIT_EXPORTS_PER_MINUTE/);
-    expect(loadConfig({ RATE_LIMIT_WRITES_PER_MINUTE: "60", RATE_LIMIT_EXPORTS_PER_MINUTE: "6" }).rateLimits).toEqual({
+    expect(() => loadConfig({ RATE_LIMIT_EXPORTS_PER_MINUTE: "many" })).toThrow(
+      /RATE_LIMIT_EXPORTS_PER_MINUTE/,
+    );
+    expect(
+      loadConfig({ RATE_LIMIT_WRITES_PER_MINUTE: "60", RATE_LIMIT_EXPORTS_PER_MINUTE: "6" }).rateLimits,
+    ).toEqual({
       writesPerMinute: 60,
       exportsPerMinute: 6,
     });
@@ -121,7 +131,11 @@ describe("errors below Koa are JSON too", () => {
     url = await startGateway();
   });
 
-  const expectJson = (answer: { status: number; headers: string; body: string }, status: number, error: string) => {
+  const expectJson = (
+    answer: { status: number; headers: string; body: string },
+    status: number,
+    error: string,
+  ) => {
     expect(answer.status).toBe(status);
     expect(answer.headers).toContain("content-type: application/json");
     expect(answer.headers).toContain("x-content-type-options: nosniff");
@@ -143,7 +157,10 @@ describe("errors below Koa are JSON too", () => {
 
   it("bad chunking: 400", async () => {
     expectJson(
-      await raw(url, "POST /api/v1/todos HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n"),
+      await raw(
+        url,
+        "POST /api/v1/todos HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n",
+      ),
       400,
       "Bad request",
     );
@@ -155,7 +172,11 @@ describe("errors below Koa are JSON too", () => {
       431,
       "Request header fields too large",
     );
-    expectJson(await raw(url, `GET /api/v1/${"a".repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`), 414, "URI too long");
+    expectJson(
+      await raw(url, `GET /api/v1/${"a".repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`),
+      414,
+      "URI too long",
+    );
   });
 
   it("a URL longer than 8 KiB that fits Node's limit: 414 from the request middleware", async () => {
@@ -196,7 +217,14 @@ describe("bodies and headers", () => {
   });
 
   it("sets nosniff on every answer, a strict CSP on JSON, and CSP on HTML", async () => {
-    for (const path of ["/api/v1/health", "/api/v1/todos", "/api/v1/nope", "/", "/docs/", "/api/v1/openapi.json"]) {
+    for (const path of [
+      "/api/v1/health",
+      "/api/v1/todos",
+      "/api/v1/nope",
+      "/",
+      "/docs/",
+      "/api/v1/openapi.json",
+    ]) {
       const res = await fetch(`${url}${path}`);
       expect(res.headers.get("x-content-type-options")).toBe("nosniff");
       expect(res.headers.get("content-security-policy")).toMatch(/default-src '(none|self)'/);
@@ -238,7 +266,9 @@ describe("OpenAPI", () => {
     ).toMatch(/additional/);
     expect(check("GET", `${url}/api/v1/todos/1`, 418, "application/json", "{}")).toMatch(/does not list/);
     expect(check("GET", `${url}/api/v1/health`, 200, "application/json", '{"status":"ok"}')).toBeUndefined();
-    expect(check("GET", `${url}/api/v1/health`, 200, "application/json", '{"status":"up"}')).toMatch(/status/);
+    expect(check("GET", `${url}/api/v1/health`, 200, "application/json", '{"status":"up"}')).toMatch(
+      /status/,
+    );
   });
 
   it("renders it at /docs/ from local files only", async () => {

@@ -191,7 +191,11 @@ describe.each(awsEmulators())("job-status service on $name", ({ start }) => {
       { ...(await ready(victim)).payload, bucket: `${bucket}-other` },
       ctx,
     );
-    const strangerStarted = createEvent("CalendarStarted", { jobId: victim }, { ...ctx, producer: "mallory" });
+    const strangerStarted = createEvent(
+      "CalendarStarted",
+      { jobId: victim },
+      { ...ctx, producer: "mallory" },
+    );
     const strangerRequested = createEvent(
       "CalendarRequested",
       { jobId: victim, filters: {}, requestedAt: new Date().toISOString() },

@@ -22,6 +22,7 @@ export const bounds = {
  * C0 control characters other than tab and line feed, and DEL. RFC 5545 forbids them in TEXT values (a
  * calendar could not carry them), PostgreSQL text cannot hold NUL; CR is refused too (line breaks are `\n`).
  */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
 export const FORBIDDEN_CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F]/;
 /** The same rule as a JSON Schema `pattern` (for the OpenAPI document). */
 export const TEXT_PATTERN = "^[^\\u0000-\\u0008\\u000B-\\u001F\\u007F]*$";
@@ -34,7 +35,11 @@ export const codePoints = (s: string): number => {
 };
 
 /** Why a text is refused, or undefined when it is fine. */
-export function textProblem(s: string, min: number, max: number): "length" | "unicode" | "control" | undefined {
+export function textProblem(
+  s: string,
+  min: number,
+  max: number,
+): "length" | "unicode" | "control" | undefined {
   // A lone surrogate (from a JSON \ud800 escape) is not a character: it cannot be stored or sent as UTF-8.
   if (!s.isWellFormed()) return "unicode";
   if (FORBIDDEN_CONTROL.test(s)) return "control";

@@ -34,7 +34,11 @@ const common: ZodOpenApiResponsesObject = {
     ...json(ErrorBody),
   },
   "502": error("A backend could not be reached."),
-  "503": { description: "A backend's circuit is open.", headers: z.object({ "Retry-After": retryAfter }), ...json(ErrorBody) },
+  "503": {
+    description: "A backend's circuit is open.",
+    headers: z.object({ "Retry-After": retryAfter }),
+    ...json(ErrorBody),
+  },
   "504": error("A backend did not answer in time."),
 };
 const bodyErrors: ZodOpenApiResponsesObject = {
@@ -61,7 +65,7 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
       version: "1.0.0",
       description:
         "The course's todo API (`../shared/taskoverflow-api.md`), with an asynchronous calendar export. " +
-        "Every error is `{\"error\": \"...\"}` with a stable code in the `X-Error-Code` header.",
+        'Every error is `{"error": "..."}` with a stable code in the `X-Error-Code` header.',
     },
     servers: [{ url: "/" }],
     paths: {
@@ -83,7 +87,12 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
       "/api/v1/openapi.json": {
         get: {
           summary: "This document",
-          responses: { "200": { description: "OpenAPI 3.1.", content: { "application/json": { schema: z.object({}).passthrough() } } } },
+          responses: {
+            "200": {
+              description: "OpenAPI 3.1.",
+              content: { "application/json": { schema: z.object({}).passthrough() } },
+            },
+          },
         },
       },
       "/api/v1/todos": {
@@ -110,7 +119,9 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
           requestBody: { required: true, ...json(TodoCreateRequest) },
           responses: {
             "201": { description: "Created.", ...json(Todo) },
-            "400": error("`extra fields`, `missing title`, a wrong type, a too long or invalid text, a bad deadline."),
+            "400": error(
+              "`extra fields`, `missing title`, a wrong type, a too long or invalid text, a bad deadline.",
+            ),
             ...bodyErrors,
             ...common,
           },

@@ -74,7 +74,8 @@ export function rateLimitMiddleware(
   const maxClients = limits.maxClients ?? 100_000;
   const perKind: Partial<Record<LimitKind, ReturnType<typeof createTokenBuckets>>> = {};
   if (limits.writesPerMinute > 0) perKind.write = createTokenBuckets(limits.writesPerMinute, maxClients, now);
-  if (limits.exportsPerMinute > 0) perKind.export = createTokenBuckets(limits.exportsPerMinute, maxClients, now);
+  if (limits.exportsPerMinute > 0)
+    perKind.export = createTokenBuckets(limits.exportsPerMinute, maxClients, now);
   if (perKind.write === undefined && perKind.export === undefined) return undefined;
   return async (ctx, next) => {
     const kind = limitKind(ctx.method, ctx.path);

@@ -24,7 +24,8 @@ export function distrust(event: JobEvent, calendarBucket: string): string | unde
   if (event.producer !== PRODUCERS[event.type]) return `unknown producer for ${event.type}`;
   if (event.type === "CalendarReady") {
     if (event.payload.bucket !== calendarBucket) return "CalendarReady names another bucket";
-    if (event.payload.key !== calendarObjectKey(event.payload.jobId)) return "CalendarReady names another job's key";
+    if (event.payload.key !== calendarObjectKey(event.payload.jobId))
+      return "CalendarReady names another job's key";
   }
   return undefined;
 }

@@ -3,8 +3,8 @@ import { bounds, parseEvent } from "@taskoverflow/contracts";
 import { outboxMigration, outboxV2Migration } from "@taskoverflow/messaging";
 import {
   createLogger,
-  DEFAULT_PUBLIC_ORIGIN,
   type Database,
+  DEFAULT_PUBLIC_ORIGIN,
   listen,
   migrate,
   openDatabase,

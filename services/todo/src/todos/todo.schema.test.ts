@@ -115,8 +115,12 @@ describe("parseCreate", () => {
       const draft = parseCreate({ title, description });
       expect(event(draft.title, draft.description)).not.toThrow();
     }
-    expect(rejection(() => parseCreate({ title: "x".repeat(bounds.title.max + 1) })).code).toBe("invalid_field");
-    expect(rejection(() => parseCreate({ title: "x", description: "y".repeat(121) })).code).toBe("invalid_field");
+    expect(rejection(() => parseCreate({ title: "x".repeat(bounds.title.max + 1) })).code).toBe(
+      "invalid_field",
+    );
+    expect(rejection(() => parseCreate({ title: "x", description: "y".repeat(121) })).code).toBe(
+      "invalid_field",
+    );
   });
 });
 
@@ -164,7 +168,9 @@ describe("parseListQuery", () => {
   });
 
   it("takes a window past the shared bound as the bound (the same todos; an event can carry it)", () => {
-    expect(parseListQuery({ window: String(bounds.windowDaysMax) })).toEqual({ windowDays: bounds.windowDaysMax });
+    expect(parseListQuery({ window: String(bounds.windowDaysMax) })).toEqual({
+      windowDays: bounds.windowDaysMax,
+    });
     expect(parseListQuery({ window: String(bounds.windowDaysMax + 1) })).toEqual({
       windowDays: bounds.windowDaysMax,
     });
