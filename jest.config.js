@@ -1,7 +1,8 @@
 // Tiers, chosen by file suffix: *.test.ts (unit, no I/O), *.int.test.ts (real PostgreSQL and a real
-// SNS/SQS/S3 endpoint), *.e2e.test.ts (the running system over HTTP), *.containers.test.ts (the images built from
-// the Dockerfile, run by docker-compose.yml on a Docker engine), *.infra.test.ts (terraform/test: the Terraform
-// code and its moto rehearsal). scripts/test.ts runs them in order.
+// SNS/SQS/S3 endpoint), *.e2e.test.ts (the running system over HTTP), *.fuzz.test.ts (generated input through the
+// running system), *.containers.test.ts (the images built from the Dockerfile, run by docker-compose.yml on a
+// Docker engine), *.infra.test.ts (terraform/test: the Terraform code and its moto rehearsal). scripts/test.ts
+// runs them in order.
 const base = {
   testEnvironment: "node",
   extensionsToTreatAsEsm: [".ts"],
@@ -30,6 +31,7 @@ export default {
         "\\.int\\.test\\.ts$",
         "\\.e2e\\.test\\.ts$",
         "\\.containers\\.test\\.ts$",
+        "\\.fuzz\\.test\\.ts$",
       ],
     },
     {
@@ -43,6 +45,14 @@ export default {
       ...base,
       displayName: "e2e",
       testMatch: ["**/*.e2e.test.ts"],
+      globalSetup: `${harness}/global-setup.ts`,
+      globalTeardown: `${harness}/global-teardown.ts`,
+    },
+    {
+      // Property-based tests (fast-check) through the running system; fixed seed and run count (FUZZ_SEED, FUZZ_RUNS).
+      ...base,
+      displayName: "fuzz",
+      testMatch: ["**/*.fuzz.test.ts"],
       globalSetup: `${harness}/global-setup.ts`,
       globalTeardown: `${harness}/global-teardown.ts`,
     },

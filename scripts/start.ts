@@ -27,6 +27,7 @@ const stack = await startStack({
   databaseUrls,
   ...(aws && { aws }),
   ...(process.env.HOST && { host: process.env.HOST }),
+  publicUrl: process.env.PUBLIC_URL || "http://localhost:6400",
   logLevel: process.env.LOG_LEVEL ?? "info",
   onLine: (service, line) => process.stdout.write(json ? `${line}\n` : `[${service}] ${format(line)}`),
 }).catch((err: unknown) => {

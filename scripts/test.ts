@@ -1,5 +1,5 @@
-// npm test: static checks, then the unit, integration, end-to-end, containers and infrastructure tiers, in
-// that order.
+// npm test: static checks, then the unit, integration, end-to-end, fuzz, containers and infrastructure tiers,
+// in that order.
 // `npm test -- unit int` runs only the named tiers (and skips the static checks).
 // The containers tier joins a plain `npm test` where a Docker engine runs or can be started here (as root on
 // Debian); elsewhere it is left out with the reason printed, and TASKOVERFLOW_TEST_DOCKER=required (CI) makes
@@ -9,7 +9,7 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { chooseInfra, chromiumPath, engineUnavailableReason } from "@taskoverflow/test-harness";
 import { run } from "./lib.ts";
 
-const all = ["unit", "int", "e2e", "containers", "infra"] as const;
+const all = ["unit", "int", "e2e", "fuzz", "containers", "infra"] as const;
 type Tier = (typeof all)[number];
 const requested = process.argv.slice(2);
 const bad = requested.filter((t) => !(all as readonly string[]).includes(t));
@@ -36,7 +36,7 @@ if (requested.length === 0) await import("./check.ts");
 if (tiers.includes("e2e")) ensureChromium();
 // Chosen once and pinned for every jest run below, so all tiers use the same infrastructure.
 let infra: string | undefined;
-if (tiers.includes("int") || tiers.includes("e2e") || tiers.includes("infra")) {
+if (tiers.includes("int") || tiers.includes("e2e") || tiers.includes("fuzz") || tiers.includes("infra")) {
   infra = chooseInfra();
   process.stderr.write(
     `\n[test] infrastructure choice: ${infra} (TASKOVERFLOW_TEST_INFRA=${process.env.TASKOVERFLOW_TEST_INFRA ?? "auto"})\n`,

@@ -1,5 +1,9 @@
 import { z } from "zod";
+import { bounds } from "./api/bounds.ts";
 import { defineEvent } from "./envelope.ts";
+
+/** Where the calendar of a job is stored in its bucket: the one key a CalendarReady may name for that job. */
+export const calendarObjectKey = (jobId: string): string => `calendars/${jobId}.ics`;
 
 const jobId = z.uuid().describe("The calendar job's id (the task_id of the API).");
 
@@ -10,6 +14,7 @@ export const CalendarFilters = z
       .number()
       .int()
       .nonnegative()
+      .max(bounds.windowDaysMax)
       .optional()
       .describe("Only todos whose deadline is at or before the request time + this many days."),
   })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
-import { createEvent, eventTypes, parseEvent } from "./index.ts";
+import { bounds, createEvent, eventTypes, InvalidEventError, parseEvent } from "./index.ts";
 import { oneOfEach, todoState } from "./testing.ts";
 
 const todo = todoState({
@@ -42,23 +42,51 @@ describe("event contracts", () => {
   });
 
   it("rejects an event whose payload breaks the schema, naming the field", () => {
-    const event = createEvent("TodoCreated", { todo: { ...todo, title: "" } }, ctx);
+    const event = { ...createEvent("TodoCreated", { todo }, ctx), payload: { todo: { ...todo, title: "" } } };
     const result = parseEvent(event);
     expect(result.ok).toBe(false);
     expect(result.ok ? "" : result.reason).toContain("title");
   });
 
-  it("counts lengths in characters, as the API does: 80 emoji make a valid title, 81 do not", () => {
-    const emoji = (n: number) => "🎉".repeat(n);
-    expect(parseEvent(createEvent("TodoUpdated", { todo: { ...todo, title: emoji(80) } }, ctx)).ok).toBe(
-      true,
+  it("never creates an invalid event: createEvent validates what it builds", () => {
+    expect(() => createEvent("TodoCreated", { todo: { ...todo, title: "" } }, ctx)).toThrow(
+      InvalidEventError,
     );
-    expect(parseEvent(createEvent("TodoUpdated", { todo: { ...todo, title: emoji(81) } }, ctx)).ok).toBe(
-      false,
+    expect(() => createEvent("TodoCreated", { todo: { ...todo, title: "a\u0007b" } }, ctx)).toThrow(
+      /control characters/,
+    );
+    expect(() => createEvent("TodoCreated", { todo: { ...todo, description: "\ud800" } }, ctx)).toThrow(
+      /Unicode/,
+    );
+    expect(() => createEvent("TodoCreated", { todo: { ...todo, id: bounds.idMax + 1 } }, ctx)).toThrow(
+      InvalidEventError,
     );
     expect(
-      parseEvent(createEvent("TodoUpdated", { todo: { ...todo, description: emoji(120) } }, ctx)).ok,
-    ).toBe(true);
+      createEvent("TodoCreated", { todo: { ...todo, description: "tab\tand\nnewline" } }, ctx).type,
+    ).toBe("TodoCreated");
+  });
+
+  it("carries a window up to the shared bound and not one day more", () => {
+    const request = (windowDays: number) => () =>
+      createEvent(
+        "CalendarRequested",
+        { jobId: ctx.newId(), filters: { windowDays }, requestedAt: "2023-02-27T00:00:00.000Z" },
+        ctx,
+      );
+    expect(request(bounds.windowDaysMax)).not.toThrow();
+    expect(request(bounds.windowDaysMax + 1)).toThrow(InvalidEventError);
+    expect(request(1e20)).toThrow(InvalidEventError);
+  });
+
+  it("counts lengths in characters, as the API does: 80 emoji make a valid title, 81 do not", () => {
+    const emoji = (n: number) => "🎉".repeat(n);
+    const titled = (title: string) => () => createEvent("TodoUpdated", { todo: { ...todo, title } }, ctx);
+    expect(titled(emoji(80))).not.toThrow();
+    expect(titled(emoji(81))).toThrow(InvalidEventError);
+    expect(() =>
+      createEvent("TodoUpdated", { todo: { ...todo, description: emoji(120) } }, ctx),
+    ).not.toThrow();
+    expect(() => createEvent("TodoUpdated", { todo: { ...todo, description: emoji(121) } }, ctx)).toThrow();
   });
 
   it("rejects an unknown type and a missing envelope field", () => {
@@ -70,11 +98,12 @@ describe("event contracts", () => {
   });
 
   it("refuses a CalendarReady without a valid checksum", () => {
-    const ready = createEvent(
-      "CalendarReady",
-      { jobId: ctx.newId(), bucket: "b", key: "k.ics", size: 10, sha256: "abc", eventCount: 1 },
-      ctx,
-    );
-    expect(parseEvent(ready).ok).toBe(false);
+    expect(() =>
+      createEvent(
+        "CalendarReady",
+        { jobId: ctx.newId(), bucket: "b", key: "k.ics", size: 10, sha256: "abc", eventCount: 1 },
+        ctx,
+      ),
+    ).toThrow(/sha256/);
   });
 });

@@ -41,13 +41,29 @@ export interface EventContext {
   newId?: () => string;
 }
 
-/** Wraps a payload in the envelope. */
+/** An event that breaks its own schema: a bug in the producer, never sent (the transaction that made it fails). */
+export class InvalidEventError extends Error {
+  override readonly name = "InvalidEventError";
+  readonly type: string;
+  readonly reason: string;
+  constructor(type: string, reason: string) {
+    super(`invalid ${type} event: ${reason}`);
+    this.type = type;
+    this.reason = reason;
+  }
+}
+
+/**
+ * Wraps a payload in the envelope and validates the result against the event's schema, so an invalid event
+ * can never reach an outbox or a topic: it throws InvalidEventError instead (the caller's request fails as a
+ * 500 and its transaction rolls back; the API's own validation makes that unreachable for client input).
+ */
 export function createEvent<T extends EventType>(
   type: T,
   payload: EventOf<T>["payload"],
   { correlationId, producer, now = () => new Date(), newId = randomUUID }: EventContext,
 ): EventOf<T> {
-  return {
+  const event = {
     id: newId(),
     type,
     version: 1,
@@ -56,9 +72,15 @@ export function createEvent<T extends EventType>(
     producer,
     payload,
   } as EventOf<T>;
+  const checked = parseEvent(event);
+  if (!checked.ok) throw new InvalidEventError(type, checked.reason);
+  return event;
 }
 
 /** Compile-time exhaustiveness: a new event type is an error until every `switch` handles it. */
 export function assertNever(value: never): never {
   throw new Error(`unhandled event: ${JSON.stringify(value)}`);
 }
+
+export * from "./api/bounds.ts";
+export * from "./api/http.ts";

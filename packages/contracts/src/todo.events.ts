@@ -1,22 +1,15 @@
 import { z } from "zod";
+import { boundedText, bounds } from "./api/bounds.ts";
 import { defineEvent } from "./envelope.ts";
-
-/** Lengths in characters (code points), as the API and PostgreSQL's varchar count them, not UTF-16 units. */
-const text = (min: number, max: number, description: string) =>
-  z
-    .string()
-    .refine((s) => {
-      const length = [...s].length;
-      return length >= min && length <= max;
-    }, `must be ${min}..${max} characters`)
-    .describe(description);
 
 /** A todo's full state after a change, so consumers can keep projections without calling back. */
 export const TodoState = z
   .object({
-    id: z.number().int().positive().describe("The todo's id."),
-    title: text(1, 80, "Title, 1..80 characters."),
-    description: text(0, 120, "Description, up to 120 characters, or null.").nullable(),
+    id: z.number().int().positive().max(bounds.idMax).describe("The todo's id."),
+    title: boundedText("title", bounds.title).describe("Title, 1..80 characters, no control characters."),
+    description: boundedText("description", bounds.description)
+      .describe("Description, up to 120 characters, no control characters but tab and newline.")
+      .nullable(),
     completed: z.boolean().describe("Whether the todo is done."),
     deadlineAt: z.iso.datetime({ offset: true }).nullable().describe("Deadline (ISO 8601, UTC) or null."),
     createdAt: z.iso.datetime({ offset: true }).describe("When the todo was created (ISO 8601, UTC)."),

@@ -32,6 +32,8 @@ export interface StackOptions {
   onLine?: (service: ServiceName, line: string) => void;
   /** Gateway bind address; 127.0.0.1 by default. */
   host?: string;
+  /** PUBLIC_URL of the services (the origin of task_url/result_url/Link); default: the gateway's URL. */
+  publicUrl?: string;
 }
 
 export interface Stack {
@@ -93,6 +95,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     LOG_LEVEL: options.logLevel ?? "info",
     DATA_DIR: dataDir === "memory" ? "memory" : resolve(dataDir, name),
     DATABASE_URL: options.databaseUrls?.[name],
+    ...((options.publicUrl ?? urls.gateway) && { PUBLIC_URL: options.publicUrl ?? urls.gateway }),
   });
   const envFor = (name: ServiceName, port: number) =>
     environmentFor(name, offered(name, port), options.env?.[name]);

@@ -31,7 +31,7 @@ afterAll(async () => {
   await Promise.all(dbs.map((d) => d.drop()));
 });
 
-const { api, createTodo, requestCalendar, finished, download, rawRequest } = gatewayClient(
+const { api, apiFetch, createTodo, requestCalendar, finished, download, rawRequest } = gatewayClient(
   () => stack.gatewayUrl,
 );
 
@@ -79,21 +79,22 @@ describe("start-up", () => {
 });
 
 describe("calendar export", () => {
-  it("answers 404 for ids it never issued, and 202 with absolute URLs built from the request's host", async () => {
+  it("answers 404 for ids it never issued, and 202 with absolute URLs on PUBLIC_URL, never the request's host", async () => {
     const unknown = await api("/todos/ical/00000000-0000-4000-8000-000000000000/status");
     expect(unknown.status).toBe(404);
     expect(await unknown.json()).toMatchObject({ error: expect.any(String) });
     expect((await api("/todos/ical/not-a-uuid/status")).status).toBe(404);
 
-    // Built from the Host the client used (fetch cannot set Host, so plain node:http does).
+    // A Host the client chose does not become a link: the services build them on PUBLIC_URL, which the
+    // devstack sets to the gateway's address.
     const task = JSON.parse(await rawRequest("POST", "/api/v1/todos/ical", "tasks.example.org")) as Task;
-    expect(task.task_url).toBe(`http://tasks.example.org/api/v1/todos/ical/${task.task_id}/status`);
+    expect(task.task_url).toBe(`${stack.gatewayUrl}/api/v1/todos/ical/${task.task_id}/status`);
     const status = JSON.parse(
       await rawRequest("GET", `/api/v1/todos/ical/${task.task_id}/status`, "tasks.example.org"),
     );
     expect(status).toMatchObject({
       task_id: task.task_id,
-      result_url: `http://tasks.example.org/api/v1/todos/ical/${task.task_id}/result`,
+      result_url: `${stack.gatewayUrl}/api/v1/todos/ical/${task.task_id}/result`,
     });
     const direct = await requestCalendar();
     expect(direct.task_url).toBe(`${stack.gatewayUrl}/api/v1/todos/ical/${direct.task_id}/status`);
@@ -174,7 +175,7 @@ describe("calendar export", () => {
     const tasks = await Promise.all(Array.from({ length: 20 }, () => requestCalendar()));
     await waitFor(
       async () => {
-        const s = (await (await fetch(tasks[0]?.task_url ?? "")).json()) as Status;
+        const s = (await (await apiFetch(tasks[0]?.task_url ?? "")).json()) as Status;
         return s.task_status !== "PENDING";
       },
       { timeoutMs: 30_000, intervalMs: 10, what: "the first job to start" },
@@ -182,7 +183,7 @@ describe("calendar export", () => {
     await stack.kill("calendar");
     let unfinished = 0;
     for (const t of tasks) {
-      const s = (await (await fetch(t.task_url)).json()) as Status;
+      const s = (await (await apiFetch(t.task_url)).json()) as Status;
       if (s.task_status !== "SUCCESS") unfinished += 1;
     }
     // The kill landed while jobs were still in flight (events already queued may still finish some of them).
@@ -190,10 +191,10 @@ describe("calendar export", () => {
 
     // A job requested while no calendar process runs cannot finish: PENDING, and its result is "not finished".
     const late = await requestCalendar();
-    const lateStatus = await fetch(late.task_url);
+    const lateStatus = await apiFetch(late.task_url);
     expect(lateStatus.status).toBe(200);
     const { result_url } = (await lateStatus.json()) as Status;
-    const early = await fetch(result_url);
+    const early = await apiFetch(result_url);
     expect(early.status).toBe(404);
     expect(await early.json()).toMatchObject({ error: "Task not finished" });
 

@@ -1,7 +1,7 @@
 // Calls through the gateway that the end-to-end tests share: the API, calendar jobs and their files.
 import { request } from "node:http";
 import { expect } from "@jest/globals";
-import { waitFor } from "@taskoverflow/test-harness";
+import { checkedFetch, waitFor } from "@taskoverflow/test-harness";
 import ICAL from "ical.js";
 
 export interface Todo {
@@ -29,10 +29,26 @@ export function veventsOf(ics: string) {
   });
 }
 
+const checkers = new Map<string, Promise<typeof fetch>>();
+
+/** A fetch that checks every API answer against the gateway's OpenAPI document (a mismatch fails the test). */
+export function checkedFetchFor(gatewayUrl: () => string): typeof fetch {
+  return async (input, init) => {
+    const base = gatewayUrl();
+    let checker = checkers.get(base);
+    if (!checker) {
+      checker = checkedFetch(base);
+      checkers.set(base, checker);
+    }
+    return (await checker)(input, init);
+  };
+}
+
 /** The helpers bound to one gateway (its URL is read on each call: the stack starts in beforeAll). */
 export function gatewayClient(gatewayUrl: () => string) {
+  const apiFetch = checkedFetchFor(gatewayUrl);
   const api = (path: string, init: RequestInit = {}) =>
-    fetch(`${gatewayUrl()}/api/v1${path}`, {
+    apiFetch(`${gatewayUrl()}/api/v1${path}`, {
       ...init,
       headers: { "content-type": "application/json", ...init.headers },
     });
@@ -53,7 +69,7 @@ export function gatewayClient(gatewayUrl: () => string) {
   async function finished(task: Task, timeoutMs = 60_000): Promise<Status> {
     return waitFor(
       async () => {
-        const res = await fetch(task.task_url);
+        const res = await apiFetch(task.task_url);
         expect(res.status).toBe(200);
         const status = (await res.json()) as Status;
         return status.task_status === "SUCCESS" || status.task_status === "FAILURE" ? status : undefined;
@@ -63,7 +79,7 @@ export function gatewayClient(gatewayUrl: () => string) {
   }
 
   async function download(status: Status): Promise<{ text: string; headers: Headers }> {
-    const res = await fetch(status.result_url);
+    const res = await apiFetch(status.result_url);
     expect(res.status).toBe(200);
     return { text: await res.text(), headers: res.headers };
   }
@@ -89,5 +105,5 @@ export function gatewayClient(gatewayUrl: () => string) {
     });
   }
 
-  return { api, createTodo, requestCalendar, finished, download, rawRequest };
+  return { api, apiFetch, createTodo, requestCalendar, finished, download, rawRequest };
 }

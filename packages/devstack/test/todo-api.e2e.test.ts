@@ -1,10 +1,12 @@
 // The course's graded todo tests, over HTTP through the gateway, with every service its own process on a real
 // PostgreSQL server (or PGlite where the harness chose the embedded path) and the in-process SNS/SQS emulator.
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { createTestDatabase, type TestDatabase, waitFor } from "@taskoverflow/test-harness";
+import { checkedFetch, createTestDatabase, type TestDatabase, waitFor } from "@taskoverflow/test-harness";
 import { type Stack, startStack } from "../src/index.ts";
 
 let stack: Stack;
+/** fetch, checking every API answer against the gateway's OpenAPI document (fails the test on a mismatch). */
+let apiFetch: typeof fetch;
 let db: TestDatabase;
 
 beforeAll(async () => {
@@ -16,6 +18,7 @@ beforeAll(async () => {
     databaseUrls: { todo: db.url },
     logLevel: "info",
   });
+  apiFetch = await checkedFetch(stack.gatewayUrl);
 }, 120_000);
 
 afterAll(async () => {
@@ -24,7 +27,7 @@ afterAll(async () => {
 }, 120_000);
 
 const api = (path: string, init: RequestInit = {}) =>
-  fetch(`${stack.gatewayUrl}/api/v1${path}`, {
+  apiFetch(`${stack.gatewayUrl}/api/v1${path}`, {
     ...init,
     headers: { "content-type": "application/json", ...init.headers },
   });
@@ -153,5 +156,20 @@ describe("the todo API through the gateway (graded cases)", () => {
     expect(unknown.headers.get("content-type")).toContain("application/json");
     const big = await post({ title: "x", description: "y".repeat(200_000) });
     expect(big.status).toBe(413);
+  });
+
+  it("pages through the gateway with a Link on PUBLIC_URL (the gateway's address), every answer per the OpenAPI document", async () => {
+    await clear();
+    for (const title of ["p1", "p2", "p3"]) expect((await post({ title })).status).toBe(201);
+    const first = await api("/todos?limit=2");
+    expect(((await first.json()) as unknown[]).length).toBe(2);
+    const link = /^<([^>]+)>; rel="next"$/.exec(first.headers.get("link") ?? "")?.[1] ?? "";
+    expect(new URL(link).origin).toBe(stack.gatewayUrl);
+    const second = await apiFetch(link);
+    expect(((await second.json()) as Array<{ title: string }>).map((t) => t.title)).toEqual(["p3"]);
+    expect(second.headers.get("link")).toBeNull();
+    const bad = await api("/todos?limit=0");
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toEqual({ error: "limit must be an integer from 1 to 1000" });
   });
 });

@@ -62,7 +62,14 @@ export function createMessageHandling(o: MessageHandlingDeps): MessageHandling {
   }
 
   async function deadLetterInvalid(m: Message, reason: string, receiveCount: number): Promise<void> {
-    const context = { messageId: m.MessageId, receiveCount, reason, body: (m.Body ?? "").slice(0, 500) };
+    // Ids and the reason, never the body: a message can carry anything (a todo's text, an attacker's payload);
+    // the body itself is kept in the dead-letter queue for whoever inspects it.
+    const context = {
+      messageId: m.MessageId,
+      receiveCount,
+      reason: reason.slice(0, 500),
+      bodyBytes: Buffer.byteLength(m.Body ?? ""),
+    };
     const dlqUrl = settings.dlqUrl;
     if (!dlqUrl) {
       log.error(context, "invalid message and no dead-letter queue known: left for the redrive policy");
@@ -157,7 +164,9 @@ function parseBody(
   try {
     json = JSON.parse(body ?? "");
   } catch (err) {
-    return { ok: false, reason: `body is not JSON: ${errorText(err)}` };
+    // Not JSON.parse's message: it quotes the body.
+    const at = /position (\d+)/.exec(errorText(err))?.[1];
+    return { ok: false, reason: `body is not JSON${at === undefined ? "" : ` (at position ${at})`}` };
   }
   const parsed = parseEvent(json);
   return parsed.ok ? parsed : { ok: false, reason: `not a valid event: ${parsed.reason}` };

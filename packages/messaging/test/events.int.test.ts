@@ -275,6 +275,12 @@ describe.each(awsEmulators())("event backbone on $name", ({ start }) => {
         .map((l) => [l.messageId, l.receiveCount])
         .sort(),
     ).toEqual(sent.map((id) => [id, 1]).sort());
+    // The log says which message and why, never what it said.
+    for (const line of invalid()) {
+      expect(line).toMatchObject({ reason: expect.any(String), bodyBytes: expect.any(Number) });
+      expect(line).not.toHaveProperty("body");
+      expect(JSON.stringify(line)).not.toContain("this is not json");
+    }
   });
 
   it("keeps a slow handler's message invisible with a heartbeat, so a second consumer never gets it", async () => {

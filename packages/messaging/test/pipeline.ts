@@ -49,7 +49,8 @@ export async function createTodo(db: TestDb, title: string, correlationId = "tes
   const now = new Date().toISOString();
   const { payload: _none, ...envelope } = createEvent(
     "TodoCreated",
-    { todo: todoState({ id: 0, title, createdAt: now, updatedAt: now }) },
+    // A placeholder id (createEvent validates it); only the envelope is kept, the statement writes the payload.
+    { todo: todoState({ id: 1, title, createdAt: now, updatedAt: now }) },
     { correlationId, producer: "todo" },
   );
   const { rows } = await sql<{ body: string }>`

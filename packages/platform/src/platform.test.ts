@@ -1,8 +1,15 @@
+import { maxHeaderSize } from "node:http";
 import { describe, expect, it } from "@jest/globals";
 import { z } from "zod";
 import { env, parseEnv } from "./config.ts";
 import { ConfigError, NotFoundError, ValidationError } from "./errors.ts";
-import { correlationIdFrom, publicOrigin, toErrorResponse } from "./http.ts";
+import {
+  clientErrorResponse,
+  correlationIdFrom,
+  DEFAULT_PUBLIC_ORIGIN,
+  publicOrigin,
+  toErrorResponse,
+} from "./http.ts";
 
 describe("parseEnv", () => {
   const schema = z.object({ PORT: env.port(6400), DATABASE_URL: env.optionalUrl(), DEBUG: env.bool(false) });
@@ -37,7 +44,8 @@ describe("toErrorResponse", () => {
   it("maps our errors to their status, message and code", () => {
     expect(toErrorResponse(new NotFoundError("Todo not found", "todo_not_found"))).toEqual({
       status: 404,
-      body: { error: "Todo not found", code: "todo_not_found" },
+      body: { error: "Todo not found" },
+      code: "todo_not_found",
     });
     expect(toErrorResponse(new ValidationError("extra fields", "extra_fields")).status).toBe(400);
   });
@@ -45,17 +53,19 @@ describe("toErrorResponse", () => {
   it("maps body-parser errors to 400/413 without leaking their text", () => {
     expect(toErrorResponse({ status: 413, expose: true, message: "request entity too large" })).toEqual({
       status: 413,
-      body: { error: "Request body too large", code: "payload_too_large" },
+      body: { error: "Request body too large" },
+      code: "payload_too_large",
     });
     expect(
-      toErrorResponse({ status: 400, type: "entity.parse.failed", message: "Unexpected token" }).body.code,
+      toErrorResponse({ status: 400, type: "entity.parse.failed", message: "Unexpected token" }).code,
     ).toBe("invalid_json");
   });
 
   it("hides the details of anything unexpected behind a 500", () => {
     expect(toErrorResponse(new Error("password=hunter2 in connection string"))).toEqual({
       status: 500,
-      body: { error: "Internal server error", code: "internal_error" },
+      body: { error: "Internal server error" },
+      code: "internal_error",
     });
   });
 });
@@ -66,12 +76,37 @@ describe("publicOrigin", () => {
     protocol,
   });
 
-  it("uses the forwarded host and protocol the gateway passes on", () => {
+  it("is PUBLIC_URL's origin whatever the request says", () => {
+    const publicUrl = "https://tasks.example.org/ignored/path";
+    expect(publicOrigin(ctx({ host: "evil.com", "x-forwarded-host": "evil.com" }), publicUrl)).toBe(
+      "https://tasks.example.org",
+    );
+    expect(publicOrigin(ctx({}), "http://localhost:6400")).toBe("http://localhost:6400");
+  });
+
+  it("without PUBLIC_URL, uses the forwarded host and protocol when they name this machine", () => {
     expect(
       publicOrigin(
-        ctx({ host: "todo:6401", "x-forwarded-host": "tasks.example.org", "x-forwarded-proto": "https" }),
+        ctx({ host: "127.0.0.1:6401", "x-forwarded-host": "LOCALHOST:7000", "x-forwarded-proto": "https" }),
       ),
-    ).toBe("https://tasks.example.org");
+    ).toBe("https://localhost:7000");
+    expect(publicOrigin(ctx({ host: "127.0.0.1:6401", "x-forwarded-host": "[::1]:6400" }))).toBe(
+      "http://[::1]:6400",
+    );
+    expect(publicOrigin(ctx({ host: "app.localhost" }))).toBe("http://app.localhost");
+  });
+
+  it("without PUBLIC_URL, never hands out a host a client chose, nor our internal address, nor none", () => {
+    for (const headers of [
+      { host: "todo:6401", "x-forwarded-host": "tasks.example.org" },
+      { host: "evil.com" },
+      { host: "10.0.3.7:6401" },
+      { host: "localhost.evil.com" },
+      { host: "127.0.0.1.evil.com" },
+      {},
+    ]) {
+      expect(publicOrigin(ctx(headers))).toBe(DEFAULT_PUBLIC_ORIGIN);
+    }
   });
 
   it("falls back to the Host header, and ignores malformed forwarded values", () => {
@@ -81,5 +116,32 @@ describe("publicOrigin", () => {
         ctx({ host: "localhost:6400", "x-forwarded-host": "evil.com/path", "x-forwarded-proto": "gopher" }),
       ),
     ).toBe("http://localhost:6400");
+  });
+});
+
+describe("clientErrorResponse", () => {
+  const parserError = (code: string, rawPacket?: string) =>
+    Object.assign(new Error(code), {
+      code,
+      ...(rawPacket !== undefined && { rawPacket: Buffer.from(rawPacket) }),
+    });
+
+  it.each([
+    ["HPE_HEADER_OVERFLOW", "GET / HTTP/1.1\r\nX-A: aaaa", 431, "Request header fields too large"],
+    ["HPE_HEADER_OVERFLOW", `GET /${"a".repeat(maxHeaderSize)}`, 414, "URI too long"],
+    ["HPE_HEADER_OVERFLOW", `GET /${"a".repeat(maxHeaderSize)} HTTP/1.1\r\nHost: x\r\n`, 414, "URI too long"],
+    [
+      "HPE_HEADER_OVERFLOW",
+      `GET /short HTTP/1.1\r\nX: ${"a".repeat(maxHeaderSize)}`,
+      431,
+      "Request header fields too large",
+    ],
+    ["ERR_HTTP_REQUEST_TIMEOUT", undefined, 408, "Request timeout"],
+    ["HPE_UNEXPECTED_CONTENT_LENGTH", undefined, 400, "Bad request"],
+    ["HPE_INVALID_CHUNK_SIZE", undefined, 400, "Bad request"],
+  ] as const)("%s (%j) is a JSON %i", (code, raw, status, error) => {
+    const answer = clientErrorResponse(parserError(code, raw));
+    expect(answer.status).toBe(status);
+    expect(answer.body).toEqual({ error });
   });
 });

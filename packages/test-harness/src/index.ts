@@ -4,6 +4,7 @@ export * from "./browser.ts";
 export * from "./docker.ts";
 export * from "./free-port.ts";
 export * from "./infra.ts";
+export * from "./openapi.ts";
 export * from "./postgres.ts";
 export * from "./process.ts";
 export * from "./wait.ts";

@@ -9,7 +9,9 @@ import {
 } from "@taskoverflow/platform";
 import Koa from "koa";
 import type { GatewayConfig } from "./config.ts";
+import { docsMiddleware } from "./docs/docs.routes.ts";
 import { healthRoutes } from "./health/health.routes.ts";
+import { rateLimitMiddleware } from "./limits/rate.limiter.ts";
 import { proxyMiddleware } from "./proxy/proxy.middleware.ts";
 import { createUpstreams } from "./proxy/upstream.pool.ts";
 import { createRouteMatcher, type RouteRule, routeTable } from "./routing/route.table.ts";
@@ -49,13 +51,23 @@ export function createGatewayApp(config: GatewayConfig, overrides: GatewayOverri
     circuit: config.circuit,
   });
 
-  const app = new Koa<RequestState>({ proxy: config.trustProxy });
+  // Behind a load balancer (TRUST_PROXY) the client is the address it appended to X-Forwarded-For: only the
+  // last entry counts (maxIpsCount 1), since a client can put anything before it.
+  const app = new Koa<RequestState>({ proxy: config.trustProxy, maxIpsCount: 1 });
   // Errors after the answer started (a backend hanging up mid-body) can only be logged.
   app.on("error", (err: unknown) => logger.warn({ err }, "response failed after it started"));
   const health = healthRoutes(upstreams, config.readyTimeoutMs);
+  app.use(async (ctx, next) => {
+    // JSON answers are never a document to render; HTML pages set their own, looser policy.
+    ctx.set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+    await next();
+  });
   app.use(requestMiddleware(logger));
   app.use(healthRoute());
   app.use(health.routes());
+  app.use(docsMiddleware());
+  const limiter = rateLimitMiddleware(config.rateLimits, overrides.now ?? Date.now);
+  if (limiter) app.use(limiter);
   app.use(
     proxyMiddleware({
       matcher: createRouteMatcher(overrides.routes ?? routeTable),
@@ -69,12 +81,15 @@ export function createGatewayApp(config: GatewayConfig, overrides: GatewayOverri
   let server: Awaited<ReturnType<typeof listen>> | undefined;
   return {
     async start() {
-      server = await listen(app, config.port, config.host);
+      server = await listen(app, config.port, config.host, logger);
       // A slow client must not hold a socket (and a body buffer) for Node's default 5 minutes: headers and the
       // small body have 30 s in all. Waiting for a backend does not count; UPSTREAM_TIMEOUT_MS bounds that.
       server.server.headersTimeout = 20_000;
       server.server.requestTimeout = 30_000;
-      logger.info({ url: server.url, upstreams: config.upstreams }, "gateway listening");
+      logger.info(
+        { url: server.url, upstreams: config.upstreams, rateLimits: config.rateLimits },
+        "gateway listening",
+      );
       return { port: server.port, url: server.url };
     },
     async stop() {

@@ -21,6 +21,9 @@ export const configSchema = z.object({
   CIRCUIT_OPEN_MS: env.positiveInt(5_000),
   /** Trust X-Forwarded-Host/-Proto/-For from a load balancer in front of the gateway. */
   TRUST_PROXY: env.bool(false),
+  /** Per-client limits (0 = off, the default for npm start and the benchmarks; the deployment turns them on). */
+  RATE_LIMIT_WRITES_PER_MINUTE: z.coerce.number().int().min(0).default(0),
+  RATE_LIMIT_EXPORTS_PER_MINUTE: z.coerce.number().int().min(0).default(0),
 });
 
 export type GatewayEnv = z.infer<typeof configSchema>;
@@ -38,6 +41,8 @@ export interface GatewayConfig {
   readyTimeoutMs: number;
   circuit: { failureThreshold: number; openMs: number };
   trustProxy: boolean;
+  /** Per client (ctx.ip); 0 turns a limit off. */
+  rateLimits: { writesPerMinute: number; exportsPerMinute: number };
 }
 
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): GatewayConfig {
@@ -56,5 +61,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): GatewayConf
     readyTimeoutMs: e.READY_TIMEOUT_MS,
     circuit: { failureThreshold: e.CIRCUIT_FAILURE_THRESHOLD, openMs: e.CIRCUIT_OPEN_MS },
     trustProxy: e.TRUST_PROXY,
+    rateLimits: {
+      writesPerMinute: e.RATE_LIMIT_WRITES_PER_MINUTE,
+      exportsPerMinute: e.RATE_LIMIT_EXPORTS_PER_MINUTE,
+    },
   };
 }

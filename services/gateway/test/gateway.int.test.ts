@@ -151,7 +151,8 @@ describe("errors are JSON", () => {
       body: JSON.stringify({ title: "x".repeat(2000) }),
     });
     expect(res.status).toBe(413);
-    expect(await res.json()).toMatchObject({ code: "payload_too_large" });
+    expect(res.headers.get("x-error-code")).toBe("payload_too_large");
+    expect(await res.json()).toEqual({ error: "Request body too large (limit 1024 bytes)" });
     expect(todo.received.length).toBe(before);
   });
 
@@ -166,7 +167,8 @@ describe("errors are JSON", () => {
       body: Readable.from(chunks()),
     });
     expect(res.statusCode).toBe(413);
-    expect(await res.body.json()).toMatchObject({ code: "payload_too_large" });
+    expect(res.headers["x-error-code"]).toBe("payload_too_large");
+    expect(await res.body.json()).toEqual({ error: "Request body too large (limit 1024 bytes)" });
     expect(todo.received.length).toBe(before);
   });
 
@@ -183,7 +185,8 @@ describe("errors are JSON", () => {
     const res = await fetch(`${gw}/api/v1/todos/1`, { method: "PATCH" });
     expect(res.status).toBe(405);
     expect(res.headers.get("allow")).toBe("GET, PUT, DELETE");
-    expect(await res.json()).toMatchObject({ code: "method_not_allowed" });
+    expect(res.headers.get("x-error-code")).toBe("method_not_allowed");
+    expect(await res.json()).toEqual({ error: "Method not allowed" });
   });
 
   it("answers 502 when the backend refuses the connection", async () => {
@@ -193,7 +196,8 @@ describe("errors are JSON", () => {
     }));
     const res = await fetch(`${url}/api/v1/todos`);
     expect(res.status).toBe(502);
-    expect(await res.json()).toEqual({ error: "Backend unavailable", code: "upstream_unavailable" });
+    expect(res.headers.get("x-error-code")).toBe("upstream_unavailable");
+    expect(await res.json()).toEqual({ error: "Backend unavailable" });
   });
 
   it("opens the circuit after repeated failures: 503 at once, with Retry-After", async () => {
@@ -207,7 +211,8 @@ describe("errors are JSON", () => {
     const res = await fetch(`${url}/api/v1/todos`);
     expect(res.status).toBe(503);
     expect(res.headers.get("retry-after")).toBe("60");
-    expect(await res.json()).toMatchObject({ code: "upstream_circuit_open" });
+    expect(res.headers.get("x-error-code")).toBe("upstream_circuit_open");
+    expect(await res.json()).toEqual({ error: "Service temporarily unavailable" });
   });
 
   it("answers 504 when the backend is too slow", async () => {
@@ -217,7 +222,8 @@ describe("errors are JSON", () => {
     }));
     const res = await fetch(`${url}/api/v1/todos/slow`);
     expect(res.status).toBe(504);
-    expect(await res.json()).toEqual({ error: "Backend did not answer in time", code: "upstream_timeout" });
+    expect(res.headers.get("x-error-code")).toBe("upstream_timeout");
+    expect(await res.json()).toEqual({ error: "Backend did not answer in time" });
   });
 });
 

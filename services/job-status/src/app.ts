@@ -86,7 +86,12 @@ export function createJobStatusApp(
         consumer = createSqsConsumer({
           sqs,
           queueUrl,
-          handler: createJobHandler({ db, jobs, clock }),
+          handler: createJobHandler({
+            db,
+            jobs,
+            clock,
+            calendarBucket: config.calendarBucket ?? "taskoverflow-calendars",
+          }),
           log: logger.child({ component: "consumer" }),
           concurrency: config.concurrency,
           ...overrides.consumer,
@@ -105,13 +110,14 @@ export function createJobStatusApp(
           issued: overrides.issued ?? httpIssuedJobs(config.todoServiceUrl),
           files,
           timeouts,
+          publicUrl: config.publicUrl,
         });
         app
           .use(requestMiddleware(logger))
           .use(healthRoute())
           .use(routes.routes())
           .use(routes.allowedMethods());
-        server = await listen(app, config.port, config.host);
+        server = await listen(app, config.port, config.host, logger);
       } catch (err) {
         await stop();
         throw err;

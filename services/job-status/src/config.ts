@@ -29,6 +29,10 @@ export const jobStatusEnvSchema = z.object({
   CONSUMER_CONCURRENCY: env.positiveInt(10),
   /** A job that hears nothing for this long ends as FAILURE (its message may have ended in a dead-letter queue). */
   JOB_TIMEOUT_SECONDS: env.positiveInt(defaultJobTimeoutSeconds),
+  /** The public address clients use (the gateway's); result_url is built on it. */
+  PUBLIC_URL: env.optionalUrl(),
+  /** The bucket the calendar service stores calendars in: a CalendarReady naming another is refused. */
+  CALENDAR_BUCKET: z.string().trim().min(1).default("taskoverflow-calendars"),
 });
 
 export type JobStatusEnv = z.infer<typeof jobStatusEnvSchema>;
@@ -44,6 +48,10 @@ export interface JobStatusConfig extends ServiceDatabaseConfig {
   concurrency: number;
   /** A job silent for longer ends as FAILURE; `defaultJobTimeoutSeconds` when absent. */
   jobTimeoutSeconds?: number;
+  /** Unset: links name the request's host only when it is a local one (see publicOrigin). */
+  publicUrl?: string | undefined;
+  /** Where CalendarReady must point (the calendar service's CALENDAR_BUCKET). */
+  calendarBucket?: string;
 }
 
 /** Reads and validates the environment once; a wrong value throws a ConfigError naming the variable. */
@@ -60,5 +68,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): JobStatusCo
     todoServiceUrl: e.TODO_SERVICE_URL,
     concurrency: e.CONSUMER_CONCURRENCY,
     jobTimeoutSeconds: e.JOB_TIMEOUT_SECONDS,
+    publicUrl: e.PUBLIC_URL,
+    calendarBucket: e.CALENDAR_BUCKET,
   };
 }

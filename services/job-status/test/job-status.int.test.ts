@@ -1,11 +1,16 @@
-import { CreateBucketCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import {
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  PutObjectCommand,
+  type S3Client,
+} from "@aws-sdk/client-s3";
 import type { SNSClient } from "@aws-sdk/client-sns";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import type { DomainEvent } from "@taskoverflow/contracts";
+import { createEvent, type DomainEvent } from "@taskoverflow/contracts";
 import { calendarEvents } from "@taskoverflow/contracts/testing";
 import { createSnsPublisher, type EventPublisher, ensureTopology } from "@taskoverflow/messaging";
-import { createLogger, UpstreamError } from "@taskoverflow/platform";
+import { createLogger, DEFAULT_PUBLIC_ORIGIN, UpstreamError } from "@taskoverflow/platform";
 import {
   type AwsEndpoint,
   awsEmulators,
@@ -47,7 +52,7 @@ describe.each(awsEmulators())("job-status service on $name", ({ start }) => {
     );
     publisher = createSnsPublisher({ sns, topicArn: topology.topicArn });
     database = await createTestDatabase();
-    app = createJobStatusApp(configOn(database, aws, topology), {
+    app = createJobStatusApp(configOn(database, aws, topology, { calendarBucket: bucket }), {
       logger,
       sqs,
       s3,
@@ -118,15 +123,21 @@ describe.each(awsEmulators())("job-status service on $name", ({ start }) => {
 
   it("answers PENDING for an issued id before any event reached it, with absolute URLs", async () => {
     const id = newJob();
-    const res = await status(id, { "x-forwarded-host": "todo.example:6400", "x-forwarded-proto": "http" });
+    const res = await status(id, { "x-forwarded-host": "localhost:6400", "x-forwarded-proto": "https" });
     expect(res.status).toBe(200);
+    expect(res.headers.get("cache-control")).toBe("no-store");
     expect(await res.json()).toEqual({
       task_id: id,
       task_status: "PENDING",
-      result_url: `http://todo.example:6400/api/v1/todos/ical/${id}/result`,
+      result_url: `https://localhost:6400/api/v1/todos/ical/${id}/result`,
     });
     const direct = (await (await status(id)).json()) as { result_url: string };
     expect(direct.result_url).toBe(`${url}/api/v1/todos/ical/${id}/result`);
+    // Without PUBLIC_URL a host a client chose never becomes a link.
+    const foreign = await status(id, { "x-forwarded-host": "evil.example" });
+    expect(((await foreign.json()) as { result_url: string }).result_url).toBe(
+      `${DEFAULT_PUBLIC_ORIGIN}/api/v1/todos/ical/${id}/result`,
+    );
   });
 
   it("never answers 404 for an issued id when the todo service cannot be asked", async () => {
@@ -156,7 +167,55 @@ describe.each(awsEmulators())("job-status service on $name", ({ start }) => {
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("text/calendar; charset=utf-8");
     expect(res.headers.get("content-disposition")).toBe(`attachment; filename="taskoverflow-${id}.ics"`);
+    expect(res.headers.get("cache-control")).toBe("no-store");
+    expect(res.headers.get("x-content-type-options")).toBe("nosniff");
     expect(await res.text()).toBe(ICS);
+  });
+
+  it("answers a JSON 410 when a finished job's calendar is gone (expired), never a 500", async () => {
+    const id = newJob();
+    const event = await ready(id);
+    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: event.payload.key }));
+    await publish(event);
+    await becomes(id, "SUCCESS");
+    const res = await fetch(`${url}/api/v1/todos/ical/${id}/result`);
+    expect(res.status).toBe(410);
+    expect(res.headers.get("x-error-code")).toBe("calendar_expired");
+    expect(res.headers.get("cache-control")).toBe("no-store");
+    expect(await res.json()).toEqual({ error: "Calendar expired" });
+  });
+
+  it("drops a CalendarReady naming another bucket or another job's key, and events from unknown producers", async () => {
+    const ctx = { correlationId: "test", producer: "calendar" };
+    const victim = newJob();
+    const other = newJob();
+    const otherReady = await ready(other);
+    const wrongKey = createEvent("CalendarReady", { ...otherReady.payload, jobId: victim }, ctx);
+    const wrongBucket = createEvent(
+      "CalendarReady",
+      { ...(await ready(victim)).payload, bucket: `${bucket}-other` },
+      ctx,
+    );
+    const strangerStarted = createEvent(
+      "CalendarStarted",
+      { jobId: victim },
+      { ...ctx, producer: "mallory" },
+    );
+    const strangerRequested = createEvent(
+      "CalendarRequested",
+      { jobId: victim, filters: {}, requestedAt: new Date().toISOString() },
+      { ...ctx, producer: "calendar" },
+    );
+    await publish(wrongKey, wrongBucket, strangerStarted, strangerRequested);
+    const marker = newJob();
+    await publish(started(marker));
+    await becomes(marker, "STARTED");
+    // Nothing of the four was applied: the job is still unknown to the projection (PENDING from the todo side).
+    expect(await statusOf(victim)).toBe("PENDING");
+    expect((await fetch(`${url}/api/v1/todos/ical/${victim}/result`)).status).toBe(404);
+    await publish(started(victim), await ready(victim));
+    await becomes(victim, "SUCCESS");
+    expect(await (await fetch(`${url}/api/v1/todos/ical/${victim}/result`)).text()).toBe(ICS);
   });
 
   it("never moves backwards when events arrive late, twice or out of order", async () => {

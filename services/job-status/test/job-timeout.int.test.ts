@@ -38,14 +38,17 @@ describe("job timeouts", () => {
     const topology = await ensureTopology({ sns, sqs }, { prefix: `${uniqueName("jt")}-` });
     publisher = createSnsPublisher({ sns, topicArn: topology.topicArn });
     database = await createTestDatabase();
-    app = createJobStatusApp(configOn(database, aws, topology, { jobTimeoutSeconds: 1 }), {
-      logger: createLogger({ service: "job-timeout-test", level: "silent" }),
-      sqs,
-      consumer: { waitTimeSeconds: 1 },
-      issued: {
-        wasIssued: async (id) => (issued.has(id) ? { requestedAt: issued.get(id) ?? "" } : undefined),
+    app = createJobStatusApp(
+      configOn(database, aws, topology, { jobTimeoutSeconds: 1, calendarBucket: "b" }),
+      {
+        logger: createLogger({ service: "job-timeout-test", level: "silent" }),
+        sqs,
+        consumer: { waitTimeSeconds: 1 },
+        issued: {
+          wasIssued: async (id) => (issued.has(id) ? { requestedAt: issued.get(id) ?? "" } : undefined),
+        },
       },
-    });
+    );
     url = (await app.start()).url;
   });
 

@@ -140,9 +140,16 @@ export function createTodoApp(config: TodoConfig, overrides: TodoOverrides = {})
           todos,
           clock,
           onCommitted,
+          publicUrl: config.publicUrl,
           ...(overrides.newId && { newId: overrides.newId }),
         });
-        const calendar = calendarRequestRoutes({ db, clock, producer: PRODUCER, onCommitted });
+        const calendar = calendarRequestRoutes({
+          db,
+          clock,
+          producer: PRODUCER,
+          onCommitted,
+          publicUrl: config.publicUrl,
+        });
         const internal = todoInternalRoutes(db, todos);
         const app = new Koa<RequestState>();
         app.proxy = true;
@@ -150,7 +157,7 @@ export function createTodoApp(config: TodoConfig, overrides: TodoOverrides = {})
         // Calendar first: POST /api/v1/todos/ical must not be taken for a todo route.
         for (const router of [calendar, routes, internal])
           app.use(router.routes()).use(router.allowedMethods());
-        server = await listen(app, config.port, config.host);
+        server = await listen(app, config.port, config.host, logger);
       } catch (err) {
         await stop();
         throw err;

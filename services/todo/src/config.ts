@@ -22,6 +22,8 @@ export const todoEnvSchema = z.object({
   TOPIC_ARN: z.string().trim().optional(),
   /** Name prefix of the topic when it is resolved by name (the consumers find their queues the same way). */
   TOPOLOGY_PREFIX: z.string().default("taskoverflow-"),
+  /** The public address clients use (the gateway's); absolute URLs (task_url, Link) are built on it. */
+  PUBLIC_URL: env.optionalUrl(),
 });
 
 export interface TodoConfig extends ServiceDatabaseConfig {
@@ -33,6 +35,8 @@ export interface TodoConfig extends ServiceDatabaseConfig {
   topicArn?: string | undefined;
   /** Name prefix of the topology when the topic is resolved by name. Default `taskoverflow-`. */
   topologyPrefix?: string;
+  /** Unset: links name the request's host only when it is a local one (see publicOrigin). */
+  publicUrl?: string | undefined;
 }
 
 /**
@@ -61,5 +65,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): TodoConfig 
     aws: awsSettings(e),
     topicArn: e.TOPIC_ARN || undefined,
     topologyPrefix: e.TOPOLOGY_PREFIX,
+    publicUrl: e.PUBLIC_URL,
   };
 }

@@ -17,7 +17,10 @@ export const forwardedRequestHeaders: readonly string[] = [
   "user-agent",
 ];
 
-/** Headers of a backend's answer that reach the client (the calendar download needs content-disposition). */
+/**
+ * Headers of a backend's answer that reach the client (the calendar download needs content-disposition, paging
+ * needs link, errors carry their code in x-error-code).
+ */
 export const forwardedResponseHeaders: readonly string[] = [
   "allow",
   "cache-control",
@@ -28,9 +31,11 @@ export const forwardedResponseHeaders: readonly string[] = [
   "etag",
   "expires",
   "last-modified",
+  "link",
   "location",
   "retry-after",
   "vary",
+  "x-error-code",
 ];
 
 export interface ForwardingContext {

@@ -1,3 +1,4 @@
+import { isUtf8 } from "node:buffer";
 import type { IncomingHttpHeaders } from "node:http";
 import { AppError, type RequestState, UpstreamError } from "@taskoverflow/platform";
 import type Koa from "koa";
@@ -54,6 +55,10 @@ export function proxyMiddleware({
         // The unread rest of the body must not be parsed as the next request on this connection.
         if (err instanceof PayloadTooLargeError) ctx.set("Connection", "close");
         throw err;
+      }
+      // Refused here, before a backend's JSON parser would turn bad bytes into U+FFFD and store them.
+      if (body !== undefined && !isUtf8(body)) {
+        throw new AppError(400, "invalid_utf8", "Request body is not valid UTF-8");
       }
     }
 

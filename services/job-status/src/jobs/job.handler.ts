@@ -1,4 +1,4 @@
-import type { DomainEvent } from "@taskoverflow/contracts";
+import { calendarObjectKey, type DomainEvent } from "@taskoverflow/contracts";
 import { type HandlerOutcome, type MessageContext, processOnce } from "@taskoverflow/messaging";
 import { evolve, JOB_EVENT_TYPES, type JobEvent } from "./job.projection.ts";
 import type { JobDb, JobRepository } from "./job.repository.ts";
@@ -8,15 +8,40 @@ export const CONSUMER = "job-status";
 const isJobEvent = (event: DomainEvent): event is JobEvent =>
   (JOB_EVENT_TYPES as readonly string[]).includes(event.type);
 
+/** Who may say what about a job: todo requests it, calendar reports on it. Anyone else is dropped. */
+export const PRODUCERS: Record<JobEvent["type"], string> = {
+  CalendarRequested: "todo",
+  CalendarStarted: "calendar",
+  CalendarReady: "calendar",
+  CalendarFailed: "calendar",
+};
+
+/**
+ * Why an event is not believed, or undefined. A CalendarReady must name the configured bucket and this job's
+ * own key: otherwise one job could be answered with another job's calendar (or any object the service can read).
+ */
+export function distrust(event: JobEvent, calendarBucket: string): string | undefined {
+  if (event.producer !== PRODUCERS[event.type]) return `unknown producer for ${event.type}`;
+  if (event.type === "CalendarReady") {
+    if (event.payload.bucket !== calendarBucket) return "CalendarReady names another bucket";
+    if (event.payload.key !== calendarObjectKey(event.payload.jobId))
+      return "CalendarReady names another job's key";
+  }
+  return undefined;
+}
+
 /** Applies job events to the jobs table, each once, serialised per job by a row lock. */
 export function createJobHandler({
   db,
   jobs,
   clock,
+  calendarBucket,
 }: {
   db: JobDb;
   jobs: JobRepository;
   clock: { now(): Date };
+  /** The bucket calendars are stored in (CALENDAR_BUCKET). */
+  calendarBucket: string;
 }) {
   return async function handle(event: DomainEvent, { log }: MessageContext): Promise<HandlerOutcome> {
     if (!isJobEvent(event)) {
@@ -24,6 +49,12 @@ export function createJobHandler({
       return "done";
     }
     const jobId = event.payload.jobId;
+    const refused = distrust(event, calendarBucket);
+    if (refused !== undefined) {
+      // Logged with ids, never applied, not retried (it would be refused again).
+      log.warn({ jobId, producer: event.producer, reason: refused }, "event dropped: not trusted");
+      return "done";
+    }
     const outcome = await processOnce(db, { consumer: CONSUMER, eventId: event.id }, async (trx) => {
       const current = await jobs.lock(trx, jobId);
       const next = evolve(current, event);

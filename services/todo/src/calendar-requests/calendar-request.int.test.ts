@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { bounds, parseEvent } from "@taskoverflow/contracts";
 import { outboxMigration, outboxV2Migration } from "@taskoverflow/messaging";
 import {
   createLogger,
   type Database,
+  DEFAULT_PUBLIC_ORIGIN,
   listen,
   migrate,
   openDatabase,
@@ -66,7 +68,7 @@ describe("calendar requests (todo service side)", () => {
     const before = committed;
     const res = await post("", {
       headers: {
-        "x-forwarded-host": "todo.example:8080",
+        "x-forwarded-host": "localhost:8080",
         "x-forwarded-proto": "https",
         "x-correlation-id": "corr-1",
       },
@@ -75,7 +77,7 @@ describe("calendar requests (todo service side)", () => {
     const body = (await res.json()) as { task_id: string; task_url: string };
     expect(Object.keys(body).sort()).toEqual(["task_id", "task_url"]);
     expect(body.task_id).toMatch(UUID);
-    expect(body.task_url).toBe(`https://todo.example:8080/api/v1/todos/ical/${body.task_id}/status`);
+    expect(body.task_url).toBe(`https://localhost:8080/api/v1/todos/ical/${body.task_id}/status`);
     expect(committed).toBe(before + 1);
     const event = await outboxEvent(body.task_id);
     expect(event).toMatchObject({
@@ -92,6 +94,35 @@ describe("calendar requests (todo service side)", () => {
     const res = await post();
     const body = (await res.json()) as { task_id: string; task_url: string };
     expect(body.task_url).toBe(`${server.url}/api/v1/todos/ical/${body.task_id}/status`);
+  });
+
+  it("never builds task_url on a host a client chose (no PUBLIC_URL): the default origin instead", async () => {
+    // (fetch cannot send another Host header; the unit tests of publicOrigin cover a foreign Host.)
+    for (const headers of [{ "x-forwarded-host": "evil.example" }, { "x-forwarded-host": "10.0.0.7:6401" }]) {
+      const body = (await (await post("", { headers })).json()) as { task_id: string; task_url: string };
+      expect(body.task_url).toBe(`${DEFAULT_PUBLIC_ORIGIN}/api/v1/todos/ical/${body.task_id}/status`);
+    }
+  });
+
+  it("builds task_url on PUBLIC_URL whatever the request's headers say", async () => {
+    const app = new Koa<RequestState>();
+    const router = calendarRequestRoutes({
+      db: database.db,
+      clock: { now: () => now },
+      publicUrl: "https://tasks.example.org",
+    });
+    app.use(requestMiddleware(logger)).use(router.routes());
+    const other = await listen(app, 0);
+    try {
+      const res = await fetch(`${other.url}/api/v1/todos/ical`, {
+        method: "POST",
+        headers: { "x-forwarded-host": "evil.example", "x-forwarded-proto": "http" },
+      });
+      const body = (await res.json()) as { task_id: string; task_url: string };
+      expect(body.task_url).toBe(`https://tasks.example.org/api/v1/todos/ical/${body.task_id}/status`);
+    } finally {
+      await other.close();
+    }
   });
 
   it("takes the list endpoint's filters from the query or a JSON body", async () => {
@@ -121,6 +152,8 @@ describe("calendar requests (todo service side)", () => {
       ["", { completed: "maybe" }],
       ["", { colour: "red" }],
       ["", [1, 2]],
+      ["", { window: 1e20 }],
+      ["", { window: -1 }],
     ] as const) {
       const init: RequestInit =
         body === undefined
@@ -134,6 +167,25 @@ describe("calendar requests (todo service side)", () => {
       database.db,
     );
     expect(after[0]?.n).toBe(before[0]?.n);
+  });
+
+  it("takes a huge window as the shared bound, so its event is valid (the issue's one-request slowdown)", async () => {
+    for (const [query, body] of [
+      [`?window=${"9".repeat(30)}`, undefined],
+      ["", { window: String(bounds.windowDaysMax + 1) }],
+      ["", { window: bounds.windowDaysMax }],
+    ] as const) {
+      const init: RequestInit =
+        body === undefined
+          ? {}
+          : { headers: { "content-type": "application/json" }, body: JSON.stringify(body) };
+      const res = await post(query, init);
+      expect(res.status).toBe(202);
+      const { task_id } = (await res.json()) as { task_id: string };
+      const event = await outboxEvent(task_id);
+      expect(event.payload.filters).toEqual({ windowDays: bounds.windowDaysMax });
+      expect(parseEvent(event).ok).toBe(true);
+    }
   });
 
   it("says which task ids were issued", async () => {

@@ -16,6 +16,8 @@ export interface CalendarRequestDeps<DB extends CalendarRequestDatabase> {
   producer?: string;
   /** Called after the transaction committed: wakes the outbox relay so the job starts at once. */
   onCommitted?: () => void;
+  /** PUBLIC_URL: the origin of task_url (see publicOrigin). */
+  publicUrl?: string | undefined;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -31,7 +33,7 @@ export function calendarRequestRoutes<DB extends CalendarRequestDatabase>(
 ): Router<RequestState> {
   // The module's own tables are a subset of the service's; Kysely's database type is invariant.
   const db = deps.db as unknown as Kysely<CalendarRequestDatabase>;
-  const { clock, newId = randomUUID, producer = "todo", onCommitted } = deps;
+  const { clock, newId = randomUUID, producer = "todo", onCommitted, publicUrl } = deps;
   const requests = new CalendarRequestRepository();
   const router = new Router<RequestState>();
   // The filters may come as JSON or as query parameters: another Content-Type is not an error, just unread.
@@ -57,7 +59,7 @@ export function calendarRequestRoutes<DB extends CalendarRequestDatabase>(
     onCommitted?.();
     log.info({ jobId: id, filters }, "calendar requested");
     ctx.status = 202;
-    ctx.body = { task_id: id, task_url: `${publicOrigin(ctx)}/api/v1/todos/ical/${id}/status` };
+    ctx.body = { task_id: id, task_url: `${publicOrigin(ctx, publicUrl)}/api/v1/todos/ical/${id}/status` };
   });
 
   router.get("/internal/v1/calendar-requests/:id", async (ctx) => {

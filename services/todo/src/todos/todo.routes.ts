@@ -5,6 +5,7 @@ import type { Kysely } from "kysely";
 import type { Clock } from "../clock.ts";
 import type { TodoServiceTables } from "../db/tables.ts";
 import { todoEventEnvelope } from "./todo.outbox.ts";
+import { sendPage } from "./todo.page.ts";
 import type { TodoRepository } from "./todo.repository.ts";
 import { parseCreate, parseId, parseListQuery, parseUpdate } from "./todo.schema.ts";
 import { formatTimestamp, windowCutoff } from "./todo.time.ts";
@@ -17,6 +18,8 @@ export interface TodoRouteDeps {
   newId?: () => string;
   /** Called after a transaction that wrote events committed: wakes the outbox relay. */
   onCommitted?: () => void;
+  /** PUBLIC_URL: the origin of the paging `Link` header (see publicOrigin). */
+  publicUrl?: string | undefined;
 }
 
 const notFound = () => new NotFoundError("Todo not found", "todo_not_found");
@@ -27,12 +30,20 @@ function sendJsonText(ctx: Koa.Context, body: string): void {
   ctx.body = body;
 }
 
-export function todoRoutes({ db, todos, clock, newId, onCommitted }: TodoRouteDeps): Router<RequestState> {
+export function todoRoutes({
+  db,
+  todos,
+  clock,
+  newId,
+  onCommitted,
+  publicUrl,
+}: TodoRouteDeps): Router<RequestState> {
   const router = new Router<RequestState>({ prefix: "/api/v1" });
 
   router.get("/todos", async (ctx) => {
     const filter = parseListQuery(ctx.query);
     const cutoff = filter.windowDays === undefined ? undefined : windowCutoff(clock.now(), filter.windowDays);
+    if (await sendPage(ctx, db, filter, cutoff, publicUrl)) return;
     sendJsonText(ctx, await todos.listJson(db, filter, cutoff));
   });
 

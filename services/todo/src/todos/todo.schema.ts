@@ -1,59 +1,32 @@
+import {
+  bounds,
+  listQueryParams,
+  TodoCreateRequest,
+  TodoUpdateRequest,
+  todoFields,
+  WRITABLE_FIELDS,
+} from "@taskoverflow/contracts";
 import { ValidationError } from "@taskoverflow/platform";
 import { z } from "zod";
 import type { TodoChanges, TodoDraft, TodoFilter } from "./todo.domain.ts";
 import { parseTimestamp } from "./todo.time.ts";
 
-/** Keys a client may send; anything else is `{"error":"extra fields"}` (checked first). */
-export const WRITABLE_FIELDS = ["title", "description", "completed", "deadline_at"] as const;
+export { WRITABLE_FIELDS };
 
-// PostgreSQL's varchar(n) counts characters (code points), as Python's len() did; JS length counts
-// UTF-16 units, so an emoji would count twice. NUL cannot be stored in PostgreSQL text at all.
-const text = (field: string, min: number, max: number) =>
-  z.string({ error: `${field} must be a string` }).refine(
-    (s) => {
-      const length = [...s].length;
-      return length >= min && length <= max && !s.includes("\u0000");
-    },
-    {
-      error:
-        min > 0
-          ? `${field} must be ${min} to ${max} characters`
-          : `${field} must be at most ${max} characters`,
-    },
-  );
-
-const deadline = z
-  .string({ error: "deadline_at must be a timestamp string or null" })
-  .transform((s, ctx) => {
-    const parsed = parseTimestamp(s);
-    if (parsed === undefined) {
-      ctx.addIssue({ code: "custom", message: "deadline_at is not a valid timestamp" });
-      return z.NEVER;
-    }
-    return parsed;
-  })
-  .nullable();
-
-const fields = {
-  title: text("title", 1, 80),
-  description: text("description", 0, 120).nullable(),
-  completed: z.boolean({ error: "completed must be a boolean" }),
-  deadline_at: deadline,
-};
-
-const createSchema = z.strictObject({
-  title: fields.title,
-  description: fields.description.optional(),
-  completed: fields.completed.optional(),
-  deadline_at: fields.deadline_at.optional(),
+// The field schemas and their bounds are the contracts' (shared with the event schemas): title 1..80 and
+// description ..120 characters (code points, as PostgreSQL's varchar counts them), valid Unicode, no control
+// characters but tab and newline. Here the deadline's form is also checked as a calendar date and normalised.
+const deadline = todoFields.deadline_at.unwrap().transform((s, ctx) => {
+  const parsed = parseTimestamp(s);
+  if (parsed === undefined) {
+    ctx.addIssue({ code: "custom", message: "deadline_at is not a valid timestamp" });
+    return z.NEVER;
+  }
+  return parsed;
 });
 
-const updateSchema = z.strictObject({
-  title: fields.title.optional(),
-  description: fields.description.optional(),
-  completed: fields.completed.optional(),
-  deadline_at: fields.deadline_at.optional(),
-});
+const createSchema = TodoCreateRequest.extend({ deadline_at: deadline.nullable().optional() });
+const updateSchema = TodoUpdateRequest.extend({ deadline_at: deadline.nullable().optional() });
 
 function asObject(body: unknown): Record<string, unknown> {
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
@@ -106,31 +79,42 @@ export function parseUpdate(body: unknown): TodoChanges {
   });
 }
 
-// Known parameters only; others are ignored, as the course's Flask app ignored them.
-const single = (name: string, pattern: RegExp, hint: string) =>
-  z
-    .union([z.string(), z.array(z.string())], { error: `${name} ${hint}` })
-    .optional()
-    .refine((v) => v === undefined || (typeof v === "string" && pattern.test(v)), {
-      error: `${name} ${hint}`,
-    })
-    .transform((v) => v as string | undefined);
+/** One query parameter: absent, or given once and valid (a repeated one is a 400, like a bad one). */
+function param(query: Record<string, unknown>, name: keyof typeof listQueryParams): string | undefined {
+  const value = query[name];
+  if (value === undefined) return undefined;
+  const schema = listQueryParams[name];
+  const result = typeof value === "string" ? schema.safeParse(value) : undefined;
+  if (result?.success) return result.data;
+  // Every parameter's schema has one message (the empty string fails with it); a repeated parameter gets it too.
+  const message = schema.safeParse("").error?.issues[0]?.message;
+  throw new ValidationError(
+    result?.error.issues[0]?.message ?? message ?? `${name} is invalid`,
+    "invalid_query",
+  );
+}
 
-const querySchema = z.object({
-  completed: single("completed", /^(true|false)$/, "must be true or false"),
-  window: single("window", /^\d+$/, "must be a non-negative integer"),
-});
-
-/** `?completed=true|false` and `?window=N` (days, N >= 0); they combine. */
+/**
+ * `?completed=true|false` and `?window=N` (days, N >= 0); they combine. Known parameters only; others are
+ * ignored, as the course's Flask app ignored them. A window past the shared bound means the bound (the same
+ * todos: every deadline), so the calendar event can carry it.
+ */
 export function parseListQuery(query: Record<string, unknown>): TodoFilter {
-  const result = querySchema.safeParse(query);
-  if (!result.success) {
-    throw new ValidationError(result.error.issues[0]?.message ?? "invalid query", "invalid_query");
-  }
-  const { completed, window } = result.data;
+  const completed = param(query, "completed");
+  const window = param(query, "window");
   return defined({
     completed: completed === undefined ? undefined : completed === "true",
-    windowDays: window === undefined ? undefined : Number(window),
+    windowDays: window === undefined ? undefined : Math.min(Number(window), bounds.windowDaysMax),
+  });
+}
+
+/** `?limit=N` (1..1000) and `?after=ID` of keyset paging; undefined for each when absent. */
+export function parsePageQuery(query: Record<string, unknown>): { limit?: number; after?: number } {
+  const limit = param(query, "limit");
+  const after = param(query, "after");
+  return defined({
+    limit: limit === undefined ? undefined : Number(limit),
+    after: after === undefined ? undefined : Number(after),
   });
 }
 

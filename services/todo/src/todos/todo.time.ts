@@ -1,3 +1,5 @@
+import { TIMESTAMP_INPUT } from "@taskoverflow/contracts";
+
 /**
  * Timestamps as the course's Python wrote them: naive UTC, `YYYY-MM-DDTHH:MM:SS`, then `.ffffff`
  * (microseconds) only when the fraction is not zero. Strings in this form are also what we hand to
@@ -5,9 +7,9 @@
  */
 
 // Date, then optionally a time (T or space), fraction (any digits, truncated to microseconds like
-// Python 3.11+), and an offset (Z, ±HH, ±HHMM, ±HH:MM) which is only allowed after a time.
-const ISO_INPUT =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?(Z|z|[+-]\d{2}(?::?\d{2})?)?)?$/;
+// Python 3.11+), and an offset (Z, ±HH, ±HHMM, ±HH:MM) which is only allowed after a time. The API's schema
+// (in contracts, and so the OpenAPI document) states the same form.
+const ISO_INPUT = TIMESTAMP_INPUT;
 
 const pad = (n: number, width = 2) => String(n).padStart(width, "0");
 

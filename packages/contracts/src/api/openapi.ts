@@ -1,0 +1,210 @@
+import { z } from "zod";
+import { createDocument, type ZodOpenApiResponsesObject } from "zod-openapi";
+import {
+  CalendarExportRequest,
+  ErrorBody,
+  Health,
+  ListQuery,
+  TaskAccepted,
+  TaskStatus,
+  Todo,
+  TodoCreateRequest,
+  TodoUpdateRequest,
+} from "./http.ts";
+
+const Ready = z
+  .strictObject({
+    status: z.enum(["ok", "unavailable"]),
+    error: z.string().optional(),
+    backends: z.record(z.string(), z.enum(["ok", "down"])),
+  })
+  .meta({ id: "Ready" });
+
+const json = (schema: z.ZodType) => ({ content: { "application/json": { schema } } });
+const error = (description: string) => ({ description, ...json(ErrorBody) });
+
+const errorCode = z.string().describe("A stable machine-readable code of the error (`todo_not_found`, ...).");
+const retryAfter = z.string().regex(/^\d+$/).describe("Seconds to wait before trying again.");
+
+/** Answers any route may give: the gateway's own errors. */
+const common: ZodOpenApiResponsesObject = {
+  "429": {
+    description: "Too many writes or exports from this client (only where rate limits are configured).",
+    headers: z.object({ "Retry-After": retryAfter, "X-Error-Code": errorCode }),
+    ...json(ErrorBody),
+  },
+  "502": error("A backend could not be reached."),
+  "503": {
+    description: "A backend's circuit is open.",
+    headers: z.object({ "Retry-After": retryAfter }),
+    ...json(ErrorBody),
+  },
+  "504": error("A backend did not answer in time."),
+};
+const bodyErrors: ZodOpenApiResponsesObject = {
+  "413": error("The body is over the gateway's limit (64 KiB by default)."),
+  "415": error("The body is not `application/json`."),
+};
+
+const todoId = z.object({
+  id: z.string().regex(/^\d+$/).describe("The todo's id; anything else is a 404."),
+});
+const taskIdParam = z.object({
+  taskId: z.string().describe("A task_id from `POST /api/v1/todos/ical`; anything else is a 404."),
+});
+
+/**
+ * The OpenAPI 3.1 document of the public API, generated from the zod schemas the services validate with.
+ * Served by the gateway at `GET /api/v1/openapi.json`.
+ */
+export function openApiDocument(): ReturnType<typeof createDocument> {
+  return createDocument({
+    openapi: "3.1.0",
+    info: {
+      title: "TaskOverflow API",
+      version: "1.0.0",
+      description:
+        "The course's todo API (`../shared/taskoverflow-api.md`), with an asynchronous calendar export. " +
+        'Every error is `{"error": "..."}` with a stable code in the `X-Error-Code` header.',
+    },
+    servers: [{ url: "/" }],
+    paths: {
+      "/api/v1/health": {
+        get: {
+          summary: "Liveness",
+          responses: { "200": { description: "Up.", ...json(Health) }, ...common },
+        },
+      },
+      "/api/v1/ready": {
+        get: {
+          summary: "Readiness: every backend answers its health check",
+          responses: {
+            "200": { description: "All backends up.", ...json(Ready) },
+            "503": { description: "A backend is down.", ...json(Ready) },
+          },
+        },
+      },
+      "/api/v1/openapi.json": {
+        get: {
+          summary: "This document",
+          responses: {
+            "200": {
+              description: "OpenAPI 3.1.",
+              content: { "application/json": { schema: z.object({}).passthrough() } },
+            },
+          },
+        },
+      },
+      "/api/v1/todos": {
+        get: {
+          summary: "List todos in id order",
+          requestParams: { query: ListQuery },
+          responses: {
+            "200": {
+              description: "The todos (one page of them with `limit`).",
+              headers: z.object({
+                Link: z
+                  .string()
+                  .optional()
+                  .describe('`<absolute URL>; rel="next"` while a next page may exist (only with `limit`).'),
+              }),
+              ...json(z.array(Todo)),
+            },
+            "400": error("An invalid query parameter."),
+            ...common,
+          },
+        },
+        post: {
+          summary: "Create a todo",
+          requestBody: { required: true, ...json(TodoCreateRequest) },
+          responses: {
+            "201": { description: "Created.", ...json(Todo) },
+            "400": error(
+              "`extra fields`, `missing title`, a wrong type, a too long or invalid text, a bad deadline.",
+            ),
+            ...bodyErrors,
+            ...common,
+          },
+        },
+      },
+      "/api/v1/todos/{id}": {
+        get: {
+          summary: "One todo",
+          requestParams: { path: todoId },
+          responses: {
+            "200": { description: "The todo.", ...json(Todo) },
+            "404": error("`Todo not found`."),
+            ...common,
+          },
+        },
+        put: {
+          summary: "Update a todo",
+          requestParams: { path: todoId },
+          requestBody: { required: true, ...json(TodoUpdateRequest) },
+          responses: {
+            "200": { description: "The updated todo.", ...json(Todo) },
+            "400": error("`extra fields` (checked before existence) or an invalid value."),
+            "404": error("`Todo not found`."),
+            ...bodyErrors,
+            ...common,
+          },
+        },
+        delete: {
+          summary: "Delete a todo",
+          requestParams: { path: todoId },
+          responses: {
+            "200": {
+              description: "The deleted todo, or `{}` when there was none.",
+              ...json(z.union([Todo, z.strictObject({})])),
+            },
+            ...common,
+          },
+        },
+      },
+      "/api/v1/todos/ical": {
+        post: {
+          summary: "Start a calendar export",
+          requestParams: { query: ListQuery.pick({ completed: true, window: true }) },
+          requestBody: { required: false, ...json(CalendarExportRequest) },
+          responses: {
+            "202": { description: "Accepted.", ...json(TaskAccepted) },
+            "400": error("An invalid filter."),
+            ...bodyErrors,
+            ...common,
+          },
+        },
+      },
+      "/api/v1/todos/ical/{taskId}/status": {
+        get: {
+          summary: "A calendar job's status",
+          requestParams: { path: taskIdParam },
+          responses: {
+            "200": {
+              description: "The status (`Cache-Control: no-store`).",
+              headers: z.object({ "Cache-Control": z.literal("no-store") }),
+              ...json(TaskStatus),
+            },
+            "404": error("`Task not found`: never issued."),
+            ...common,
+          },
+        },
+      },
+      "/api/v1/todos/ical/{taskId}/result": {
+        get: {
+          summary: "A finished calendar",
+          requestParams: { path: taskIdParam },
+          responses: {
+            "200": {
+              description: "The calendar (RFC 5545).",
+              headers: z.object({ "Cache-Control": z.literal("no-store") }),
+              content: { "text/calendar": { schema: z.string() } },
+            },
+            "404": error("`Task not finished`."),
+            "410": error("`Calendar expired`: the job succeeded but its file is gone; export again."),
+            ...common,
+          },
+        },
+      },
+    },
+  });
+}
