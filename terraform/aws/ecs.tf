@@ -33,6 +33,9 @@ locals {
       TODO_SERVICE_URL       = local.url.todo
       JOB_STATUS_SERVICE_URL = local.url["job-status"]
       TRUST_PROXY            = "true"
+      # Per-client limits on writes and exports (429 + Retry-After); 0 turns a limit off.
+      RATE_LIMIT_WRITES_PER_MINUTE  = tostring(var.rate_limit_writes_per_minute)
+      RATE_LIMIT_EXPORTS_PER_MINUTE = tostring(var.rate_limit_exports_per_minute)
     }
     todo = {
       AWS_REGION = var.region
@@ -49,6 +52,8 @@ locals {
       AWS_REGION           = var.region
       JOB_STATUS_QUEUE_URL = aws_sqs_queue.work["job-status"].url
       TODO_SERVICE_URL     = local.url.todo
+      # job-status serves results only from this bucket (a CalendarReady naming another is dropped).
+      CALENDAR_BUCKET = aws_s3_bucket.calendars.bucket
     }
   }
 

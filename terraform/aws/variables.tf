@@ -127,6 +127,18 @@ variable "calendar_backlog_per_task" {
   default     = 20
 }
 
+variable "rate_limit_writes_per_minute" {
+  description = "Gateway: todo writes (POST/PUT/DELETE) per client and minute; 0 turns the limit off (npm start and the benchmarks leave it off)."
+  type        = number
+  default     = 120
+}
+
+variable "rate_limit_exports_per_minute" {
+  description = "Gateway: calendar exports (POST /api/v1/todos/ical) per client and minute; 0 turns the limit off."
+  type        = number
+  default     = 20
+}
+
 variable "log_level" {
   description = "LOG_LEVEL of every service (pino level)."
   type        = string
