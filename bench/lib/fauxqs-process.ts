@@ -3,8 +3,8 @@
 import { type AwsEndpoint, freePort, startProcess, waitFor } from "@taskoverflow/test-harness";
 
 const script = `import { startFauxqs } from "fauxqs";
-await startFauxqs({ port: Number(process.env.FAUXQS_PORT), host: "127.0.0.1", logger: false });
-process.stdout.write("ready\\n");`;
+const server = await startFauxqs({ port: Number(process.env.FAUXQS_PORT), logger: false });
+process.stdout.write("ready " + server.address + "\\n");`;
 
 export async function startFauxqsProcess(): Promise<AwsEndpoint> {
   const port = await freePort();
@@ -17,9 +17,10 @@ export async function startFauxqsProcess(): Promise<AwsEndpoint> {
     what: "fauxqs to start",
   });
   if (proc.child.exitCode !== null) throw new Error(`fauxqs exited: ${proc.output()}`);
+  const endpoint = /ready (\S+)/.exec(proc.output())?.[1] ?? `http://127.0.0.1:${port}`;
   return {
     name: "fauxqs",
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint,
     region: "us-east-1",
     credentials: { accessKeyId: "test", secretAccessKey: "test" },
     stop: () => proc.stop(),
