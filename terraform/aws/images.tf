@@ -11,10 +11,19 @@ locals {
   # (terraform/test/static.infra.test.ts) fails when a file of the build context is not covered.
   source_files = sort(setsubtract(setunion(
     fileset(local.repo_root, "{*,.*}"),
-    fileset(local.repo_root, "{.ci,bench,docs,localstack,scripts,tools}/**"),
     fileset(local.repo_root, "{services,packages}/*/*"),
-    fileset(local.repo_root, "{services,packages}/*/{src,test,public}/**"),
-  ), setunion([".git"], fileset(local.repo_root, "{*.log,.env,.env.*}"))))
+    fileset(local.repo_root, "{services,packages}/*/{src,public,docs}/**"),
+    ), setunion(
+    [".git"],
+    fileset(local.repo_root, "{*.log,.env,.env.*}"),
+    # .dockerignore: Markdown, tests and test folders never reach an image.
+    fileset(local.repo_root, "*.md"),
+    fileset(local.repo_root, "{services,packages}/*/*.md"),
+    fileset(local.repo_root, "{services,packages}/*/{src,public,docs}/**/*.md"),
+    fileset(local.repo_root, "{services,packages}/*/*.test.ts"),
+    fileset(local.repo_root, "{services,packages}/*/{src,public,docs}/**/*.test.ts"),
+    fileset(local.repo_root, "{services,packages}/*/{src,public,docs}/**/test/**"),
+  )))
   source_hash = sha1(join("\n", [for f in local.source_files : "${f} ${filesha1("${local.repo_root}/${f}")}"]))
   image_tag   = coalesce(var.image_tag, "src-${substr(local.source_hash, 0, 12)}")
 }
