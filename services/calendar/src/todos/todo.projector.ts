@@ -36,9 +36,6 @@ export function createTodoProjector({ db, todos, snapshots, clock, log, ...deps 
       await todos.apply(db, { consumer: PROJECTION_CONSUMER, eventId: event.id }, next, sequenceOf(event));
     },
 
-    /** Marks a sequence as reflected without a todo change (the request's own place in the stream). */
-    seen: (sequence: number) => todos.recordSeen(db, sequence),
-
     /** Records the request's own sequence and answers whether everything before it is applied. */
     check: (sequence: number) => todos.seenAndCaughtUp(db, sequence),
 

@@ -89,13 +89,6 @@ export class TodoProjectionRepository {
     return { watermark, initialised: row.initialised, caughtUp };
   }
 
-  /** Records a sequence as reflected (a CalendarRequested is part of the todo stream too). */
-  async recordSeen(db: CalendarDb, sequence: number): Promise<void> {
-    await sql`INSERT INTO todo_stream_applied (sequence) VALUES (${sequence}) ON CONFLICT DO NOTHING`.execute(
-      db,
-    );
-  }
-
   /** Moves the watermark over the applied sequences and forgets the rows it now covers. */
   async compact(db: CalendarDb): Promise<ProgressRow> {
     return db.transaction().execute(async (trx) => {
