@@ -15,13 +15,14 @@ import {
   startPostgres,
 } from "@taskoverflow/test-harness";
 import {
+  createBatcher,
   createOutboxRelay,
   createSnsPublisher,
   createSqsConsumer,
   ensureTopology,
   pgOutboxWakeSource,
 } from "../packages/messaging/src/index.ts";
-import { applyEffect, awsClients, createTodo, openTestDb } from "../packages/messaging/test/pipeline.ts";
+import { applyEffects, awsClients, createTodo, openTestDb } from "../packages/messaging/test/pipeline.ts";
 import { createLogger } from "../packages/platform/src/index.ts";
 import { startFauxqsProcess } from "./lib/fauxqs-process.ts";
 
@@ -80,13 +81,17 @@ try {
       const started = new Map<string, number>();
       const latencies: number[] = [];
       let onEffect: (() => void) | undefined;
+      // As the calendar's projector: the messages of one receive are applied in one statement.
+      const applyEffect = createBatcher({
+        run: (events: Parameters<typeof applyEffects>[2]) => applyEffects(db, "bench", events),
+      });
       const consumer = createSqsConsumer({
         sqs: clients.sqs,
         queueUrl: t.queues.calendar.url,
         log,
         concurrency: 20,
         handler: async (event) => {
-          await applyEffect(db, "bench", event);
+          await applyEffect(event);
           const t0 = started.get(event.id);
           if (t0 !== undefined) latencies.push(performance.now() - t0);
           onEffect?.();

@@ -87,6 +87,36 @@ export async function applyEffect(
   return rows[0]?.n === "1" ? "processed" : "duplicate";
 }
 
+/**
+ * `applyEffect` for a batch, as the calendar's projector applies the events of one receive: ONE statement for
+ * all of them, each once (an event id given twice answers "duplicate" the second time).
+ */
+export async function applyEffects(
+  db: TestDb,
+  consumer: string,
+  events: DomainEvent[],
+): Promise<("processed" | "duplicate")[]> {
+  const input = [...new Map(events.map((e) => [e.id, e])).values()].map((e) => ({
+    event_id: e.id,
+    todo_id: "todo" in e.payload ? e.payload.todo.id : 0,
+  }));
+  const { rows } = await sql<{ event_id: string }>`
+    WITH input AS (
+      SELECT * FROM jsonb_to_recordset(${JSON.stringify(input)}::jsonb) AS x(event_id uuid, todo_id int)
+    ),
+    inbox AS (
+      INSERT INTO processed_events (consumer, event_id) SELECT ${consumer}, event_id FROM input ORDER BY event_id
+      ON CONFLICT DO NOTHING RETURNING event_id
+    ),
+    effect AS (
+      INSERT INTO effects (consumer, event_id, todo_id)
+      SELECT ${consumer}, event_id, todo_id FROM input JOIN inbox USING (event_id)
+    )
+    SELECT event_id::text AS event_id FROM inbox`.execute(db);
+  const fresh = new Set(rows.map((r) => r.event_id));
+  return events.map((e) => (fresh.delete(e.id) ? "processed" : "duplicate"));
+}
+
 export async function effectCounts(db: TestDb, consumer: string) {
   const { rows } = await sql<{ total: string; distinct_events: string }>`
     SELECT count(*) AS total, count(DISTINCT event_id) AS distinct_events FROM effects WHERE consumer = ${consumer}`.execute(

@@ -1,7 +1,8 @@
 import type { TodoEvent } from "@taskoverflow/contracts";
+import { createBatcher } from "@taskoverflow/messaging";
 import type { Logger } from "@taskoverflow/platform";
 import { evolve } from "./todo.projection.ts";
-import type { CalendarDb, ProgressRow, TodoProjectionRepository } from "./todo.repository.ts";
+import type { AppliedEvent, CalendarDb, ProgressRow, TodoProjectionRepository } from "./todo.repository.ts";
 import type { TodoSnapshotSource } from "./todo.snapshot.ts";
 
 export const PROJECTION_CONSUMER = "calendar";
@@ -17,23 +18,27 @@ export interface TodoProjectorDeps {
 }
 
 /**
- * Keeps the calendar's copy of the todos: applies todo events (each in one statement of its own, no shared
- * row), re-reads the todo service's snapshot when asked, and answers how far it has caught up.
+ * Keeps the calendar's copy of the todos: applies todo events (the events of one receive together, in one
+ * statement, no shared row), re-reads the todo service's snapshot when asked, and answers how far it has caught up.
  */
 export function createTodoProjector({ db, todos, snapshots, clock, log, ...deps }: TodoProjectorDeps) {
   const todoProducer = deps.todoProducer ?? "todo";
   const sequenceOf = (event: { producer: string; sequence?: number | undefined }) =>
     event.producer === todoProducer ? event.sequence : undefined;
+  // The consumer hands over a received batch's messages in one turn: they are written together.
+  const applyOne = createBatcher<AppliedEvent, "processed" | "duplicate">({
+    run: (items) => todos.applyAll(db, PROJECTION_CONSUMER, items),
+  });
 
   return {
     sequenceOf,
 
     /** Applies a todo event once; a stale or repeated version changes nothing but is still recorded. */
-    async apply(event: TodoEvent): Promise<void> {
+    async apply(event: TodoEvent): Promise<"processed" | "duplicate"> {
       // evolve against "nothing yet" gives the state this event stands for; the repository keeps it only
       // when its version is newer than what is stored (evolve's rule, enforced in the same statement).
       const next = evolve(undefined, event);
-      await todos.apply(db, { consumer: PROJECTION_CONSUMER, eventId: event.id }, next, sequenceOf(event));
+      return applyOne({ eventId: event.id, next, sequence: sequenceOf(event) });
     },
 
     /** Records the request's own sequence and answers whether everything before it is applied. */

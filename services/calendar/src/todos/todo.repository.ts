@@ -13,6 +13,13 @@ export interface ProgressRow {
   initialised: boolean;
 }
 
+/** One event's outcome for the projection: the todo's state it stands for (if any) and its sequence. */
+export interface AppliedEvent {
+  eventId: string;
+  next: ProjectedTodo | undefined;
+  sequence: number | undefined;
+}
+
 /** A consistent copy of the todo service's todos and the outbox sequence it corresponds to. */
 export interface TodoSnapshot {
   sequence: number;
@@ -34,39 +41,62 @@ export class TodoProjectionRepository {
   }
 
   /**
-   * Applies one event's outcome in ONE statement, effectively once: the inbox row (consumer, event id), the
-   * todo's new state unless the stored version is already as new (the same rule as `evolve`, enforced here
-   * so concurrent events for one todo converge on the highest version), and the event's sequence. No row
-   * shared by other events is written.
+   * Applies the outcomes of a batch of events in ONE statement, each effectively once: an inbox row per
+   * (consumer, event id); each todo's newest state in the batch unless the stored version is already as new
+   * (the same rule as `evolve`, enforced here so concurrent batches for one todo converge on the highest
+   * version); and the events' sequences. No row shared by other events is written. An event id given twice
+   * is applied once: its later copies answer "duplicate".
    */
-  async apply(
+  async applyAll(
     db: CalendarDb,
-    { consumer, eventId }: { consumer: string; eventId: string },
-    next: ProjectedTodo | undefined,
-    sequence: number | undefined,
-  ): Promise<"processed" | "duplicate"> {
-    const upsert = next
-      ? sql`, upserted AS (
-          INSERT INTO todos_projection (id, state, version, deleted, sequence)
-          SELECT ${next.todo.id}, ${JSON.stringify(next.todo)}::jsonb, ${next.todo.version}, ${next.deleted},
-                 ${sequence ?? 0} FROM inbox
-          ON CONFLICT (id) DO UPDATE SET state = excluded.state, version = excluded.version,
-            deleted = excluded.deleted, sequence = excluded.sequence
-          WHERE todos_projection.version < excluded.version)`
-      : sql``;
-    const applied =
-      sequence === undefined
-        ? sql``
-        : sql`, applied AS (
-            INSERT INTO todo_stream_applied (sequence) SELECT ${sequence}::bigint FROM inbox
-            ON CONFLICT DO NOTHING)`;
-    const { rows } = await sql<{ n: string }>`
-      WITH inbox AS (
-        INSERT INTO processed_events (consumer, event_id) VALUES (${consumer}, ${eventId}::uuid)
-        ON CONFLICT DO NOTHING RETURNING 1
-      )${upsert}${applied}
-      SELECT count(*)::text AS n FROM inbox`.execute(db);
-    return rows[0]?.n === "1" ? "processed" : "duplicate";
+    consumer: string,
+    items: AppliedEvent[],
+  ): Promise<("processed" | "duplicate")[]> {
+    const firstOf = new Map<string, number>();
+    items.forEach((item, i) => {
+      if (!firstOf.has(item.eventId)) firstOf.set(item.eventId, i);
+    });
+    const input = [...firstOf.values()].map((i) => {
+      const { eventId, next, sequence } = items[i] as AppliedEvent;
+      return {
+        event_id: eventId,
+        id: next?.todo.id ?? null,
+        state: next?.todo ?? null,
+        version: next?.todo.version ?? null,
+        deleted: next?.deleted ?? null,
+        sequence: sequence ?? null,
+      };
+    });
+    // Rows are taken in key order in every table, so two batches never wait for each other in a cycle.
+    const { rows } = await sql<{ event_id: string }>`
+      WITH input AS (
+        SELECT * FROM jsonb_to_recordset(${JSON.stringify(input)}::jsonb)
+          AS x(event_id uuid, id integer, state jsonb, version integer, deleted boolean, sequence bigint)
+      ),
+      inbox AS (
+        INSERT INTO processed_events (consumer, event_id)
+        SELECT ${consumer}, event_id FROM input ORDER BY event_id
+        ON CONFLICT DO NOTHING RETURNING event_id
+      ),
+      fresh AS (SELECT input.* FROM input JOIN inbox USING (event_id)),
+      upserted AS (
+        INSERT INTO todos_projection (id, state, version, deleted, sequence)
+        SELECT DISTINCT ON (id) id, state, version, deleted, coalesce(sequence, 0) FROM fresh
+        WHERE id IS NOT NULL ORDER BY id, version DESC
+        ON CONFLICT (id) DO UPDATE SET state = excluded.state, version = excluded.version,
+          deleted = excluded.deleted, sequence = excluded.sequence
+        WHERE todos_projection.version < excluded.version
+      ),
+      applied AS (
+        INSERT INTO todo_stream_applied (sequence)
+        SELECT sequence FROM fresh WHERE sequence IS NOT NULL ORDER BY sequence
+        ON CONFLICT DO NOTHING
+      )
+      SELECT event_id::text AS event_id FROM inbox`.execute(db);
+    const processed = new Set(rows.map((r) => r.event_id));
+    return items.map((item, i) =>
+      firstOf.get(item.eventId) === i && processed.has(item.eventId) ? "processed" : "duplicate",
+    );
   }
 
   /**
