@@ -1,5 +1,6 @@
 import type { DomainEvent } from "@taskoverflow/contracts";
 import { type Kysely, sql, type Transaction } from "kysely";
+import type { InboxTables } from "../inbox.ts";
 import type { OutboxTables } from "./outbox.migration.ts";
 
 /**
@@ -33,6 +34,28 @@ export async function enqueueEvent<E extends DomainEvent, DB extends OutboxTable
     .values({ event_id: event.id, type: event.type, body: outboxBody(event), sequence: null })
     .execute();
   return event;
+}
+
+/**
+ * Writes `event` to the outbox once per (consumer, source event id), in ONE statement: the inbox row and the
+ * outbox row commit together or not at all (a data-modifying CTE), so a redelivered or concurrent duplicate
+ * of the source event writes nothing. For a consumer whose effect is only to announce something, this is
+ * `processOnce` + `enqueueEvent` in one round trip instead of four.
+ */
+export async function enqueueEventOnce<DB extends OutboxTables & InboxTables>(
+  executor: OutboxExecutor<DB>,
+  { consumer, eventId }: { consumer: string; eventId: string },
+  event: DomainEvent,
+): Promise<"processed" | "duplicate"> {
+  const { rows } = await sql`
+    WITH inbox AS (
+      INSERT INTO processed_events (consumer, event_id) VALUES (${consumer}, ${eventId}::uuid)
+      ON CONFLICT DO NOTHING RETURNING event_id
+    )
+    INSERT INTO outbox (event_id, type, body)
+    SELECT ${event.id}::uuid, ${event.type}, ${outboxBody(event)} FROM inbox
+    RETURNING event_id`.execute(narrow(executor));
+  return rows.length === 1 ? "processed" : "duplicate";
 }
 
 /**

@@ -1,19 +1,22 @@
 import type { DomainEvent } from "@taskoverflow/contracts";
-import { enqueueEvent, processOnce } from "@taskoverflow/messaging";
+import { enqueueEventOnce } from "@taskoverflow/messaging";
 import type { CalendarDb } from "../todos/todo.repository.ts";
 import type { JobEventSink } from "./calendar.job.ts";
 
 // Inbox consumer names: one per step, so each step's event is written once per request.
 const STEP_CONSUMER = { started: "calendar:started", finished: "calendar" } as const;
 
-/** The job's events through the calendar's transactional outbox, each step once (inbox row + outbox row). */
+/**
+ * The job's events through the calendar's transactional outbox, each step once: the inbox row and the outbox
+ * row in one statement (one round trip on the job's path).
+ */
 export function outboxJobEvents(db: CalendarDb, onCommitted: () => void): JobEventSink {
   return {
     async emitOnce(step, event: DomainEvent, sourceEventId) {
-      const outcome = await processOnce(
+      const outcome = await enqueueEventOnce(
         db,
         { consumer: STEP_CONSUMER[step], eventId: sourceEventId },
-        (trx) => enqueueEvent(trx, event).then(() => undefined),
+        event,
       );
       if (outcome === "processed") onCommitted();
     },
