@@ -1,8 +1,12 @@
 // npm run bench -- events [--events 2000] [--writers 16] [--emulator fauxqs|moto|both] [--db postgres|pglite]
 //                         [--durability durable|fast]
-// Events per second and p50/p99 latency from a todo write (row + outbox in one transaction) to the consumer's
-// effect (a row written through processOnce), through the outbox relay, SNS PublishBatch, the filtered SQS
-// subscription and the SQS consumer: the whole event path, on fauxqs in-process and on moto server.
+// Events per second and p50/p99 latency from a todo write (row + outbox in one statement) to the consumer's
+// effect (a row written through the inbox, the messages of one receive in one statement), through the outbox
+// relay, SNS PublishBatch, the filtered SQS subscription and the SQS consumer: the whole event path, on fauxqs
+// and on moto server, each in a process of its own. As deployed, the producer (writers + relay, like the todo
+// service) and the consumer (like the calendar service, with a database of its own) are separate processes
+// (bench/lib/events-role.ts); latency is measured on the machine's wall clock shared by both.
+import { fork } from "node:child_process";
 import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import {
@@ -10,20 +14,12 @@ import {
   createTestDatabase,
   durabilitySettings,
   postgresBinDir,
-  startFauxqs,
   startMoto,
   startPostgres,
 } from "@taskoverflow/test-harness";
-import {
-  createBatcher,
-  createOutboxRelay,
-  createSnsPublisher,
-  createSqsConsumer,
-  ensureTopology,
-  pgOutboxWakeSource,
-} from "../packages/messaging/src/index.ts";
-import { applyEffects, awsClients, createTodo, openTestDb } from "../packages/messaging/test/pipeline.ts";
-import { createLogger } from "../packages/platform/src/index.ts";
+import { ensureTopology } from "../packages/messaging/src/index.ts";
+import { awsClients } from "../packages/messaging/test/pipeline.ts";
+import type { RoleCommand, RoleConfig, RoleReport } from "./lib/events-role.ts";
 import { startFauxqsProcess } from "./lib/fauxqs-process.ts";
 
 const { values } = parseArgs({
@@ -33,8 +29,6 @@ const { values } = parseArgs({
     emulator: { type: "string", default: "both" },
     db: { type: "string", default: postgresBinDir() ? "postgres" : "pglite" },
     durability: { type: "string", default: "durable" },
-    /** fauxqs in its own process (default, as a broker is deployed) or in the benchmark's own. */
-    broker: { type: "string", default: "process" },
   },
 });
 if (values.durability !== "durable" && values.durability !== "fast") {
@@ -45,7 +39,6 @@ const durability = values.durability;
 const total = Number(values.events);
 const writers = Number(values.writers);
 const emulators = values.emulator === "both" ? ["fauxqs", "moto"] : [values.emulator ?? "fauxqs"];
-const log = createLogger({ service: "bench-events", level: "warn", destination: process.stderr });
 
 interface Result {
   emulator: string;
@@ -58,64 +51,99 @@ interface Result {
 }
 const results: Result[] = [];
 
+/** One side of the pipeline in a process of its own (bench/lib/events-role.ts). */
+function startRole(role: "producer" | "consumer", config: RoleConfig) {
+  const child = fork(new URL("./lib/events-role.ts", import.meta.url).pathname, [role], {
+    env: { ...process.env, BENCH_ROLE_CONFIG: JSON.stringify(config) },
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  const listeners = new Set<(r: RoleReport) => void>();
+  child.on("message", (r: RoleReport) => {
+    for (const l of listeners) l(r);
+  });
+  const until = (what: RoleReport["type"]) =>
+    new Promise<void>((resolve, reject) => {
+      const l = (r: RoleReport) => {
+        if (r.type !== what) return;
+        listeners.delete(l);
+        resolve();
+      };
+      listeners.add(l);
+      child.once("exit", (code) => reject(new Error(`bench events: the ${role} exited (${code})`)));
+    });
+  return {
+    child,
+    onReport: (l: (r: RoleReport) => void) => listeners.add(l),
+    until,
+    send: (c: RoleCommand) => child.send(c),
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once("exit", r));
+      child.send({ cmd: "stop" } satisfies RoleCommand);
+      await exited;
+    },
+  };
+}
+
 const pg = values.db === "postgres" ? await startPostgres("local", { durability }) : undefined;
 try {
   for (const emulator of emulators) {
-    const aws: AwsEndpoint =
-      emulator === "moto"
-        ? await startMoto()
-        : values.broker === "in-process"
-          ? await startFauxqs()
-          : await startFauxqsProcess();
-    const testDb = pg ? await createTestDatabase(pg.adminUrl) : undefined;
-    const { db, close } = await openTestDb(testDb?.url, log);
+    const aws: AwsEndpoint = emulator === "moto" ? await startMoto() : await startFauxqsProcess();
+    // The producer's database and the consumer's, as the todo and the calendar service have.
+    const dbs = pg ? [await createTestDatabase(pg.adminUrl), await createTestDatabase(pg.adminUrl)] : [];
     const clients = awsClients(aws);
+    const roles: ReturnType<typeof startRole>[] = [];
     try {
       const t = await ensureTopology(clients, { prefix: "bench-" });
-      const relay = createOutboxRelay({
-        db,
-        publisher: createSnsPublisher({ sns: clients.sns, topicArn: t.topicArn }),
-        log,
-        ...(testDb && { wakeSource: pgOutboxWakeSource({ connectionString: testDb.url, log }) }),
-      });
+      const base = { aws, topicArn: t.topicArn, queueUrl: t.queues.calendar.url };
+      const producer = startRole("producer", { ...base, ...(dbs[0] && { dbUrl: dbs[0].url }) });
+      const consumer = startRole("consumer", { ...base, ...(dbs[1] && { dbUrl: dbs[1].url }) });
+      roles.push(producer, consumer);
+      await Promise.all([producer.until("ready"), consumer.until("ready")]);
+
       const started = new Map<string, number>();
+      const effects = new Map<string, number>();
       const latencies: number[] = [];
       let onEffect: (() => void) | undefined;
-      // As the calendar's projector: the messages of one receive are applied in one statement.
-      const applyEffect = createBatcher({
-        run: (events: Parameters<typeof applyEffects>[2]) => applyEffects(db, "bench", events),
-      });
-      const consumer = createSqsConsumer({
-        sqs: clients.sqs,
-        queueUrl: t.queues.calendar.url,
-        log,
-        concurrency: 20,
-        handler: async (event) => {
-          await applyEffect(event);
-          const t0 = started.get(event.id);
-          if (t0 !== undefined) latencies.push(performance.now() - t0);
-          onEffect?.();
-          return "done";
-        },
-      });
-      await relay.start();
-      await consumer.start();
-
-      const write = async (i: number) => {
-        // The id is only known inside the transaction, so time from just before it starts.
-        const t0 = performance.now();
-        const event = await createTodo(db, `bench ${i}`);
-        started.set(event.id, t0);
-        relay.wake();
+      const match = (id: string) => {
+        const t0 = started.get(id);
+        const t1 = effects.get(id);
+        if (t0 === undefined || t1 === undefined) return;
+        latencies.push(t1 - t0);
+        started.delete(id);
+        effects.delete(id);
       };
+      producer.onReport((r) => {
+        if (r.type !== "written") return;
+        for (const [id, t0] of r.at) {
+          started.set(id, t0);
+          match(id);
+        }
+        onEffect?.();
+      });
+      consumer.onReport((r) => {
+        if (r.type !== "effects") return;
+        for (const [id, t1] of r.at) {
+          effects.set(id, t1);
+          match(id);
+        }
+        onEffect?.();
+      });
       const waitForEffects = (n: number) =>
         new Promise<void>((resolve) => {
           onEffect = () => latencies.length >= n && resolve();
           onEffect();
         });
+      let written = 0;
+      const write = async (count: number, writers: number) => {
+        const done = producer.until("writes-done");
+        producer.send({ cmd: "write", count, writers, from: written });
+        written += count;
+        await done;
+      };
 
       // Warm-up, not measured.
-      for (let i = 0; i < 50; i++) await write(i);
+      await write(50, 1);
       await waitForEffects(50);
 
       // 1. Latency on a quiet system: one write at a time, each waiting for its effect.
@@ -123,7 +151,7 @@ try {
       const quiet = Math.min(200, total);
       let t0 = performance.now();
       for (let i = 0; i < quiet; i++) {
-        await write(i);
+        await write(1, 1);
         await waitForEffects(i + 1);
       }
       results.push(summary(emulator, "one at a time", quiet, performance.now() - t0, latencies));
@@ -131,22 +159,14 @@ try {
       // 2. Throughput under load: `writers` concurrent writers, `total` events.
       latencies.length = 0;
       t0 = performance.now();
-      let next = 0;
-      await Promise.all(
-        Array.from({ length: writers }, async () => {
-          while (next < total) await write(next++);
-        }),
-      );
+      await write(total, writers);
       await waitForEffects(total);
       results.push(summary(emulator, `${writers} writers`, total, performance.now() - t0, latencies));
-
-      await consumer.stop();
-      await relay.stop();
     } finally {
+      for (const r of roles) await r.stop();
       clients.sns.destroy();
       clients.sqs.destroy();
-      await close();
-      await testDb?.drop();
+      for (const d of dbs) await d.drop();
       await aws.stop();
     }
   }
