@@ -9,7 +9,7 @@ resource "aws_lb" "main" {
   name                       = var.name_prefix
   load_balancer_type         = "application"
   internal                   = false
-  subnets                    = aws_subnet.public[*].id
+  subnets                    = local.subnet_ids.public
   security_groups            = [aws_security_group.alb.id]
   drop_invalid_header_fields = true
   idle_timeout               = 60

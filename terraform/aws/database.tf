@@ -26,7 +26,7 @@ locals {
 
 resource "aws_db_subnet_group" "main" {
   name       = var.name_prefix
-  subnet_ids = aws_subnet.private[*].id
+  subnet_ids = local.subnet_ids.private
 }
 
 resource "aws_db_instance" "main" {
@@ -154,7 +154,7 @@ resource "terraform_data" "db_init" {
       AWS_REGION = var.region
       CLUSTER    = aws_ecs_cluster.main.name
       TASK_DEF   = aws_ecs_task_definition.db_init.arn
-      NETWORK    = "awsvpcConfiguration={subnets=[${join(",", aws_subnet.private[*].id)}],securityGroups=[${aws_security_group.db_init.id}],assignPublicIp=DISABLED}"
+      NETWORK    = "awsvpcConfiguration={subnets=[${join(",", local.subnet_ids.private)}],securityGroups=[${aws_security_group.db_init.id}],assignPublicIp=DISABLED}"
       LOG_GROUP  = aws_cloudwatch_log_group.db_init.name
     }
     command = <<-EOT

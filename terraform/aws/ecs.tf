@@ -176,7 +176,7 @@ resource "aws_ecs_service" "service" {
   wait_for_steady_state              = var.wait_for_steady_state
 
   network_configuration {
-    subnets          = aws_subnet.private[*].id
+    subnets          = local.subnet_ids.private
     security_groups  = [aws_security_group.service[each.key].id]
     assign_public_ip = false
   }

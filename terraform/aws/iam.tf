@@ -140,32 +140,25 @@ data "aws_iam_policy_document" "task" {
     }
   }
 
+  # The calendar bucket: the writer puts calendars and also calls CreateBucket at start (ensureBucket), treating
+  # "already owned by you" as success; without that permission the call is denied and the service does not
+  # start. Scoped to this one bucket name, it cannot create anything else. (A service config gap: see README.)
   dynamic "statement" {
-    for_each = each.value.bucket_access == "write" ? [1] : []
+    for_each = { for sid, st in local.calendar_bucket_statements : sid => st if st.access == each.value.bucket_access }
     content {
-      sid       = "WriteCalendars"
-      actions   = ["s3:PutObject"]
-      resources = ["${aws_s3_bucket.calendars.arn}/${local.calendar_prefix}*"]
+      sid       = statement.key
+      actions   = statement.value.actions
+      resources = statement.value.resources
     }
   }
-  # The calendar service calls CreateBucket at start (ensureBucket) and treats "already owned by you" as
-  # success; without this permission the call is denied and the service does not start. Scoped to this one
-  # bucket name, it cannot create anything else. (A service config gap: see README.)
-  dynamic "statement" {
-    for_each = each.value.bucket_access == "write" ? [1] : []
-    content {
-      sid       = "EnsureBucketAtStart"
-      actions   = ["s3:CreateBucket"]
-      resources = [aws_s3_bucket.calendars.arn]
-    }
-  }
-  dynamic "statement" {
-    for_each = each.value.bucket_access == "read" ? [1] : []
-    content {
-      sid       = "ReadCalendars"
-      actions   = ["s3:GetObject"]
-      resources = ["${aws_s3_bucket.calendars.arn}/${local.calendar_prefix}*"]
-    }
+}
+
+locals {
+  calendar_objects = "${aws_s3_bucket.calendars.arn}/${local.calendar_prefix}*"
+  calendar_bucket_statements = {
+    WriteCalendars      = { access = "write", actions = ["s3:PutObject"], resources = [local.calendar_objects] }
+    EnsureBucketAtStart = { access = "write", actions = ["s3:CreateBucket"], resources = [aws_s3_bucket.calendars.arn] }
+    ReadCalendars       = { access = "read", actions = ["s3:GetObject"], resources = [local.calendar_objects] }
   }
 }
 

@@ -8,6 +8,12 @@ data "aws_availability_zones" "available" {
 
 locals {
   azs = slice(data.aws_availability_zones.available.names, 0, var.az_count)
+
+  # Two tiers of one subnet per AZ each, /20 blocks of the VPC range (public from block 0, private from block 8);
+  # a tier's route table sends everything else to the internet gateway (public) or the NAT gateway (private).
+  tiers      = { public = { first_block = 0 }, private = { first_block = 8 } }
+  subnets    = { for p in setproduct(keys(local.tiers), range(var.az_count)) : "${p[0]}-${p[1]}" => { tier = p[0], az = p[1] } }
+  subnet_ids = { for t in keys(local.tiers) : t => [for i in range(var.az_count) : aws_subnet.subnet["${t}-${i}"].id] }
 }
 
 resource "aws_vpc" "main" {
@@ -22,41 +28,37 @@ resource "aws_internet_gateway" "main" {
   tags   = { Name = var.name_prefix }
 }
 
-resource "aws_subnet" "public" {
-  count = var.az_count
+resource "aws_subnet" "subnet" {
+  for_each = local.subnets
 
   vpc_id                  = aws_vpc.main.id
-  availability_zone       = local.azs[count.index]
-  cidr_block              = cidrsubnet(var.vpc_cidr, 4, count.index)
+  availability_zone       = local.azs[each.value.az]
+  cidr_block              = cidrsubnet(var.vpc_cidr, 4, local.tiers[each.value.tier].first_block + each.value.az)
   map_public_ip_on_launch = false
-  tags                    = { Name = "${var.name_prefix}-public-${local.azs[count.index]}" }
+  tags                    = { Name = "${var.name_prefix}-${each.value.tier}-${local.azs[each.value.az]}" }
 }
 
-resource "aws_subnet" "private" {
-  count = var.az_count
+resource "aws_route_table" "tier" {
+  for_each = local.tiers
 
-  vpc_id            = aws_vpc.main.id
-  availability_zone = local.azs[count.index]
-  cidr_block        = cidrsubnet(var.vpc_cidr, 4, 8 + count.index)
-  tags              = { Name = "${var.name_prefix}-private-${local.azs[count.index]}" }
-}
-
-resource "aws_route_table" "public" {
   vpc_id = aws_vpc.main.id
-  tags   = { Name = "${var.name_prefix}-public" }
+  tags   = { Name = "${var.name_prefix}-${each.key}" }
 }
 
-resource "aws_route" "public_internet" {
-  route_table_id         = aws_route_table.public.id
+resource "aws_route" "default" {
+  for_each = local.tiers
+
+  route_table_id         = aws_route_table.tier[each.key].id
   destination_cidr_block = "0.0.0.0/0"
-  gateway_id             = aws_internet_gateway.main.id
+  gateway_id             = each.key == "public" ? aws_internet_gateway.main.id : null
+  nat_gateway_id         = each.key == "private" ? aws_nat_gateway.main.id : null
 }
 
-resource "aws_route_table_association" "public" {
-  count = var.az_count
+resource "aws_route_table_association" "subnet" {
+  for_each = local.subnets
 
-  subnet_id      = aws_subnet.public[count.index].id
-  route_table_id = aws_route_table.public.id
+  subnet_id      = aws_subnet.subnet[each.key].id
+  route_table_id = aws_route_table.tier[each.value.tier].id
 }
 
 # One NAT gateway (in the first AZ) keeps the cost down; a NAT gateway per AZ removes the cross-AZ dependency.
@@ -67,35 +69,17 @@ resource "aws_eip" "nat" {
 
 resource "aws_nat_gateway" "main" {
   allocation_id = aws_eip.nat.id
-  subnet_id     = aws_subnet.public[0].id
+  subnet_id     = aws_subnet.subnet["public-0"].id
   tags          = { Name = var.name_prefix }
 
   depends_on = [aws_internet_gateway.main]
-}
-
-resource "aws_route_table" "private" {
-  vpc_id = aws_vpc.main.id
-  tags   = { Name = "${var.name_prefix}-private" }
-}
-
-resource "aws_route" "private_nat" {
-  route_table_id         = aws_route_table.private.id
-  destination_cidr_block = "0.0.0.0/0"
-  nat_gateway_id         = aws_nat_gateway.main.id
-}
-
-resource "aws_route_table_association" "private" {
-  count = var.az_count
-
-  subnet_id      = aws_subnet.private[count.index].id
-  route_table_id = aws_route_table.private.id
 }
 
 resource "aws_vpc_endpoint" "s3" {
   vpc_id            = aws_vpc.main.id
   service_name      = "com.amazonaws.${var.region}.s3"
   vpc_endpoint_type = "Gateway"
-  route_table_ids   = [aws_route_table.private.id]
+  route_table_ids   = [aws_route_table.tier["private"].id]
   tags              = { Name = "${var.name_prefix}-s3" }
 }
 
@@ -118,14 +102,6 @@ resource "aws_vpc_security_group_ingress_rule" "alb" {
   to_port           = each.value[1]
 }
 
-resource "aws_vpc_security_group_egress_rule" "alb_to_gateway" {
-  security_group_id            = aws_security_group.alb.id
-  referenced_security_group_id = aws_security_group.service["gateway"].id
-  ip_protocol                  = "tcp"
-  from_port                    = local.services.gateway.port
-  to_port                      = local.services.gateway.port
-}
-
 resource "aws_security_group" "service" {
   for_each = local.services
 
@@ -134,17 +110,15 @@ resource "aws_security_group" "service" {
   vpc_id      = aws_vpc.main.id
 }
 
-# Outbound, per service only what it needs:
+# Outbound, per service (and db-init) only what it needs: PostgreSQL and the callees' ports (the links below), and
 # - HTTPS (443/tcp) anywhere: the AWS APIs (ECR, CloudWatch Logs, Secrets Manager, SNS, SQS, ECS/Service Connect)
 #   are public endpoints reached through the NAT gateway, S3 through the gateway endpoint; Fargate pulls the
 #   image and the secrets through the task's own network interface, so even the gateway needs it. No other
 #   port or protocol leaves the VPC. (DNS to the VPC resolver is not subject to security groups.)
-# - PostgreSQL (5432/tcp) to the database's group, for the services that own a database;
-# - each callee's port to the callee's group (service_calls).
-resource "aws_vpc_security_group_egress_rule" "service_https" {
-  for_each = local.services
+resource "aws_vpc_security_group_egress_rule" "https" {
+  for_each = merge({ for k, g in aws_security_group.service : k => g.id }, { "db-init" = aws_security_group.db_init.id })
 
-  security_group_id = aws_security_group.service[each.key].id
+  security_group_id = each.value
   description       = "HTTPS to AWS APIs"
   cidr_ipv4         = "0.0.0.0/0"
   ip_protocol       = "tcp"
@@ -152,70 +126,11 @@ resource "aws_vpc_security_group_egress_rule" "service_https" {
   to_port           = 443
 }
 
-resource "aws_vpc_security_group_egress_rule" "service_db" {
-  for_each = local.db_services
-
-  security_group_id            = aws_security_group.service[each.key].id
-  description                  = "PostgreSQL"
-  referenced_security_group_id = aws_security_group.db.id
-  ip_protocol                  = "tcp"
-  from_port                    = 5432
-  to_port                      = 5432
-}
-
-resource "aws_vpc_security_group_egress_rule" "service_calls" {
-  for_each = { for c in local.service_calls : "${c.from}->${c.to}" => c }
-
-  security_group_id            = aws_security_group.service[each.value.from].id
-  description                  = "HTTP to ${each.value.to}"
-  referenced_security_group_id = aws_security_group.service[each.value.to].id
-  ip_protocol                  = "tcp"
-  from_port                    = local.services[each.value.to].port
-  to_port                      = local.services[each.value.to].port
-}
-
-# db-init: HTTPS (image, logs, secrets) and PostgreSQL, nothing else, and nothing may reach it.
+# db-init: HTTPS (image, logs, secrets; above) and PostgreSQL (below), nothing else, and nothing may reach it.
 resource "aws_security_group" "db_init" {
   name        = "${var.name_prefix}-db-init"
   description = "The one-shot db-init task"
   vpc_id      = aws_vpc.main.id
-}
-
-resource "aws_vpc_security_group_egress_rule" "db_init_https" {
-  security_group_id = aws_security_group.db_init.id
-  description       = "HTTPS to AWS APIs"
-  cidr_ipv4         = "0.0.0.0/0"
-  ip_protocol       = "tcp"
-  from_port         = 443
-  to_port           = 443
-}
-
-resource "aws_vpc_security_group_egress_rule" "db_init_db" {
-  security_group_id            = aws_security_group.db_init.id
-  description                  = "PostgreSQL"
-  referenced_security_group_id = aws_security_group.db.id
-  ip_protocol                  = "tcp"
-  from_port                    = 5432
-  to_port                      = 5432
-}
-
-resource "aws_vpc_security_group_ingress_rule" "gateway_from_alb" {
-  security_group_id            = aws_security_group.service["gateway"].id
-  referenced_security_group_id = aws_security_group.alb.id
-  ip_protocol                  = "tcp"
-  from_port                    = local.services.gateway.port
-  to_port                      = local.services.gateway.port
-}
-
-# Who calls whom over HTTP (through Service Connect, whose proxy listens on the container port).
-resource "aws_vpc_security_group_ingress_rule" "service_calls" {
-  for_each = { for c in local.service_calls : "${c.from}->${c.to}" => c }
-
-  security_group_id            = aws_security_group.service[each.value.to].id
-  referenced_security_group_id = aws_security_group.service[each.value.from].id
-  ip_protocol                  = "tcp"
-  from_port                    = local.services[each.value.to].port
-  to_port                      = local.services[each.value.to].port
 }
 
 resource "aws_security_group" "db" {
@@ -224,22 +139,38 @@ resource "aws_security_group" "db" {
   vpc_id      = aws_vpc.main.id
 }
 
-resource "aws_vpc_security_group_ingress_rule" "db" {
-  for_each = local.db_services
-
-  security_group_id            = aws_security_group.db.id
-  referenced_security_group_id = aws_security_group.service[each.key].id
-  ip_protocol                  = "tcp"
-  from_port                    = 5432
-  to_port                      = 5432
+# Group to group, one TCP port: each link is an egress rule on the caller's group and the matching ingress rule
+# on the callee's. The load balancer reaches the gateway; a service reaches the services it calls (service_calls,
+# through Service Connect, whose proxy listens on the container port); the services that own a database and
+# db-init reach PostgreSQL.
+locals {
+  security_group_links = merge(
+    { "alb->gateway" = { from = aws_security_group.alb.id, to = aws_security_group.service["gateway"].id, port = local.services.gateway.port, description = "HTTP to gateway" } },
+    { for c in local.service_calls : "${c.from}->${c.to}" => { from = aws_security_group.service[c.from].id, to = aws_security_group.service[c.to].id, port = local.services[c.to].port, description = "HTTP to ${c.to}" } },
+    { for k, _ in local.db_services : "${k}->db" => { from = aws_security_group.service[k].id, to = aws_security_group.db.id, port = 5432, description = "PostgreSQL" } },
+    { "db-init->db" = { from = aws_security_group.db_init.id, to = aws_security_group.db.id, port = 5432, description = "PostgreSQL" } },
+  )
 }
 
-resource "aws_vpc_security_group_ingress_rule" "db_from_db_init" {
-  security_group_id            = aws_security_group.db.id
-  referenced_security_group_id = aws_security_group.db_init.id
+resource "aws_vpc_security_group_egress_rule" "link" {
+  for_each = local.security_group_links
+
+  security_group_id            = each.value.from
+  description                  = each.value.description
+  referenced_security_group_id = each.value.to
   ip_protocol                  = "tcp"
-  from_port                    = 5432
-  to_port                      = 5432
+  from_port                    = each.value.port
+  to_port                      = each.value.port
+}
+
+resource "aws_vpc_security_group_ingress_rule" "link" {
+  for_each = local.security_group_links
+
+  security_group_id            = each.value.to
+  referenced_security_group_id = each.value.from
+  ip_protocol                  = "tcp"
+  from_port                    = each.value.port
+  to_port                      = each.value.port
 }
 
 # --- VPC flow logs (var.vpc_flow_logs) to the logs bucket: S3 delivery needs no IAM role (Learner Lab) ----------

@@ -122,89 +122,48 @@ resource "aws_cloudwatch_metric_alarm" "dlq_not_empty" {
   ok_actions          = local.alarm_actions
 }
 
-# 5xx made by the load balancer itself (no healthy target, timeouts) and 5xx answered by the gateway (which
-# turns a failing or slow backend into 502/504).
-resource "aws_cloudwatch_metric_alarm" "alb_5xx" {
-  for_each = {
-    elb    = { metric = "HTTPCode_ELB_5XX_Count", what = "5xx answered by the load balancer itself" }
-    target = { metric = "HTTPCode_Target_5XX_Count", what = "5xx answered by the gateway" }
+# The other alarms, keyed by the alarm name's suffix, a row each: the metric (namespace, name, dimensions,
+# statistic), then when it breaches (period in seconds, periods in a row, comparison, threshold, what missing
+# data means).
+locals {
+  lb_dimensions     = { LoadBalancer = aws_lb.main.arn_suffix }
+  target_dimensions = { LoadBalancer = aws_lb.main.arn_suffix, TargetGroup = aws_lb_target_group.gateway.arn_suffix }
+  db_dimensions     = { DBInstanceIdentifier = aws_db_instance.main.identifier }
+
+  alarms = {
+    "alb-elb-5xx"               = ["AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", local.lb_dimensions, "Sum", 300, 1, "GreaterThanThreshold", var.alarm_5xx_threshold, "notBreaching"]
+    "alb-target-5xx"            = ["AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", local.lb_dimensions, "Sum", 300, 1, "GreaterThanThreshold", var.alarm_5xx_threshold, "notBreaching"]
+    "gateway-unhealthy-targets" = ["AWS/ApplicationELB", "UnHealthyHostCount", local.target_dimensions, "Maximum", 60, 3, "GreaterThanThreshold", 0, "notBreaching"]
+    "gateway-no-healthy-target" = ["AWS/ApplicationELB", "HealthyHostCount", local.target_dimensions, "Minimum", 60, 2, "LessThanThreshold", 1, "breaching"]
+    "db-cpu"                    = ["AWS/RDS", "CPUUtilization", local.db_dimensions, "Average", 300, 3, "GreaterThanThreshold", var.alarm_db_cpu_percent, "missing"]
+    "db-free-storage"           = ["AWS/RDS", "FreeStorageSpace", local.db_dimensions, "Minimum", 300, 1, "LessThanThreshold", var.alarm_db_free_storage_gib * 1024 * 1024 * 1024, "missing"]
   }
-
-  alarm_name          = "${var.name_prefix}-alb-${each.key}-5xx"
-  alarm_description   = "More than ${var.alarm_5xx_threshold} ${each.value.what} in 5 minutes."
-  namespace           = "AWS/ApplicationELB"
-  metric_name         = each.value.metric
-  dimensions          = { LoadBalancer = aws_lb.main.arn_suffix }
-  statistic           = "Sum"
-  period              = 300
-  evaluation_periods  = 1
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = var.alarm_5xx_threshold
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = local.alarm_actions
-  ok_actions          = local.alarm_actions
+  # 5xx made by the load balancer itself (no healthy target, timeouts) and 5xx answered by the gateway (which
+  # turns a failing or slow backend into 502/504).
+  alarm_descriptions = {
+    "alb-elb-5xx"               = "More than ${var.alarm_5xx_threshold} 5xx answered by the load balancer itself in 5 minutes."
+    "alb-target-5xx"            = "More than ${var.alarm_5xx_threshold} 5xx answered by the gateway in 5 minutes."
+    "gateway-unhealthy-targets" = "A gateway task fails the load balancer's health check (${local.health_check_path}) for 3 minutes."
+    "gateway-no-healthy-target" = "No gateway task is healthy in the target group: the system is down."
+    "db-cpu"                    = "The database's CPU above ${var.alarm_db_cpu_percent}% for 15 minutes."
+    "db-free-storage"           = "Less than ${var.alarm_db_free_storage_gib} GiB free on the database (storage autoscaling grows it up to ${var.db_allocated_storage * 5} GiB)."
+  }
 }
 
-resource "aws_cloudwatch_metric_alarm" "unhealthy_targets" {
-  alarm_name          = "${var.name_prefix}-gateway-unhealthy-targets"
-  alarm_description   = "A gateway task fails the load balancer's health check (${local.health_check_path}) for 3 minutes."
-  namespace           = "AWS/ApplicationELB"
-  metric_name         = "UnHealthyHostCount"
-  dimensions          = { LoadBalancer = aws_lb.main.arn_suffix, TargetGroup = aws_lb_target_group.gateway.arn_suffix }
-  statistic           = "Maximum"
-  period              = 60
-  evaluation_periods  = 3
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = 0
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = local.alarm_actions
-  ok_actions          = local.alarm_actions
-}
+resource "aws_cloudwatch_metric_alarm" "alarm" {
+  for_each = local.alarms
 
-resource "aws_cloudwatch_metric_alarm" "no_healthy_target" {
-  alarm_name          = "${var.name_prefix}-gateway-no-healthy-target"
-  alarm_description   = "No gateway task is healthy in the target group: the system is down."
-  namespace           = "AWS/ApplicationELB"
-  metric_name         = "HealthyHostCount"
-  dimensions          = { LoadBalancer = aws_lb.main.arn_suffix, TargetGroup = aws_lb_target_group.gateway.arn_suffix }
-  statistic           = "Minimum"
-  period              = 60
-  evaluation_periods  = 2
-  comparison_operator = "LessThanThreshold"
-  threshold           = 1
-  treat_missing_data  = "breaching"
-  alarm_actions       = local.alarm_actions
-  ok_actions          = local.alarm_actions
-}
-
-resource "aws_cloudwatch_metric_alarm" "db_cpu" {
-  alarm_name          = "${var.name_prefix}-db-cpu"
-  alarm_description   = "The database's CPU above ${var.alarm_db_cpu_percent}% for 15 minutes."
-  namespace           = "AWS/RDS"
-  metric_name         = "CPUUtilization"
-  dimensions          = { DBInstanceIdentifier = aws_db_instance.main.identifier }
-  statistic           = "Average"
-  period              = 300
-  evaluation_periods  = 3
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = var.alarm_db_cpu_percent
-  treat_missing_data  = "missing"
-  alarm_actions       = local.alarm_actions
-  ok_actions          = local.alarm_actions
-}
-
-resource "aws_cloudwatch_metric_alarm" "db_free_storage" {
-  alarm_name          = "${var.name_prefix}-db-free-storage"
-  alarm_description   = "Less than ${var.alarm_db_free_storage_gib} GiB free on the database (storage autoscaling grows it up to ${var.db_allocated_storage * 5} GiB)."
-  namespace           = "AWS/RDS"
-  metric_name         = "FreeStorageSpace"
-  dimensions          = { DBInstanceIdentifier = aws_db_instance.main.identifier }
-  statistic           = "Minimum"
-  period              = 300
-  evaluation_periods  = 1
-  comparison_operator = "LessThanThreshold"
-  threshold           = var.alarm_db_free_storage_gib * 1024 * 1024 * 1024
-  treat_missing_data  = "missing"
+  alarm_name          = "${var.name_prefix}-${each.key}"
+  alarm_description   = local.alarm_descriptions[each.key]
+  namespace           = each.value[0]
+  metric_name         = each.value[1]
+  dimensions          = each.value[2]
+  statistic           = each.value[3]
+  period              = each.value[4]
+  evaluation_periods  = each.value[5]
+  comparison_operator = each.value[6]
+  threshold           = each.value[7]
+  treat_missing_data  = each.value[8]
   alarm_actions       = local.alarm_actions
   ok_actions          = local.alarm_actions
 }

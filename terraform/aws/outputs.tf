@@ -73,7 +73,7 @@ output "db_init_command" {
   value = join(" ", [
     "aws ecs run-task --region ${var.region} --cluster ${aws_ecs_cluster.main.name}",
     "--task-definition ${aws_ecs_task_definition.db_init.arn} --launch-type FARGATE",
-    "--network-configuration 'awsvpcConfiguration={subnets=[${join(",", aws_subnet.private[*].id)}],securityGroups=[${aws_security_group.db_init.id}],assignPublicIp=DISABLED}'",
+    "--network-configuration 'awsvpcConfiguration={subnets=[${join(",", local.subnet_ids.private)}],securityGroups=[${aws_security_group.db_init.id}],assignPublicIp=DISABLED}'",
   ])
 }
 

@@ -12,30 +12,6 @@ resource "aws_s3_bucket" "calendars" {
   force_destroy = var.bucket_force_destroy
 }
 
-resource "aws_s3_bucket_public_access_block" "calendars" {
-  bucket                  = aws_s3_bucket.calendars.id
-  block_public_acls       = true
-  block_public_policy     = true
-  ignore_public_acls      = true
-  restrict_public_buckets = true
-}
-
-resource "aws_s3_bucket_ownership_controls" "calendars" {
-  bucket = aws_s3_bucket.calendars.id
-  rule {
-    object_ownership = "BucketOwnerEnforced"
-  }
-}
-
-resource "aws_s3_bucket_server_side_encryption_configuration" "calendars" {
-  bucket = aws_s3_bucket.calendars.id
-  rule {
-    apply_server_side_encryption_by_default {
-      sse_algorithm = "AES256"
-    }
-  }
-}
-
 resource "aws_s3_bucket_lifecycle_configuration" "calendars" {
   bucket = aws_s3_bucket.calendars.id
 
@@ -74,7 +50,7 @@ resource "aws_s3_bucket_policy" "calendars" {
     }]
   })
 
-  depends_on = [aws_s3_bucket_public_access_block.calendars]
+  depends_on = [aws_s3_bucket_public_access_block.bucket]
 }
 
 # --- the logs bucket: ALB access logs (var.alb_access_logs) and VPC flow logs (var.vpc_flow_logs) ---------------
@@ -95,37 +71,6 @@ resource "aws_s3_bucket" "logs" {
 
   bucket        = "${var.name_prefix}-logs-${local.account_id}-${var.region}"
   force_destroy = var.bucket_force_destroy
-}
-
-resource "aws_s3_bucket_public_access_block" "logs" {
-  count = local.logs_bucket ? 1 : 0
-
-  bucket                  = aws_s3_bucket.logs[0].id
-  block_public_acls       = true
-  block_public_policy     = true
-  ignore_public_acls      = true
-  restrict_public_buckets = true
-}
-
-resource "aws_s3_bucket_ownership_controls" "logs" {
-  count = local.logs_bucket ? 1 : 0
-
-  bucket = aws_s3_bucket.logs[0].id
-  rule {
-    object_ownership = "BucketOwnerEnforced"
-  }
-}
-
-# ALB access logs support SSE-S3 only.
-resource "aws_s3_bucket_server_side_encryption_configuration" "logs" {
-  count = local.logs_bucket ? 1 : 0
-
-  bucket = aws_s3_bucket.logs[0].id
-  rule {
-    apply_server_side_encryption_by_default {
-      sse_algorithm = "AES256"
-    }
-  }
 }
 
 resource "aws_s3_bucket_lifecycle_configuration" "logs" {
@@ -161,27 +106,19 @@ data "aws_iam_policy_document" "logs_bucket" {
     }
   }
 
+  # ALB access logs: the ELB account of older regions, the delivery service principal of newer ones.
   dynamic "statement" {
-    for_each = var.alb_access_logs ? [1] : []
+    for_each = var.alb_access_logs ? {
+      AlbAccessLogs         = { type = "AWS", identifier = data.aws_elb_service_account.main.arn }
+      AlbAccessLogsDelivery = { type = "Service", identifier = "logdelivery.elasticloadbalancing.amazonaws.com" }
+    } : {}
     content {
-      sid       = "AlbAccessLogs"
+      sid       = statement.key
       actions   = ["s3:PutObject"]
       resources = ["${aws_s3_bucket.logs[0].arn}/${local.alb_logs_prefix}/AWSLogs/${local.account_id}/*"]
       principals {
-        type        = "AWS"
-        identifiers = [data.aws_elb_service_account.main.arn]
-      }
-    }
-  }
-  dynamic "statement" {
-    for_each = var.alb_access_logs ? [1] : []
-    content {
-      sid       = "AlbAccessLogsDelivery"
-      actions   = ["s3:PutObject"]
-      resources = ["${aws_s3_bucket.logs[0].arn}/${local.alb_logs_prefix}/AWSLogs/${local.account_id}/*"]
-      principals {
-        type        = "Service"
-        identifiers = ["logdelivery.elasticloadbalancing.amazonaws.com"]
+        type        = statement.value.type
+        identifiers = [statement.value.identifier]
       }
     }
   }
@@ -233,5 +170,41 @@ resource "aws_s3_bucket_policy" "logs" {
   bucket = aws_s3_bucket.logs[0].id
   policy = data.aws_iam_policy_document.logs_bucket[0].json
 
-  depends_on = [aws_s3_bucket_public_access_block.logs]
+  depends_on = [aws_s3_bucket_public_access_block.bucket]
+}
+
+# --- every bucket: no public access, owner-enforced objects (no ACLs), SSE-S3 (all ALB access logs support) --
+
+locals {
+  buckets = merge({ calendars = aws_s3_bucket.calendars.id }, local.logs_bucket ? { logs = aws_s3_bucket.logs[0].id } : {})
+}
+
+resource "aws_s3_bucket_public_access_block" "bucket" {
+  for_each = local.buckets
+
+  bucket                  = each.value
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+resource "aws_s3_bucket_ownership_controls" "bucket" {
+  for_each = local.buckets
+
+  bucket = each.value
+  rule {
+    object_ownership = "BucketOwnerEnforced"
+  }
+}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "bucket" {
+  for_each = local.buckets
+
+  bucket = each.value
+  rule {
+    apply_server_side_encryption_by_default {
+      sse_algorithm = "AES256"
+    }
+  }
 }

@@ -1,6 +1,7 @@
 // Helpers of the infrastructure tier: run terraform and the aws CLI, keep their output.
 import { spawn } from "node:child_process";
 import { dirname, join } from "node:path";
+import { text } from "node:stream/consumers";
 import { fileURLToPath } from "node:url";
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -14,29 +15,23 @@ export interface RunResult {
 }
 
 /** Runs a command to its end; never throws for a non-zero exit (the caller asserts on `code`). */
-export function run(
+export async function run(
   cmd: string,
   args: string[],
   options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {},
 ): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, {
-      cwd: options.cwd ?? repoRoot,
-      env: { ...process.env, TF_IN_AUTOMATION: "1", NO_COLOR: "1", ...options.env },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (b: Buffer) => {
-      stdout += b.toString();
-    });
-    child.stderr.on("data", (b: Buffer) => {
-      stderr += b.toString();
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(options.input ?? "");
+  const child = spawn(cmd, args, {
+    cwd: options.cwd ?? repoRoot,
+    env: { ...process.env, TF_IN_AUTOMATION: "1", NO_COLOR: "1", ...options.env },
+    stdio: ["pipe", "pipe", "pipe"],
   });
+  child.stdin.end(options.input ?? "");
+  const exited = new Promise<number>((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code) => resolve(code ?? -1));
+  });
+  const [stdout, stderr, code] = await Promise.all([text(child.stdout), text(child.stderr), exited]);
+  return { code, stdout, stderr };
 }
 
 /** Like run(), but a non-zero exit throws with the command's output, so a failure says what went wrong. */

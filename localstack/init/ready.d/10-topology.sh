@@ -7,46 +7,38 @@ trap 'rm -rf "$TMP"' EXIT
 
 TOPIC_ARN="$(awslocal sns create-topic --name taskoverflow-events --query TopicArn --output text)"
 
+# queue NAME DLQ_NAME DLQ_ATTRIBUTES QUEUE_ATTRIBUTES SUBSCRIPTION_ATTRIBUTES: a work queue and its dead-letter
+# queue, subscribed to the topic once. In QUEUE_ATTRIBUTES @QUEUE_ARN@, @DLQ_ARN@, @TOPIC_ARN@ stand for
+# the ARNs, read back from the emulator.
+queue() {
+  local name="$1" dlq_name="$2" dlq_url dlq_arn url arn attributes
+  dlq_url="$(awslocal sqs create-queue --queue-name "$dlq_name" --query QueueUrl --output text)"
+  printf '%s' "$3" >"$TMP/$dlq_name.json"
+  awslocal sqs set-queue-attributes --queue-url "$dlq_url" --attributes "file://$TMP/$dlq_name.json"
+  dlq_arn="$(awslocal sqs get-queue-attributes --queue-url "$dlq_url" --attribute-names QueueArn --query Attributes.QueueArn --output text)"
+  url="$(awslocal sqs create-queue --queue-name "$name" --query QueueUrl --output text)"
+  arn="$(awslocal sqs get-queue-attributes --queue-url "$url" --attribute-names QueueArn --query Attributes.QueueArn --output text)"
+  attributes="${4//@QUEUE_ARN@/$arn}"
+  attributes="${attributes//@DLQ_ARN@/$dlq_arn}"
+  printf '%s' "${attributes//@TOPIC_ARN@/$TOPIC_ARN}" >"$TMP/$name.json"
+  awslocal sqs set-queue-attributes --queue-url "$url" --attributes "file://$TMP/$name.json"
+  printf '%s' "$5" >"$TMP/$name-subscription.json"
+  if [ -z "$(awslocal sns list-subscriptions-by-topic --topic-arn "$TOPIC_ARN" --query "Subscriptions[?Endpoint=='$arn'].SubscriptionArn" --output text)" ]; then
+    awslocal sns subscribe --topic-arn "$TOPIC_ARN" --protocol sqs --notification-endpoint "$arn" \
+      --attributes "file://$TMP/$name-subscription.json" >/dev/null
+  fi
+}
+
 # taskoverflow-calendar: The calendar service: keeps its todo projection and builds calendars on request.
-CALENDAR_DLQ_URL="$(awslocal sqs create-queue --queue-name taskoverflow-calendar-dlq --query QueueUrl --output text)"
-cat > "$TMP/taskoverflow-calendar-dlq.json" <<EOF
-{"MessageRetentionPeriod":"1209600"}
-EOF
-awslocal sqs set-queue-attributes --queue-url "$CALENDAR_DLQ_URL" --attributes "file://$TMP/taskoverflow-calendar-dlq.json"
-CALENDAR_DLQ_ARN="$(awslocal sqs get-queue-attributes --queue-url "$CALENDAR_DLQ_URL" --attribute-names QueueArn --query Attributes.QueueArn --output text)"
-CALENDAR_URL="$(awslocal sqs create-queue --queue-name taskoverflow-calendar --query QueueUrl --output text)"
-CALENDAR_ARN="$(awslocal sqs get-queue-attributes --queue-url "$CALENDAR_URL" --attribute-names QueueArn --query Attributes.QueueArn --output text)"
-cat > "$TMP/taskoverflow-calendar.json" <<EOF
-{"VisibilityTimeout":"30","MessageRetentionPeriod":"345600","ReceiveMessageWaitTimeSeconds":"20","RedrivePolicy":"{\"deadLetterTargetArn\":\"${CALENDAR_DLQ_ARN}\",\"maxReceiveCount\":5}","Policy":"{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"AllowTopicOnly\",\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"sns.amazonaws.com\"},\"Action\":\"sqs:SendMessage\",\"Resource\":\"${CALENDAR_ARN}\",\"Condition\":{\"ArnEquals\":{\"aws:SourceArn\":\"${TOPIC_ARN}\"}}}]}"}
-EOF
-awslocal sqs set-queue-attributes --queue-url "$CALENDAR_URL" --attributes "file://$TMP/taskoverflow-calendar.json"
-cat > "$TMP/taskoverflow-calendar-subscription.json" <<EOF
-{"RawMessageDelivery":"true","FilterPolicyScope":"MessageAttributes","FilterPolicy":"{\"type\":[\"TodoCreated\",\"TodoUpdated\",\"TodoDeleted\",\"CalendarRequested\"]}"}
-EOF
-if [ -z "$(awslocal sns list-subscriptions-by-topic --topic-arn "$TOPIC_ARN" --query "Subscriptions[?Endpoint=='${CALENDAR_ARN}'].SubscriptionArn" --output text)" ]; then
-  awslocal sns subscribe --topic-arn "$TOPIC_ARN" --protocol sqs --notification-endpoint "$CALENDAR_ARN" \
-    --attributes "file://$TMP/taskoverflow-calendar-subscription.json" >/dev/null
-fi
+queue taskoverflow-calendar taskoverflow-calendar-dlq \
+  '{"MessageRetentionPeriod":"1209600"}' \
+  '{"VisibilityTimeout":"30","MessageRetentionPeriod":"345600","ReceiveMessageWaitTimeSeconds":"20","RedrivePolicy":"{\"deadLetterTargetArn\":\"@DLQ_ARN@\",\"maxReceiveCount\":5}","Policy":"{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"AllowTopicOnly\",\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"sns.amazonaws.com\"},\"Action\":\"sqs:SendMessage\",\"Resource\":\"@QUEUE_ARN@\",\"Condition\":{\"ArnEquals\":{\"aws:SourceArn\":\"@TOPIC_ARN@\"}}}]}"}' \
+  '{"RawMessageDelivery":"true","FilterPolicyScope":"MessageAttributes","FilterPolicy":"{\"type\":[\"TodoCreated\",\"TodoUpdated\",\"TodoDeleted\",\"CalendarRequested\"]}"}'
 
 # taskoverflow-job-status: The job-status service: tracks calendar jobs for GET /todos/ical/{task_id}/status.
-JOB_STATUS_DLQ_URL="$(awslocal sqs create-queue --queue-name taskoverflow-job-status-dlq --query QueueUrl --output text)"
-cat > "$TMP/taskoverflow-job-status-dlq.json" <<EOF
-{"MessageRetentionPeriod":"1209600"}
-EOF
-awslocal sqs set-queue-attributes --queue-url "$JOB_STATUS_DLQ_URL" --attributes "file://$TMP/taskoverflow-job-status-dlq.json"
-JOB_STATUS_DLQ_ARN="$(awslocal sqs get-queue-attributes --queue-url "$JOB_STATUS_DLQ_URL" --attribute-names QueueArn --query Attributes.QueueArn --output text)"
-JOB_STATUS_URL="$(awslocal sqs create-queue --queue-name taskoverflow-job-status --query QueueUrl --output text)"
-JOB_STATUS_ARN="$(awslocal sqs get-queue-attributes --queue-url "$JOB_STATUS_URL" --attribute-names QueueArn --query Attributes.QueueArn --output text)"
-cat > "$TMP/taskoverflow-job-status.json" <<EOF
-{"VisibilityTimeout":"30","MessageRetentionPeriod":"345600","ReceiveMessageWaitTimeSeconds":"20","RedrivePolicy":"{\"deadLetterTargetArn\":\"${JOB_STATUS_DLQ_ARN}\",\"maxReceiveCount\":5}","Policy":"{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"AllowTopicOnly\",\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"sns.amazonaws.com\"},\"Action\":\"sqs:SendMessage\",\"Resource\":\"${JOB_STATUS_ARN}\",\"Condition\":{\"ArnEquals\":{\"aws:SourceArn\":\"${TOPIC_ARN}\"}}}]}"}
-EOF
-awslocal sqs set-queue-attributes --queue-url "$JOB_STATUS_URL" --attributes "file://$TMP/taskoverflow-job-status.json"
-cat > "$TMP/taskoverflow-job-status-subscription.json" <<EOF
-{"RawMessageDelivery":"true","FilterPolicyScope":"MessageAttributes","FilterPolicy":"{\"type\":[\"CalendarRequested\",\"CalendarStarted\",\"CalendarReady\",\"CalendarFailed\"]}"}
-EOF
-if [ -z "$(awslocal sns list-subscriptions-by-topic --topic-arn "$TOPIC_ARN" --query "Subscriptions[?Endpoint=='${JOB_STATUS_ARN}'].SubscriptionArn" --output text)" ]; then
-  awslocal sns subscribe --topic-arn "$TOPIC_ARN" --protocol sqs --notification-endpoint "$JOB_STATUS_ARN" \
-    --attributes "file://$TMP/taskoverflow-job-status-subscription.json" >/dev/null
-fi
+queue taskoverflow-job-status taskoverflow-job-status-dlq \
+  '{"MessageRetentionPeriod":"1209600"}' \
+  '{"VisibilityTimeout":"30","MessageRetentionPeriod":"345600","ReceiveMessageWaitTimeSeconds":"20","RedrivePolicy":"{\"deadLetterTargetArn\":\"@DLQ_ARN@\",\"maxReceiveCount\":5}","Policy":"{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"AllowTopicOnly\",\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"sns.amazonaws.com\"},\"Action\":\"sqs:SendMessage\",\"Resource\":\"@QUEUE_ARN@\",\"Condition\":{\"ArnEquals\":{\"aws:SourceArn\":\"@TOPIC_ARN@\"}}}]}"}' \
+  '{"RawMessageDelivery":"true","FilterPolicyScope":"MessageAttributes","FilterPolicy":"{\"type\":[\"CalendarRequested\",\"CalendarStarted\",\"CalendarReady\",\"CalendarFailed\"]}"}'
 
 echo "taskoverflow topology ready: $TOPIC_ARN"

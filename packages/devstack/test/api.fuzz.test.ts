@@ -3,41 +3,24 @@
 // nothing; valid ones at the bounds must be accepted and round-trip. Every answer is checked against the OpenAPI
 // document. Deterministic in CI: FUZZ_SEED (default 6400) and FUZZ_RUNS (default 60) are printed, and a failure
 // prints the seed and the path to replay it (`FUZZ_SEED=<seed> npm test -- fuzz`).
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { describe, expect, it } from "@jest/globals";
 import { bounds, FORBIDDEN_CONTROL, WRITABLE_FIELDS } from "@taskoverflow/contracts";
-import { checkedFetch, createTestDatabase, type TestDatabase } from "@taskoverflow/test-harness";
 import fc from "fast-check";
-import { type Stack, startStack } from "../src/index.ts";
+import { startTestStack } from "./test-stack.ts";
 
 const seed = Number(process.env.FUZZ_SEED ?? 6400);
 const numRuns = Number(process.env.FUZZ_RUNS ?? 60);
 const settings = { seed, numRuns, endOnFailure: true } as const;
 process.stderr.write(`[fuzz] seed ${seed}, ${numRuns} runs per property\n`);
 
-let stack: Stack;
-let db: TestDatabase;
-let apiFetch: typeof fetch;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  stack = await startStack({
-    services: ["todo", "gateway"],
-    ports: "random",
-    dataDir: "memory",
-    databaseUrls: { todo: db.url },
-    logLevel: "warn",
-  });
-  apiFetch = await checkedFetch(stack.gatewayUrl);
-}, 120_000);
-
-afterAll(async () => {
-  await stack?.stop();
-  await db?.drop();
-}, 120_000);
+const system = startTestStack({ services: ["todo", "gateway"], logLevel: "warn" }, 120_000);
 
 /** One request with a deadline: a hang is a failure, not a stuck test. */
 const send = (path: string, init: RequestInit = {}) =>
-  apiFetch(`${stack.gatewayUrl}/api/v1${path}`, { ...init, signal: AbortSignal.timeout(5_000) });
+  system.apiFetch(`${system.stack.gatewayUrl}/api/v1${path}`, {
+    ...init,
+    signal: AbortSignal.timeout(5_000),
+  });
 const json = (method: string, path: string, body: string | Uint8Array) =>
   send(path, { method, headers: { "content-type": "application/json" }, body });
 

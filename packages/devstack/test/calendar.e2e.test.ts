@@ -1,38 +1,19 @@
 // The calendar export end to end: four services, each its own process on its own real PostgreSQL database (PGlite
 // where the harness chose the embedded path), the in-process SNS/SQS/S3 emulator, through the gateway.
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { createTestDatabase, type TestDatabase, waitFor } from "@taskoverflow/test-harness";
-import { type Stack, startStack } from "../src/index.ts";
+import { describe, expect, it } from "@jest/globals";
+import { waitFor } from "@taskoverflow/test-harness";
 import { gatewayClient, type Status, type Task, type Todo, veventsOf } from "./gateway.client.ts";
+import { startTestStack } from "./test-stack.ts";
 
-let stack: Stack;
-const dbs: TestDatabase[] = [];
-
-beforeAll(async () => {
-  const [todo, calendar, jobStatus] = (await Promise.all([1, 2, 3].map(() => createTestDatabase()))) as [
-    TestDatabase,
-    TestDatabase,
-    TestDatabase,
-  ];
-  dbs.push(todo, calendar, jobStatus);
-  stack = await startStack({
-    ports: "random",
-    dataDir: "memory",
-    databaseUrls: { todo: todo.url, calendar: calendar.url, "job-status": jobStatus.url },
-    // Short visibility timeouts so a message held by a killed process comes back quickly.
-    topology: { prefix: "e2e-", visibilityTimeoutSeconds: 2 },
-    env: { gateway: { CIRCUIT_OPEN_MS: "200" } },
-    logLevel: "info",
-  });
-}, 180_000);
-
-afterAll(async () => {
-  await stack?.stop();
-  await Promise.all(dbs.map((d) => d.drop()));
+const system = startTestStack({
+  // Short visibility timeouts so a message held by a killed process comes back quickly.
+  topology: { prefix: "e2e-", visibilityTimeoutSeconds: 2 },
+  env: { gateway: { CIRCUIT_OPEN_MS: "200" } },
+  logLevel: "info",
 });
 
 const { api, apiFetch, createTodo, requestCalendar, finished, download, rawRequest } = gatewayClient(
-  () => stack.gatewayUrl,
+  () => system.stack.gatewayUrl,
 );
 
 const hard: Array<Record<string, unknown>> = [
@@ -62,14 +43,14 @@ describe("start-up", () => {
     // The calendar service reads the todo service's snapshot when it starts: todo must be listening first.
     const timeOf = (line: string | undefined) =>
       Date.parse((JSON.parse(line ?? "{}") as { time?: string }).time ?? "");
-    const todoUp = stack
+    const todoUp = system.stack
       .logs("todo")
       .split("\n")
       .find((l) => l.includes("todo service listening"));
-    const calendarFirst = stack.logs("calendar").split("\n")[0];
+    const calendarFirst = system.stack.logs("calendar").split("\n")[0];
     expect(timeOf(calendarFirst)).toBeGreaterThanOrEqual(timeOf(todoUp));
-    for (const service of stack.services) {
-      const loud = stack
+    for (const service of system.stack.services) {
+      const loud = system.stack
         .logs(service)
         .split("\n")
         .filter((l) => l.startsWith("{") && (JSON.parse(l) as { level: number }).level >= 40);
@@ -88,16 +69,16 @@ describe("calendar export", () => {
     // A Host the client chose does not become a link: the services build them on PUBLIC_URL, which the
     // devstack sets to the gateway's address.
     const task = JSON.parse(await rawRequest("POST", "/api/v1/todos/ical", "tasks.example.org")) as Task;
-    expect(task.task_url).toBe(`${stack.gatewayUrl}/api/v1/todos/ical/${task.task_id}/status`);
+    expect(task.task_url).toBe(`${system.stack.gatewayUrl}/api/v1/todos/ical/${task.task_id}/status`);
     const status = JSON.parse(
       await rawRequest("GET", `/api/v1/todos/ical/${task.task_id}/status`, "tasks.example.org"),
     );
     expect(status).toMatchObject({
       task_id: task.task_id,
-      result_url: `${stack.gatewayUrl}/api/v1/todos/ical/${task.task_id}/result`,
+      result_url: `${system.stack.gatewayUrl}/api/v1/todos/ical/${task.task_id}/result`,
     });
     const direct = await requestCalendar();
-    expect(direct.task_url).toBe(`${stack.gatewayUrl}/api/v1/todos/ical/${direct.task_id}/status`);
+    expect(direct.task_url).toBe(`${system.stack.gatewayUrl}/api/v1/todos/ical/${direct.task_id}/status`);
   });
 
   it("exports hard content that ical.js parses back field by field (read-your-writes included)", async () => {
@@ -150,7 +131,7 @@ describe("calendar export", () => {
     expect((await finished((await res.json()) as Task)).task_status).toBe("SUCCESS");
     const tagged = '"correlationId":"e2e-calendar-corr-1"';
     for (const service of ["gateway", "todo", "calendar", "job-status"] as const) {
-      await waitFor(() => stack.logs(service).includes(tagged), {
+      await waitFor(() => system.stack.logs(service).includes(tagged), {
         what: `${service} logs with the correlation id`,
       });
     }
@@ -180,7 +161,7 @@ describe("calendar export", () => {
       },
       { timeoutMs: 30_000, intervalMs: 10, what: "the first job to start" },
     );
-    await stack.kill("calendar");
+    await system.stack.kill("calendar");
     let unfinished = 0;
     for (const t of tasks) {
       const s = (await (await apiFetch(t.task_url)).json()) as Status;
@@ -198,27 +179,27 @@ describe("calendar export", () => {
     expect(early.status).toBe(404);
     expect(await early.json()).toMatchObject({ error: "Task not finished" });
 
-    await stack.restart("calendar");
+    await system.stack.restart("calendar");
     const statuses = await Promise.all([...tasks, late].map((t) => finished(t, 90_000)));
     expect(statuses.map((s) => s.task_status)).toEqual(Array(21).fill("SUCCESS"));
   });
 
   it("shares the queue between two calendar processes", async () => {
-    const second = await stack.startReplica("calendar");
+    const second = await system.stack.startReplica("calendar");
     try {
       const tasks = await Promise.all(Array.from({ length: 20 }, () => requestCalendar()));
       const statuses = await Promise.all(tasks.map((t) => finished(t, 90_000)));
       expect(statuses.map((s) => s.task_status)).toEqual(Array(20).fill("SUCCESS"));
       // Every job was built by one of the two processes (and each process logs the jobs it built).
       const readyLines = (key: string) =>
-        stack
+        system.stack
           .logs(key)
           .split("\n")
           .filter((l) => l.includes('"calendar ready"'));
       const lines = [...readyLines("calendar"), ...readyLines(second)];
       for (const t of tasks) expect(lines.some((l) => l.includes(t.task_id))).toBe(true);
     } finally {
-      await stack.kill(second, "SIGTERM");
+      await system.stack.kill(second, "SIGTERM");
     }
   });
 });

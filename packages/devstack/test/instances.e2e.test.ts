@@ -2,19 +2,21 @@
 // numbered by whichever relay holds the sequencer lock) and two calendar processes sharing the queue. Each
 // client changes its own todo through one instance and exports through the other at once: its calendar must
 // hold its own change (read-your-writes across instances), whatever process wrote or built what.
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { createTestDatabase, type TestDatabase, waitFor } from "@taskoverflow/test-harness";
+import { beforeAll, describe, expect, it } from "@jest/globals";
+import { waitFor } from "@taskoverflow/test-harness";
 import ICAL from "ical.js";
-import { type Stack, startStack } from "../src/index.ts";
+import { startTestStack } from "./test-stack.ts";
 
-let stack: Stack;
+const system = startTestStack({
+  topology: { prefix: "e2e-instances-", visibilityTimeoutSeconds: 2 },
+  logLevel: "info",
+});
 let todoUrls: [string, string];
 const replicas: string[] = [];
-const dbs: TestDatabase[] = [];
 
 /** The URL a replica logged when it started listening. */
 function listeningUrl(key: string): string {
-  for (const line of stack.logs(key).split("\n")) {
+  for (const line of system.stack.logs(key).split("\n")) {
     if (!line.includes("listening")) continue;
     const url = (JSON.parse(line) as { url?: string }).url;
     if (url) return url;
@@ -22,30 +24,12 @@ function listeningUrl(key: string): string {
   throw new Error(`${key} logged no listening URL`);
 }
 
+// A second todo instance and a second calendar process (stack.stop() stops them before their service).
 beforeAll(async () => {
-  const [todo, calendar, jobStatus] = (await Promise.all([1, 2, 3].map(() => createTestDatabase()))) as [
-    TestDatabase,
-    TestDatabase,
-    TestDatabase,
-  ];
-  dbs.push(todo, calendar, jobStatus);
-  stack = await startStack({
-    ports: "random",
-    dataDir: "memory",
-    databaseUrls: { todo: todo.url, calendar: calendar.url, "job-status": jobStatus.url },
-    topology: { prefix: "e2e-instances-", visibilityTimeoutSeconds: 2 },
-    logLevel: "info",
-  });
-  const secondTodo = await stack.startReplica("todo");
-  replicas.push(secondTodo, await stack.startReplica("calendar"));
-  todoUrls = [stack.urls.todo, listeningUrl(secondTodo)];
+  const secondTodo = await system.stack.startReplica("todo");
+  replicas.push(secondTodo, await system.stack.startReplica("calendar"));
+  todoUrls = [system.stack.urls.todo, listeningUrl(secondTodo)];
 }, 180_000);
-
-afterAll(async () => {
-  for (const key of replicas) await stack?.kill(key, "SIGTERM");
-  await stack?.stop();
-  await Promise.all(dbs.map((d) => d.drop()));
-});
 
 async function call(base: string, method: string, path: string, body?: unknown) {
   const res = await fetch(`${base}/api/v1${path}`, {
@@ -79,14 +63,14 @@ describe("two todo instances and two calendar processes", () => {
     for (const { i, id, taskId } of results) {
       const status = await waitFor(
         async () => {
-          const res = await fetch(`${stack.gatewayUrl}/api/v1/todos/ical/${taskId}/status`);
+          const res = await fetch(`${system.stack.gatewayUrl}/api/v1/todos/ical/${taskId}/status`);
           const body = (await res.json()) as { task_status: string; result_url: string };
           return body.task_status === "SUCCESS" || body.task_status === "FAILURE" ? body : undefined;
         },
         { timeoutMs: 60_000, intervalMs: 50, what: `job of client ${i}` },
       );
       expect(status.task_status).toBe("SUCCESS");
-      const ics = await (await fetch(`${stack.gatewayUrl}/api/v1/todos/ical/${taskId}/result`)).text();
+      const ics = await (await fetch(`${system.stack.gatewayUrl}/api/v1/todos/ical/${taskId}/result`)).text();
       const events = new ICAL.Component(ICAL.parse(ics))
         .getAllSubcomponents("vevent")
         .map((v) => new ICAL.Event(v));
@@ -96,7 +80,7 @@ describe("two todo instances and two calendar processes", () => {
 
     // Both todo instances wrote, and both calendar processes built calendars.
     const built = (key: string) =>
-      stack
+      system.stack
         .logs(key)
         .split("\n")
         .filter((l) => l.includes('"calendar ready"'));

@@ -1,33 +1,13 @@
 // The course's graded todo tests, over HTTP through the gateway, with every service its own process on a real
 // PostgreSQL server (or PGlite where the harness chose the embedded path) and the in-process SNS/SQS emulator.
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { checkedFetch, createTestDatabase, type TestDatabase, waitFor } from "@taskoverflow/test-harness";
-import { type Stack, startStack } from "../src/index.ts";
+import { describe, expect, it } from "@jest/globals";
+import { waitFor } from "@taskoverflow/test-harness";
+import { startTestStack } from "./test-stack.ts";
 
-let stack: Stack;
-/** fetch, checking every API answer against the gateway's OpenAPI document (fails the test on a mismatch). */
-let apiFetch: typeof fetch;
-let db: TestDatabase;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  stack = await startStack({
-    services: ["todo", "gateway"],
-    ports: "random",
-    dataDir: "memory",
-    databaseUrls: { todo: db.url },
-    logLevel: "info",
-  });
-  apiFetch = await checkedFetch(stack.gatewayUrl);
-}, 120_000);
-
-afterAll(async () => {
-  await stack?.stop();
-  await db?.drop();
-}, 120_000);
+const system = startTestStack({ services: ["todo", "gateway"], logLevel: "info" });
 
 const api = (path: string, init: RequestInit = {}) =>
-  apiFetch(`${stack.gatewayUrl}/api/v1${path}`, {
+  system.apiFetch(`${system.stack.gatewayUrl}/api/v1${path}`, {
     ...init,
     headers: { "content-type": "application/json", ...init.headers },
   });
@@ -145,7 +125,7 @@ describe("the todo API through the gateway (graded cases)", () => {
     const res = await api("/todos", { headers: { "x-correlation-id": "e2e-corr-42" } });
     expect(res.headers.get("x-correlation-id")).toBe("e2e-corr-42");
     // Log lines reach us through a pipe, a moment after the response.
-    await waitFor(() => stack.logs("todo").includes('"correlationId":"e2e-corr-42"'), {
+    await waitFor(() => system.stack.logs("todo").includes('"correlationId":"e2e-corr-42"'), {
       what: "the todo service's log line with the correlation id",
     });
   });
@@ -164,8 +144,8 @@ describe("the todo API through the gateway (graded cases)", () => {
     const first = await api("/todos?limit=2");
     expect(((await first.json()) as unknown[]).length).toBe(2);
     const link = /^<([^>]+)>; rel="next"$/.exec(first.headers.get("link") ?? "")?.[1] ?? "";
-    expect(new URL(link).origin).toBe(stack.gatewayUrl);
-    const second = await apiFetch(link);
+    expect(new URL(link).origin).toBe(system.stack.gatewayUrl);
+    const second = await system.apiFetch(link);
     expect(((await second.json()) as Array<{ title: string }>).map((t) => t.title)).toEqual(["p3"]);
     expect(second.headers.get("link")).toBeNull();
     const bad = await api("/todos?limit=0");

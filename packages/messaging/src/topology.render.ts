@@ -15,12 +15,11 @@ export const generatedFiles = {
   topologyJson: "packages/messaging/topology.json",
 } as const;
 
-const shellVar = (q: QueuePlan, what: string) => `${q.key.replace(/-/g, "_").toUpperCase()}_${what}`;
-
 /**
  * The LocalStack "ready" hook: the same topology as `ensureTopology`, as `awslocal` commands.
  * ARNs are read back from the emulator, never assumed, so the script also runs against moto
  * (`awslocal` = `aws --endpoint-url ...`). Attribute JSON goes through files so no quoting can break it.
+ * One shell function makes a queue; the script calls it once per queue of the plan.
  */
 export function renderLocalstackInit(options: TopologyOptions = {}): string {
   const plan = planTopology(options);
@@ -33,42 +32,50 @@ export function renderLocalstackInit(options: TopologyOptions = {}): string {
     "trap 'rm -rf \"$TMP\"' EXIT",
     "",
     `TOPIC_ARN="$(awslocal sns create-topic --name ${plan.topicName} --query TopicArn --output text)"`,
+    "",
+    ...queueFunction,
   ];
   for (const q of plan.queues) lines.push("", ...renderQueue(plan, q));
   lines.push("", `echo "taskoverflow topology ready: $TOPIC_ARN"`, "");
   return lines.join("\n");
 }
 
+const placeholders = { queueArn: "@QUEUE_ARN@", dlqArn: "@DLQ_ARN@", topicArn: "@TOPIC_ARN@" };
+
+const queueFunction = [
+  "# queue NAME DLQ_NAME DLQ_ATTRIBUTES QUEUE_ATTRIBUTES SUBSCRIPTION_ATTRIBUTES: a work queue and its dead-letter",
+  `# queue, subscribed to the topic once. In QUEUE_ATTRIBUTES ${Object.values(placeholders).join(", ")} stand for`,
+  "# the ARNs, read back from the emulator.",
+  "queue() {",
+  '  local name="$1" dlq_name="$2" dlq_url dlq_arn url arn attributes',
+  '  dlq_url="$(awslocal sqs create-queue --queue-name "$dlq_name" --query QueueUrl --output text)"',
+  `  printf '%s' "$3" >"$TMP/$dlq_name.json"`,
+  '  awslocal sqs set-queue-attributes --queue-url "$dlq_url" --attributes "file://$TMP/$dlq_name.json"',
+  '  dlq_arn="$(awslocal sqs get-queue-attributes --queue-url "$dlq_url" --attribute-names QueueArn --query Attributes.QueueArn --output text)"',
+  '  url="$(awslocal sqs create-queue --queue-name "$name" --query QueueUrl --output text)"',
+  '  arn="$(awslocal sqs get-queue-attributes --queue-url "$url" --attribute-names QueueArn --query Attributes.QueueArn --output text)"',
+  `  attributes="\${4//${placeholders.queueArn}/$arn}"`,
+  `  attributes="\${attributes//${placeholders.dlqArn}/$dlq_arn}"`,
+  `  printf '%s' "\${attributes//${placeholders.topicArn}/$TOPIC_ARN}" >"$TMP/$name.json"`,
+  '  awslocal sqs set-queue-attributes --queue-url "$url" --attributes "file://$TMP/$name.json"',
+  `  printf '%s' "$5" >"$TMP/$name-subscription.json"`,
+  `  if [ -z "$(awslocal sns list-subscriptions-by-topic --topic-arn "$TOPIC_ARN" --query "Subscriptions[?Endpoint=='$arn'].SubscriptionArn" --output text)" ]; then`,
+  '    awslocal sns subscribe --topic-arn "$TOPIC_ARN" --protocol sqs --notification-endpoint "$arn" \\',
+  '      --attributes "file://$TMP/$name-subscription.json" >/dev/null',
+  "  fi",
+  "}",
+];
+
+/** A single-quoted shell word (JSON has no quote of its own to fear, but a description might). */
+const quoted = (json: unknown) => `'${JSON.stringify(json).replace(/'/g, "'\\''")}'`;
+
 function renderQueue(plan: TopologyPlan, q: QueuePlan): string[] {
-  const url = shellVar(q, "URL");
-  const arn = shellVar(q, "ARN");
-  const dlqUrl = shellVar(q, "DLQ_URL");
-  const dlqArn = shellVar(q, "DLQ_ARN");
-  const placeholders = { queueArn: `\${${arn}}`, dlqArn: `\${${dlqArn}}`, topicArn: `\${TOPIC_ARN}` };
-  const file = (name: string, json: unknown) => [
-    `cat > "$TMP/${name}.json" <<EOF`,
-    // Inside an unquoted heredoc `\"` stays as is and ${VAR} expands: exactly what the JSON needs.
-    JSON.stringify(json),
-    "EOF",
-  ];
-  const subscriptionCheck =
-    `awslocal sns list-subscriptions-by-topic --topic-arn "$TOPIC_ARN" ` +
-    `--query "Subscriptions[?Endpoint=='\${${arn}}'].SubscriptionArn" --output text`;
   return [
     `# ${q.name}: ${q.description}`,
-    `${dlqUrl}="$(awslocal sqs create-queue --queue-name ${q.dlqName} --query QueueUrl --output text)"`,
-    ...file(`${q.dlqName}`, dlqAttributes(plan)),
-    `awslocal sqs set-queue-attributes --queue-url "$${dlqUrl}" --attributes "file://$TMP/${q.dlqName}.json"`,
-    `${dlqArn}="$(awslocal sqs get-queue-attributes --queue-url "$${dlqUrl}" --attribute-names QueueArn --query Attributes.QueueArn --output text)"`,
-    `${url}="$(awslocal sqs create-queue --queue-name ${q.name} --query QueueUrl --output text)"`,
-    `${arn}="$(awslocal sqs get-queue-attributes --queue-url "$${url}" --attribute-names QueueArn --query Attributes.QueueArn --output text)"`,
-    ...file(q.name, queueAttributes(plan, q, placeholders)),
-    `awslocal sqs set-queue-attributes --queue-url "$${url}" --attributes "file://$TMP/${q.name}.json"`,
-    ...file(`${q.name}-subscription`, subscriptionAttributes(q)),
-    `if [ -z "$(${subscriptionCheck})" ]; then`,
-    `  awslocal sns subscribe --topic-arn "$TOPIC_ARN" --protocol sqs --notification-endpoint "$${arn}" \\`,
-    `    --attributes "file://$TMP/${q.name}-subscription.json" >/dev/null`,
-    "fi",
+    `queue ${q.name} ${q.dlqName} \\`,
+    `  ${quoted(dlqAttributes(plan))} \\`,
+    `  ${quoted(queueAttributes(plan, q, placeholders))} \\`,
+    `  ${quoted(subscriptionAttributes(q))}`,
   ];
 }
 

@@ -76,3 +76,44 @@ export function databaseSettings(e: {
 export function awsSettings(e: { AWS_ENDPOINT_URL?: string | undefined; AWS_REGION: string }): AwsSettings {
   return { endpoint: e.AWS_ENDPOINT_URL, region: e.AWS_REGION };
 }
+
+export type LogLevel = z.infer<ReturnType<typeof env.logLevel>>;
+
+/** Where a service listens and how much it logs. */
+export interface ListenConfig {
+  port: number;
+  host: string;
+  logLevel: LogLevel;
+}
+
+/**
+ * The variables every service reads (PORT, HOST, LOG_LEVEL); spread into its schema. HOST defaults to 127.0.0.1
+ * so a laptop run is not reachable from the network; containers set 0.0.0.0.
+ */
+export function listenEnv(port: number) {
+  return { PORT: env.port(port), HOST: env.string("127.0.0.1"), LOG_LEVEL: env.logLevel() };
+}
+
+/** The config fields read from `listenEnv()`'s variables. */
+export function listenSettings(e: { PORT: number; HOST: string; LOG_LEVEL: LogLevel }): ListenConfig {
+  return { port: e.PORT, host: e.HOST, logLevel: e.LOG_LEVEL };
+}
+
+/** The config of a back-end service: where it listens, its database and its AWS endpoint. */
+export interface BackendConfig extends ListenConfig, ServiceDatabaseConfig {
+  aws: AwsSettings;
+}
+
+/** A back-end service's variables: `listenEnv`, `databaseEnv` and `awsEnv` in one; spread into its schema. */
+export function backendEnv(service: string, port: number) {
+  return { ...listenEnv(port), ...databaseEnv(service), ...awsEnv() };
+}
+
+/** The config fields read from `backendEnv()`'s variables. */
+export function backendSettings(
+  e: Parameters<typeof listenSettings>[0] &
+    Parameters<typeof databaseSettings>[0] &
+    Parameters<typeof awsSettings>[0],
+): BackendConfig {
+  return { ...listenSettings(e), ...databaseSettings(e), aws: awsSettings(e) };
+}

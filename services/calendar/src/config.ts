@@ -1,25 +1,13 @@
-import {
-  type AwsSettings,
-  awsEnv,
-  awsSettings,
-  databaseEnv,
-  databaseSettings,
-  env,
-  parseEnv,
-  type ServiceDatabaseConfig,
-} from "@taskoverflow/platform";
+import { topology } from "@taskoverflow/messaging";
+import { type BackendConfig, backendEnv, backendSettings, env, parseEnv } from "@taskoverflow/platform";
 import { z } from "zod";
 
 /** The calendar service's environment: keys are the variable names. Defaults run the embedded mode. */
 export const calendarEnvSchema = z.object({
-  PORT: env.port(6402),
-  HOST: env.string("127.0.0.1"),
-  LOG_LEVEL: env.logLevel(),
-  ...databaseEnv("calendar"),
-  ...awsEnv(),
+  ...backendEnv("calendar", 6402),
   CALENDAR_BUCKET: env.string("taskoverflow-calendars"),
   /** Names of the topic and queues when their addresses are not given (ensureTopology converges them). */
-  TOPOLOGY_PREFIX: z.string().default("taskoverflow-"),
+  TOPOLOGY_PREFIX: z.string().default(topology.defaultPrefix),
   TOPIC_ARN: z.string().optional(),
   CALENDAR_QUEUE_URL: env.optionalUrl(),
   TODO_SERVICE_URL: env.url("http://127.0.0.1:6401"),
@@ -34,11 +22,7 @@ export const calendarEnvSchema = z.object({
 
 export type CalendarEnv = z.infer<typeof calendarEnvSchema>;
 
-export interface CalendarConfig extends ServiceDatabaseConfig {
-  port: number;
-  host: string;
-  logLevel: CalendarEnv["LOG_LEVEL"];
-  aws: AwsSettings;
+export interface CalendarConfig extends BackendConfig {
   bucket: string;
   topologyPrefix: string;
   topicArn?: string | undefined;
@@ -54,11 +38,7 @@ export interface CalendarConfig extends ServiceDatabaseConfig {
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): CalendarConfig {
   const e = parseEnv(calendarEnvSchema, source);
   return {
-    port: e.PORT,
-    host: e.HOST,
-    logLevel: e.LOG_LEVEL,
-    ...databaseSettings(e),
-    aws: awsSettings(e),
+    ...backendSettings(e),
     bucket: e.CALENDAR_BUCKET,
     topologyPrefix: e.TOPOLOGY_PREFIX,
     topicArn: e.TOPIC_ARN || undefined,

@@ -1,14 +1,12 @@
-import { env, parseEnv } from "@taskoverflow/platform";
+import { env, type ListenConfig, listenEnv, listenSettings, parseEnv } from "@taskoverflow/platform";
 import { z } from "zod";
 
 /**
- * The gateway's environment. Defaults run the embedded mode: every service on 127.0.0.1 beside it.
- * HOST defaults to 127.0.0.1 so a laptop run is not reachable from the network; containers set 0.0.0.0.
+ * The gateway's environment. Defaults run the embedded mode: every service on 127.0.0.1 beside it (HOST too: see
+ * listenEnv).
  */
 export const configSchema = z.object({
-  PORT: env.port(6400),
-  HOST: env.string("127.0.0.1"),
-  LOG_LEVEL: env.logLevel(),
+  ...listenEnv(6400),
   TODO_SERVICE_URL: env.url("http://127.0.0.1:6401"),
   JOB_STATUS_SERVICE_URL: env.url("http://127.0.0.1:6403"),
   /** Who takes `POST /api/v1/todos/ical`; the todo service until the calendar side is wired. */
@@ -31,10 +29,7 @@ export type GatewayEnv = z.infer<typeof configSchema>;
 /** The names the route table uses for the services behind the gateway. */
 export type UpstreamName = "todo" | "calendarExport" | "jobStatus";
 
-export interface GatewayConfig {
-  port: number;
-  host: string;
-  logLevel: GatewayEnv["LOG_LEVEL"];
+export interface GatewayConfig extends ListenConfig {
   upstreams: Record<UpstreamName, string>;
   bodyLimitBytes: number;
   upstreamTimeoutMs: number;
@@ -48,9 +43,7 @@ export interface GatewayConfig {
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const e = parseEnv(configSchema, source);
   return {
-    port: e.PORT,
-    host: e.HOST,
-    logLevel: e.LOG_LEVEL,
+    ...listenSettings(e),
     upstreams: {
       todo: e.TODO_SERVICE_URL,
       calendarExport: e.CALENDAR_EXPORT_SERVICE_URL ?? e.TODO_SERVICE_URL,

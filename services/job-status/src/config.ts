@@ -1,14 +1,5 @@
 import { topology } from "@taskoverflow/messaging";
-import {
-  type AwsSettings,
-  awsEnv,
-  awsSettings,
-  databaseEnv,
-  databaseSettings,
-  env,
-  parseEnv,
-  type ServiceDatabaseConfig,
-} from "@taskoverflow/platform";
+import { type BackendConfig, backendEnv, backendSettings, env, parseEnv } from "@taskoverflow/platform";
 import { z } from "zod";
 
 /** A job that hears nothing for this long ends as FAILURE (the one place this default is written). */
@@ -16,11 +7,7 @@ export const defaultJobTimeoutSeconds = 600;
 
 /** The job-status service's environment: keys are the variable names. Defaults run the embedded mode. */
 export const jobStatusEnvSchema = z.object({
-  PORT: env.port(6403),
-  HOST: env.string("127.0.0.1"),
-  LOG_LEVEL: env.logLevel(),
-  ...databaseEnv("job-status"),
-  ...awsEnv(),
+  ...backendEnv("job-status", 6403),
   /** Name prefix of the topic and queues when the queue URL is not given (ensureTopology converges them). */
   TOPOLOGY_PREFIX: z.string().default(topology.defaultPrefix),
   JOB_STATUS_QUEUE_URL: env.optionalUrl(),
@@ -37,11 +24,7 @@ export const jobStatusEnvSchema = z.object({
 
 export type JobStatusEnv = z.infer<typeof jobStatusEnvSchema>;
 
-export interface JobStatusConfig extends ServiceDatabaseConfig {
-  port: number;
-  host: string;
-  logLevel: JobStatusEnv["LOG_LEVEL"];
-  aws: AwsSettings;
+export interface JobStatusConfig extends BackendConfig {
   topologyPrefix: string;
   queueUrl?: string | undefined;
   todoServiceUrl: string;
@@ -58,11 +41,7 @@ export interface JobStatusConfig extends ServiceDatabaseConfig {
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): JobStatusConfig {
   const e = parseEnv(jobStatusEnvSchema, source);
   return {
-    port: e.PORT,
-    host: e.HOST,
-    logLevel: e.LOG_LEVEL,
-    ...databaseSettings(e),
-    aws: awsSettings(e),
+    ...backendSettings(e),
     topologyPrefix: e.TOPOLOGY_PREFIX,
     queueUrl: e.JOB_STATUS_QUEUE_URL,
     todoServiceUrl: e.TODO_SERVICE_URL,

@@ -6,6 +6,7 @@ import {
   ensureTopology,
   type OutboxRelay,
   pgOutboxWakeSource,
+  topology,
 } from "@taskoverflow/messaging";
 import {
   ConfigError,
@@ -88,7 +89,7 @@ export function createTodoApp(config: TodoConfig, overrides: TodoOverrides = {})
 
   /** The topic by name from the one topology definition, as the consumers find their queues. */
   async function resolveTopicArn(): Promise<string> {
-    const prefix = config.topologyPrefix ?? "taskoverflow-";
+    const prefix = config.topologyPrefix ?? topology.defaultPrefix;
     try {
       return (await ensureTopology({ sns: aws.sns, sqs: aws.sqs }, { prefix })).topicArn;
     } catch (err) {

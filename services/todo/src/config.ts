@@ -1,39 +1,23 @@
-import {
-  type AwsSettings,
-  awsEnv,
-  awsSettings,
-  databaseEnv,
-  databaseSettings,
-  env,
-  parseEnv,
-  type ServiceDatabaseConfig,
-} from "@taskoverflow/platform";
+import { topology } from "@taskoverflow/messaging";
+import { type BackendConfig, backendEnv, backendSettings, env, parseEnv } from "@taskoverflow/platform";
 import { z } from "zod";
 
 /** The todo service's environment: keys are the variable names. */
 export const todoEnvSchema = z.object({
-  PORT: env.port(6401),
-  HOST: env.string("127.0.0.1"),
-  LOG_LEVEL: env.logLevel(),
-  ...databaseEnv("todo"),
-  /** SNS (and SQS, when the topology is resolved by name): the outbox relay publishes the events. */
-  ...awsEnv(),
+  /** AWS: SNS (and SQS, when the topology is resolved by name): the outbox relay publishes the events. */
+  ...backendEnv("todo", 6401),
   /** The topic the outbox relay publishes to; unset means it is resolved by name from the topology. */
   TOPIC_ARN: z.string().trim().optional(),
   /** Name prefix of the topic when it is resolved by name (the consumers find their queues the same way). */
-  TOPOLOGY_PREFIX: z.string().default("taskoverflow-"),
+  TOPOLOGY_PREFIX: z.string().default(topology.defaultPrefix),
   /** The public address clients use (the gateway's); absolute URLs (task_url, Link) are built on it. */
   PUBLIC_URL: env.optionalUrl(),
 });
 
-export interface TodoConfig extends ServiceDatabaseConfig {
-  port: number;
-  host: string;
-  logLevel: z.infer<typeof todoEnvSchema>["LOG_LEVEL"];
-  aws: AwsSettings;
+export interface TodoConfig extends BackendConfig {
   /** The topic to publish to; when absent it is resolved by name (see `publishing`). */
   topicArn?: string | undefined;
-  /** Name prefix of the topology when the topic is resolved by name. Default `taskoverflow-`. */
+  /** Name prefix of the topology when the topic is resolved by name. Default: the topology's `defaultPrefix`. */
   topologyPrefix?: string;
   /** Unset: links name the request's host only when it is a local one (see publicOrigin). */
   publicUrl?: string | undefined;
@@ -58,11 +42,7 @@ export function publishing(config: TodoConfig): "arn" | "resolve" | "none" {
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): TodoConfig {
   const e = parseEnv(todoEnvSchema, source);
   return {
-    port: e.PORT,
-    host: e.HOST,
-    logLevel: e.LOG_LEVEL,
-    ...databaseSettings(e),
-    aws: awsSettings(e),
+    ...backendSettings(e),
     topicArn: e.TOPIC_ARN || undefined,
     topologyPrefix: e.TOPOLOGY_PREFIX,
     publicUrl: e.PUBLIC_URL,
