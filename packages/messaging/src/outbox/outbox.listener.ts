@@ -24,7 +24,7 @@ export function pgOutboxWakeSource({
       let timer: NodeJS.Timeout | undefined;
       const connect = async (): Promise<void> => {
         const c = new pg.Client({ connectionString });
-        c.on("notification", () => onWake());
+        c.on("notification", (n) => onWake(n.payload));
         c.on("error", (err) => {
           log.warn({ err: err.message }, "outbox LISTEN connection lost; reconnecting");
           void c.end().catch(() => {});

@@ -7,7 +7,8 @@ import type { OutboxTables } from "./outbox.migration.ts";
 
 /** Something that calls back when new outbox rows may have committed (e.g. PostgreSQL LISTEN outbox). */
 export interface OutboxWakeSource {
-  subscribe(onWake: () => void): Promise<() => Promise<void>>;
+  /** `onWake(payload)`: the payload is the announcing relay's id (a relay ignores its own announcements). */
+  subscribe(onWake: (payload?: string) => void): Promise<() => Promise<void>>;
 }
 
 export interface OutboxRelayOptions {
@@ -81,6 +82,8 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   let lastCleanup = 0;
   let lastStallCheck = 0;
   let notifyTimer: NodeJS.Timeout | undefined;
+  // Sent with this relay's announcements: its own come back over LISTEN and must not cost it an empty pass.
+  const relayId = crypto.randomUUID();
 
   const wakeLocal = () => {
     woken = true;
@@ -188,12 +191,15 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     );
   }
 
-  /** Wakes relays of other instances (LISTEN outbox): a NOTIFY of its own, after commit, debounced. */
+  /**
+   * Wakes relays of other instances (LISTEN outbox): a NOTIFY of its own, after commit, debounced, carrying
+   * this relay's id so that it ignores its own.
+   */
   function notifyOthers(): void {
     if (!wakeSource || notifyTimer) return;
     notifyTimer = setTimeout(() => {
       notifyTimer = undefined;
-      sql`SELECT pg_notify('outbox', '')`.execute(db).catch((err: unknown) => {
+      sql`SELECT pg_notify('outbox', ${relayId})`.execute(db).catch((err: unknown) => {
         log.debug({ err }, "outbox NOTIFY failed; other relays poll");
       });
     }, notifyDebounceMs);
@@ -256,7 +262,10 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     async start() {
       if (running) return;
       running = true;
-      if (wakeSource) unsubscribe = await wakeSource.subscribe(wakeLocal);
+      if (wakeSource)
+        unsubscribe = await wakeSource.subscribe((from) => {
+          if (from !== relayId) wakeLocal();
+        });
       loop = run();
       log.info({ batchSize, pollIntervalMs, listen: wakeSource !== undefined }, "outbox relay started");
     },
