@@ -8,3 +8,4 @@ export * from "./openapi.ts";
 export * from "./postgres.ts";
 export * from "./process.ts";
 export * from "./wait.ts";
+export * from "./icalendar.ts";
