@@ -21,7 +21,8 @@ let apiFetch: typeof fetch;
 beforeAll(async () => {
   db = await createTestDatabase();
   stack = await startStack({
-    services: ["todo", "gateway"],
+    // The calendar service (on PGlite) answers the subscribed feed.
+    services: ["todo", "calendar", "gateway"],
     ports: "random",
     dataDir: "memory",
     databaseUrls: { todo: db.url },
@@ -181,6 +182,29 @@ describe("the API under generated input", () => {
         const res = await send(`/todos?${query}`);
         if (res.status === 200) {
           expect(Array.isArray(await res.json())).toBe(true);
+          return;
+        }
+        expect(res.status).toBe(400);
+        await expectClientError(res);
+      }),
+      settings,
+    );
+  });
+
+  it("answers any query string of the subscribed feed with the calendar or a JSON 400, never more", async () => {
+    const param = fc.constantFrom("completed", "window", "other");
+    const value = fc.oneof(
+      fc.string({ maxLength: 12 }),
+      fc.integer().map(String),
+      fc.constantFrom("true", "false", "0", "7", "9".repeat(40)),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(param, value), { maxLength: 4 }), async (pairs) => {
+        const query = new URLSearchParams(pairs).toString();
+        const res = await send(`/todos/calendar.ics?${query}`);
+        if (res.status === 200) {
+          expect(res.headers.get("content-type")).toBe("text/calendar; charset=utf-8");
+          expect(await res.text()).toMatch(/^BEGIN:VCALENDAR\r\n[\s\S]*END:VCALENDAR\r\n$/);
           return;
         }
         expect(res.status).toBe(400);
