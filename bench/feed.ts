@@ -241,7 +241,8 @@ for (const size of sizes) {
     const reads = await load(feed, { "Accept-Encoding": "gzip" }, Math.min(connections, size >= 10_000 ? 16 : connections));
     const notModified = await load(feed, { "Accept-Encoding": "gzip", "If-None-Match": etag }, connections);
     const mem = memoryOf(stack.pid("calendar"));
-    const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
+    const mb = (n: number) =>
+      n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MiB` : `${(n / 1024).toFixed(1)} KiB`;
     rows.push(
       `| ${size.toLocaleString("en")} | ${mb(first.body.length)} (gzip ${mb(gzipBytes)}) | ${readyS.toFixed(1)} s | ` +
         `${pct(fresh, 50).toFixed(0)} / ${pct(fresh, 99).toFixed(0)} ms (${fresh.length}) | ` +
