@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import { createGzip } from "node:zlib";
 import type { CalendarFilters } from "@taskoverflow/contracts";
+import { type DeflatedPiece, deflatePiece, deflatePieceSync, gzipOfPieces } from "./gzip.blocks.ts";
 
 const DAY_MS = 86_400_000;
 
@@ -40,6 +40,13 @@ interface CachedVariant {
   bytes: number;
 }
 
+/** Todo ids per compressed piece of the gzip bytes (about 250 KiB of VEVENTs, 10 KiB compressed). */
+const BLOCK_IDS = 1024;
+/** Filter families whose compressed pieces are kept (the unfiltered feed and a few filters). */
+const FAMILIES = 8;
+
+type StoredEntry = FeedEntry & { hash: bigint };
+
 const entryHash = (text: Buffer): bigint => createHash("sha256").update(text).digest().readBigUInt64BE(0);
 
 /**
@@ -54,12 +61,15 @@ const entryHash = (text: Buffer): bigint => createHash("sha256").update(text).di
  * window includes (deadlines only come into range as time passes): that count is part of its ETag.
  */
 export class FeedStore {
-  private readonly entries = new Map<number, FeedEntry & { hash: bigint }>();
+  private readonly entries = new Map<number, StoredEntry>();
   private readonly classHash = { true: 0n, false: 0n };
   private readonly classCount = { true: 0, false: 0 };
   private lastModified = 0;
   private sortedIds: number[] | undefined;
-  private byDeadline: { true: FeedEntry[]; false: FeedEntry[] } | undefined;
+  private byDeadline: { true: StoredEntry[]; false: StoredEntry[] } | undefined;
+  /** Per filter family: compressed pieces by block, each with the XOR of its entries' hashes it was made of. */
+  private readonly pieces = new Map<string, Map<number, { hash: bigint; piece: DeflatedPiece }>>();
+  private readonly framePieces: { head: DeflatedPiece; tail: DeflatedPiece };
   private readonly cache = new Map<string, CachedVariant>();
   private cachedBytes = 0;
   private readonly head: Buffer;
@@ -74,6 +84,7 @@ export class FeedStore {
     this.cacheBytes = cacheBytes;
     this.gzipLevel = gzipLevel;
     this.frameHash = createHash("sha256").update(head).update(tail).digest("hex").slice(0, 8);
+    this.framePieces = { head: deflatePieceSync(head, gzipLevel), tail: deflatePieceSync(tail, gzipLevel) };
   }
 
   get size(): number {
@@ -125,18 +136,21 @@ export class FeedStore {
     let hash = 0n;
     for (const c of classes) hash ^= this.classHash[c];
     let lastModifiedMs = this.lastModified;
-    let select: () => FeedEntry[];
+    let select: () => StoredEntry[];
     let key: string;
+    let family: string;
     let eventCount = 0;
     if (filters.windowDays === undefined) {
       for (const c of classes) eventCount += this.classCount[c];
       key = `${filters.completed ?? "all"}`;
+      family = key;
       select = () => {
         const ids = this.ids();
-        const out: FeedEntry[] = [];
+        const out: StoredEntry[] = [];
+        const wanted = filters.completed;
         for (const id of ids) {
-          const e = this.entries.get(id) as FeedEntry;
-          if (classes.includes(`${e.completed}`)) out.push(e);
+          const e = this.entries.get(id) as StoredEntry;
+          if (wanted === undefined || e.completed === wanted) out.push(e);
         }
         return out;
       };
@@ -154,6 +168,7 @@ export class FeedStore {
       });
       eventCount = counts.reduce((a, b) => a + b, 0);
       key = `${filters.completed ?? "all"}/w${filters.windowDays}/${counts.join(".")}`;
+      family = `${filters.completed ?? "all"}/w${filters.windowDays}`;
       select = () =>
         classes.flatMap((c, i) => sorted[c].slice(0, counts[i])).sort((a, b) => a.id - b.id);
     }
@@ -189,8 +204,7 @@ export class FeedStore {
       gzip: () => {
         const c = cached();
         if (!c.gzip) {
-          const parts = [this.head, ...select().map((e) => e.text), this.tail];
-          c.gzip = gzipParts(parts, this.gzipLevel).then((z) => {
+          c.gzip = this.gzipOf(family, select()).then((z) => {
             this.account(c, z.length);
             return z;
           });
@@ -214,14 +228,49 @@ export class FeedStore {
     }
   }
 
+  /**
+   * The gzip bytes of these entries (in id order): one compressed piece per block of ids, reused from the
+   * family's previous answer when the block's entries are unchanged, so a change recompresses one block.
+   */
+  private async gzipOf(family: string, selected: StoredEntry[]): Promise<Buffer> {
+    const before = this.pieces.get(family);
+    const blocks: Array<{ block: number; hash: bigint; entries: StoredEntry[] }> = [];
+    for (const e of selected) {
+      const block = Math.floor(e.id / BLOCK_IDS);
+      let last = blocks.at(-1);
+      if (last?.block !== block) {
+        last = { block, hash: 0n, entries: [] };
+        blocks.push(last);
+      }
+      last.hash ^= e.hash;
+      last.entries.push(e);
+    }
+    const made = await Promise.all(
+      blocks.map(async ({ block, hash, entries }) => {
+        const kept = before?.get(block);
+        if (kept?.hash === hash) return { block, hash, piece: kept.piece };
+        const piece = await deflatePiece(Buffer.concat(entries.map((e) => e.text)), this.gzipLevel);
+        return { block, hash, piece };
+      }),
+    );
+    // Only the current pieces are kept; the least recently used family goes when there are too many.
+    this.pieces.delete(family);
+    this.pieces.set(family, new Map(made.map((m) => [m.block, { hash: m.hash, piece: m.piece }])));
+    for (const name of this.pieces.keys()) {
+      if (this.pieces.size <= FAMILIES) break;
+      this.pieces.delete(name);
+    }
+    return gzipOfPieces([this.framePieces.head, ...made.map((m) => m.piece), this.framePieces.tail]);
+  }
+
   private ids(): number[] {
     this.sortedIds ??= [...this.entries.keys()].sort((a, b) => a - b);
     return this.sortedIds;
   }
 
-  private deadlines(): { true: FeedEntry[]; false: FeedEntry[] } {
+  private deadlines(): { true: StoredEntry[]; false: StoredEntry[] } {
     if (!this.byDeadline) {
-      const lists = { true: [] as FeedEntry[], false: [] as FeedEntry[] };
+      const lists = { true: [] as StoredEntry[], false: [] as StoredEntry[] };
       for (const e of this.entries.values()) lists[`${e.completed}`].push(e);
       for (const list of Object.values(lists)) list.sort((a, b) => a.deadlineMs - b.deadlineMs || a.id - b.id);
       this.byDeadline = lists;
@@ -240,26 +289,4 @@ function upperBound(list: readonly FeedEntry[], cutoff: number): number {
     else hi = mid;
   }
   return lo;
-}
-
-/** Gzips the parts on libuv's thread pool, without concatenating them first. */
-function gzipParts(parts: Buffer[], level: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const gz = createGzip({ level });
-    const out: Buffer[] = [];
-    gz.on("data", (chunk: Buffer) => out.push(chunk));
-    gz.on("end", () => resolve(Buffer.concat(out)));
-    gz.on("error", reject);
-    let i = 0;
-    const pump = () => {
-      while (i < parts.length) {
-        if (!gz.write(parts[i++])) {
-          gz.once("drain", pump);
-          return;
-        }
-      }
-      gz.end();
-    };
-    pump();
-  });
 }
