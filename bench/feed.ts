@@ -14,7 +14,6 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
-import { gunzipSync } from "node:zlib";
 import { type Stack, startStack } from "@taskoverflow/devstack";
 import {
   type AwsEndpoint,
@@ -43,7 +42,12 @@ const sizes = values.sizes.split(",").map((s) => Number(s.trim()));
 const samples = Number(values.samples);
 const duration = Number(values.duration);
 const connections = Number(values.connections);
-if (sizes.some((n) => !Number.isInteger(n) || n < 1) || !(samples > 0) || !(duration > 0) || !(connections > 0)) {
+if (
+  sizes.some((n) => !Number.isInteger(n) || n < 1) ||
+  !(samples > 0) ||
+  !(duration > 0) ||
+  !(connections > 0)
+) {
   process.stderr.write("usage: npm run bench -- feed [--sizes 100,100000] [--samples 50] [--duration 10]\n");
   process.exit(2);
 }
@@ -238,7 +242,11 @@ for (const size of sizes) {
     const ids = Array.from({ length: Math.min(size, 1000) }, (_, i) => i + 1);
     const fresh = await freshness(gateway, feed, ids);
     const { etag } = await getFeed(feed);
-    const reads = await load(feed, { "Accept-Encoding": "gzip" }, Math.min(connections, size >= 10_000 ? 16 : connections));
+    const reads = await load(
+      feed,
+      { "Accept-Encoding": "gzip" },
+      Math.min(connections, size >= 10_000 ? 16 : connections),
+    );
     const notModified = await load(feed, { "Accept-Encoding": "gzip", "If-None-Match": etag }, connections);
     const mem = memoryOf(stack.pid("calendar"));
     const mb = (n: number) =>

@@ -37,25 +37,29 @@ afterAll(async () => {
   await Promise.all(dbs.map((d) => d.drop()));
 });
 
-const { api, apiFetch, createTodo, requestCalendar, finished, download } = gatewayClient(() => stack.gatewayUrl);
+const { api, apiFetch, createTodo, requestCalendar, finished, download } = gatewayClient(
+  () => stack.gatewayUrl,
+);
 const feedUrl = (query = "") => `${stack.gatewayUrl}/api/v1/todos/calendar.ics${query}`;
 
 /** The raw answer (fetch would decompress gzip out of sight). */
 function raw(url: string, headers: Record<string, string> = {}) {
-  return new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }>(
-    (resolve, reject) => {
-      const req = request(url, { headers }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () =>
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
-        );
-        res.on("error", reject);
-      });
-      req.on("error", reject);
-      req.end();
-    },
-  );
+  return new Promise<{
+    status: number;
+    headers: Record<string, string | string[] | undefined>;
+    body: Buffer;
+  }>((resolve, reject) => {
+    const req = request(url, { headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+      );
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+    req.end();
+  });
 }
 
 async function feed(query = "") {
@@ -65,7 +69,11 @@ async function feed(query = "") {
 }
 
 /** How long after `since` the feed first satisfied `ok` (polled as fast as the feed answers). */
-async function visibleAfter(since: number, ok: (events: ReturnType<typeof veventsOf>) => boolean, what: string) {
+async function visibleAfter(
+  since: number,
+  ok: (events: ReturnType<typeof veventsOf>) => boolean,
+  what: string,
+) {
   await waitFor(async () => ok(veventsOf((await feed()).text)), { timeoutMs: 10_000, intervalMs: 10, what });
   return performance.now() - since;
 }
@@ -114,7 +122,7 @@ describe("the calendar feed through the gateway", () => {
       async () => {
         const events = veventsOf((await feed()).text);
         const two = events.find((e) => e.uid === uidOf(b));
-        return two?.component.getFirstPropertyValue("sequence") === 1 ? events : undefined;
+        return Number(two?.component.getFirstPropertyValue("sequence")) === 1 ? events : undefined;
       },
       { what: "the feed to have both todos" },
     );

@@ -78,7 +78,11 @@ export function ensurePythonIcalendar(): void {
 /** Parses an .ics with python3-icalendar; throws with its error output when it refuses the calendar. */
 export function readWithPythonIcalendar(ics: string | Buffer): PythonCalendar {
   ensurePythonIcalendar();
-  const run = spawnSync(PYTHON, ["-c", SCRIPT], { input: ics, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
+  const run = spawnSync(PYTHON, ["-c", SCRIPT], {
+    input: ics,
+    encoding: "utf8",
+    maxBuffer: 256 * 1024 * 1024,
+  });
   if (run.status !== 0) throw new Error(`python3-icalendar refused the calendar: ${run.stderr}`);
   return JSON.parse(run.stdout) as PythonCalendar;
 }

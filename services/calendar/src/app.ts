@@ -26,16 +26,16 @@ import {
 } from "@taskoverflow/platform";
 import Koa from "koa";
 import { createReadYourWritesBarrier } from "./calendar/calendar.barrier.ts";
+import { feedFrame } from "./calendar/calendar.builder.ts";
 import { createCalendarHandler } from "./calendar/calendar.handler.ts";
 import { createCalendarJob } from "./calendar/calendar.job.ts";
 import { outboxJobEvents } from "./calendar/calendar.outbox.ts";
 import type { ObjectStore } from "./calendar/object-store.ts";
 import { s3ObjectStore } from "./calendar/s3.object-store.ts";
 import type { CalendarConfig } from "./config.ts";
-import { feedFrame } from "./calendar/calendar.builder.ts";
 import { migrations } from "./db/migrations.ts";
 import type { CalendarTables } from "./db/tables.ts";
-import { FEED_CHANNEL, type FeedRefresher, createFeedRefresher } from "./feed/feed.refresher.ts";
+import { createFeedRefresher, FEED_CHANNEL, type FeedRefresher } from "./feed/feed.refresher.ts";
 import { feedRoutes } from "./feed/feed.routes.ts";
 import { FeedStore } from "./feed/feed.store.ts";
 import { createTodoProjector } from "./todos/todo.projector.ts";

@@ -187,7 +187,9 @@ describe(`calendar feed (on ${emulator.name})`, () => {
           .find((e): e is EventOf<"CalendarReady"> => e.type === "CalendarReady"),
       { timeoutMs: 30_000, what: "the export" },
     );
-    const object = await s3.send(new GetObjectCommand({ Bucket: ready.payload.bucket, Key: ready.payload.key }));
+    const object = await s3.send(
+      new GetObjectCommand({ Bucket: ready.payload.bucket, Key: ready.payload.key }),
+    );
     const exported = eventsOf((await object.Body?.transformToString("utf-8")) ?? "");
     expect(exported.map((e) => [e.uid, e.sequence])).toEqual(deleted.events.map((e) => [e.uid, e.sequence]));
 
@@ -251,9 +253,14 @@ describe(`calendar feed (on ${emulator.name})`, () => {
     const far = new Date(Date.now() + 60 * 86_400_000).toISOString();
     await w.stream.change("TodoCreated", { id: 501, title: "Done soon", completed: true, deadlineAt: soon });
     await w.stream.change("TodoCreated", { id: 502, title: "Open far", deadlineAt: far });
-    await w.stream.change("TodoCreated", { id: 503, title: "Open overdue", deadlineAt: "2020-01-01T00:00:00.000Z" });
+    await w.stream.change("TodoCreated", {
+      id: 503,
+      title: "Open overdue",
+      deadlineAt: "2020-01-01T00:00:00.000Z",
+    });
     await feedUntil(feed, (e) => e.length === 3, "three todos");
-    const names = async (query: string) => summaries(eventsOf((await get(`${feed}${query}`)).body.toString()));
+    const names = async (query: string) =>
+      summaries(eventsOf((await get(`${feed}${query}`)).body.toString()));
     expect(await names("?completed=true")).toEqual(["Done soon"]);
     expect(await names("?completed=false")).toEqual(["Open far", "Open overdue"]);
     expect(await names("?window=7")).toEqual(["Done soon", "Open overdue"]);
@@ -280,9 +287,9 @@ describe(`calendar feed (on ${emulator.name})`, () => {
     expect(zipped.headers.vary).toBe("Accept-Encoding");
     expect(gunzipSync(zipped.body).equals(plain.body)).toBe(true);
     expect(zipped.headers.etag).toBe(String(plain.headers.etag).replace(/"$/, '-gzip"'));
-    expect((await get(feed, { "accept-encoding": "gzip", "if-none-match": String(plain.headers.etag) })).status).toBe(
-      304,
-    );
+    expect(
+      (await get(feed, { "accept-encoding": "gzip", "if-none-match": String(plain.headers.etag) })).status,
+    ).toBe(304);
     expect(plain.headers["content-encoding"]).toBeUndefined();
   });
 

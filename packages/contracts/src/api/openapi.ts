@@ -174,7 +174,10 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
           requestParams: {
             query: ListQuery.pick({ completed: true, window: true }),
             header: z.object({
-              "If-None-Match": z.string().optional().describe("An ETag from an earlier answer: 304 while unchanged."),
+              "If-None-Match": z
+                .string()
+                .optional()
+                .describe("An ETag from an earlier answer: 304 while unchanged."),
               "Accept-Encoding": z.string().optional().describe("`gzip` gets the precompressed bytes."),
             }),
           },
@@ -182,7 +185,7 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
             "200": {
               description: "The calendar (RFC 5545), `window` counted from now.",
               headers: z.object({
-                ETag: z.string().describe("Strong validator of these bytes; the gzip bytes end in `-gzip\"`."),
+                ETag: z.string().describe('Strong validator of these bytes; the gzip bytes end in `-gzip"`.'),
                 "Last-Modified": z.string().describe("When the feed last changed; never moves backwards."),
                 "Cache-Control": z.literal("no-cache"),
                 Vary: z.literal("Accept-Encoding"),

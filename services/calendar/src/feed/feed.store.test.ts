@@ -1,5 +1,5 @@
-import { describe, expect, it } from "@jest/globals";
 import { gunzipSync } from "node:zlib";
+import { describe, expect, it } from "@jest/globals";
 import ICAL from "ical.js";
 import { buildCalendar, type CalendarTodo, feedFrame, renderEvents } from "../calendar/calendar.builder.ts";
 import { parseFeedQuery } from "./feed.query.ts";
@@ -139,7 +139,9 @@ describe("feed query and If-None-Match", () => {
     });
     expect(parseFeedQuery({ window: "9".repeat(30) })).toEqual({ windowDays: 3_000_000 });
     for (const bad of [{ completed: "yes" }, { window: "-1" }, { window: "1.5" }, { window: ["1", "2"] }]) {
-      expect(() => parseFeedQuery(bad)).toThrow(expect.objectContaining({ status: 400, code: "invalid_query" }));
+      expect(() => parseFeedQuery(bad)).toThrow(
+        expect.objectContaining({ status: 400, code: "invalid_query" }),
+      );
     }
   });
 

@@ -163,14 +163,14 @@ export class FeedStore {
         const k = upperBound(list, cutoff);
         const last = list[k - 1];
         // The moment the newest included deadline came into the window changed this variant's content.
-        if (last) lastModifiedMs = Math.max(lastModifiedMs, Math.floor((last.deadlineMs - windowMs) / 1000) * 1000);
+        if (last)
+          lastModifiedMs = Math.max(lastModifiedMs, Math.floor((last.deadlineMs - windowMs) / 1000) * 1000);
         return k;
       });
       eventCount = counts.reduce((a, b) => a + b, 0);
       key = `${filters.completed ?? "all"}/w${filters.windowDays}/${counts.join(".")}`;
       family = `${filters.completed ?? "all"}/w${filters.windowDays}`;
-      select = () =>
-        classes.flatMap((c, i) => sorted[c].slice(0, counts[i])).sort((a, b) => a.id - b.id);
+      select = () => classes.flatMap((c, i) => sorted[c].slice(0, counts[i])).sort((a, b) => a.id - b.id);
     }
     const tag = createHash("sha256")
       .update(`${this.frameHash}/${hash.toString(16)}/${key}`)
@@ -272,7 +272,8 @@ export class FeedStore {
     if (!this.byDeadline) {
       const lists = { true: [] as StoredEntry[], false: [] as StoredEntry[] };
       for (const e of this.entries.values()) lists[`${e.completed}`].push(e);
-      for (const list of Object.values(lists)) list.sort((a, b) => a.deadlineMs - b.deadlineMs || a.id - b.id);
+      for (const list of Object.values(lists))
+        list.sort((a, b) => a.deadlineMs - b.deadlineMs || a.id - b.id);
       this.byDeadline = lists;
     }
     return this.byDeadline;

@@ -19,7 +19,10 @@ describe("gzip from independently compressed pieces", () => {
       Buffer.alloc(0),
       Buffer.from(Array.from({ length: 5000 }, (_, i) => `line ${i}\r\n`).join("")),
     ];
-    const pieces = [deflatePieceSync(parts[0] as Buffer, 6), ...(await Promise.all(parts.slice(1).map((p) => deflatePiece(p, 6))))];
+    const pieces = [
+      deflatePieceSync(parts[0] as Buffer, 6),
+      ...(await Promise.all(parts.slice(1).map((p) => deflatePiece(p, 6)))),
+    ];
     const gz = gzipOfPieces(pieces);
     expect(gunzipSync(gz).equals(Buffer.concat(parts))).toBe(true);
     expect(gz.subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b]));
