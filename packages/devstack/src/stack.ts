@@ -208,7 +208,7 @@ export function stackEnvironment(stack: {
   prefix?: string | undefined;
 }): Record<string, string | undefined> {
   return {
-    // Only for the services another one calls (nothing calls the calendar service).
+    // Only for the services another one calls (the gateway calls the calendar service for the feed).
     ...Object.fromEntries(
       Object.entries(stack.urls)
         .map(([name, url]) => [urlVariable(name as ServiceName), url])
