@@ -1,6 +1,6 @@
 # The four services on Fargate in the private subnets. They find each other through ECS Service Connect: todo
-# and job-status are published in the namespace under their own names, so the callers use http://todo:6401 and
-# http://job-status:6403, exactly as in docker compose.
+# job-status and calendar are published in the namespace under their own names, so the callers use
+# http://todo:6401, http://job-status:6403 and http://calendar:6402, exactly as in docker compose.
 
 locals {
   # port: PORT (the defaults of the services' config.ts); database: its database name, or null; queue: the
@@ -8,7 +8,7 @@ locals {
   services = {
     gateway      = { port = 6400, database = null, queue = null, publishes = false, bucket_access = null, discoverable = false }
     todo         = { port = 6401, database = "todo", queue = null, publishes = true, bucket_access = null, discoverable = true }
-    calendar     = { port = 6402, database = "calendar", queue = "calendar", publishes = true, bucket_access = "write", discoverable = false }
+    calendar     = { port = 6402, database = "calendar", queue = "calendar", publishes = true, bucket_access = "write", discoverable = true }
     "job-status" = { port = 6403, database = "job_status", queue = "job-status", publishes = false, bucket_access = "read", discoverable = true }
   }
 
@@ -16,8 +16,9 @@ locals {
   service_calls = [
     { from = "gateway", to = "todo" },
     { from = "gateway", to = "job-status" },
-    { from = "calendar", to = "todo" },   # GET /internal/todos/snapshot
-    { from = "job-status", to = "todo" }, # GET /internal/v1/calendar-requests/:id
+    { from = "gateway", to = "calendar" }, # GET /api/v1/todos/calendar.ics (the subscribed feed)
+    { from = "calendar", to = "todo" },    # GET /internal/todos/snapshot
+    { from = "job-status", to = "todo" },  # GET /internal/v1/calendar-requests/:id
   ]
 
   url = { for k, s in local.services : k => "http://${k}:${s.port}" }
@@ -32,6 +33,7 @@ locals {
     gateway = {
       TODO_SERVICE_URL       = local.url.todo
       JOB_STATUS_SERVICE_URL = local.url["job-status"]
+      CALENDAR_SERVICE_URL   = local.url.calendar
       TRUST_PROXY            = "true"
       # Per-client limits on writes and exports (429 + Retry-After); 0 turns a limit off.
       RATE_LIMIT_WRITES_PER_MINUTE  = tostring(var.rate_limit_writes_per_minute)

@@ -62,7 +62,7 @@ describe("a service's environment comes from its own config schema", () => {
     expect(dependenciesOf("todo", allServices)).toEqual([]);
     expect(dependenciesOf("calendar", allServices)).toEqual(["todo"]);
     expect(dependenciesOf("job-status", allServices)).toEqual(["todo"]);
-    expect(dependenciesOf("gateway", allServices).sort()).toEqual(["job-status", "todo"]);
+    expect(dependenciesOf("gateway", allServices).sort()).toEqual(["calendar", "job-status", "todo"]);
     expect(dependenciesOf("calendar", ["calendar", "job-status"])).toEqual([]);
   });
 });

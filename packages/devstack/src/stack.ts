@@ -45,6 +45,8 @@ export interface Stack {
   services: ServiceName[];
   /** Everything a service (or a replica, by the key `startReplica` returned) has logged so far (JSON lines). */
   logs(key: ServiceName | string): string;
+  /** The operating-system process id of a running service (benchmarks read its memory in /proc). */
+  pid(key: ServiceName | string): number | undefined;
   /** Kills one service or replica (SIGKILL by default: a crash), waiting until it has exited. */
   kill(key: ServiceName | string, signal?: NodeJS.Signals): Promise<void>;
   /** Starts another process of a service with the same configuration (e.g. a second calendar consumer). */
@@ -170,6 +172,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     bucket,
     services,
     logs: (key) => (logs.get(key) ?? []).join("\n"),
+    pid: (key) => running.get(key)?.child.pid,
     kill: (key, signal = "SIGKILL") => stopOne(key, signal),
     restart: async (name) => {
       await stopOne(name, "SIGTERM");
@@ -205,7 +208,7 @@ export function stackEnvironment(stack: {
   prefix?: string | undefined;
 }): Record<string, string | undefined> {
   return {
-    // Only for the services another one calls (nothing calls the calendar service).
+    // Only for the services another one calls (the gateway calls the calendar service for the feed).
     ...Object.fromEntries(
       Object.entries(stack.urls)
         .map(([name, url]) => [urlVariable(name as ServiceName), url])

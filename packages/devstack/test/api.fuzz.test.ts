@@ -13,7 +13,8 @@ const numRuns = Number(process.env.FUZZ_RUNS ?? 60);
 const settings = { seed, numRuns, endOnFailure: true } as const;
 process.stderr.write(`[fuzz] seed ${seed}, ${numRuns} runs per property\n`);
 
-const system = startTestStack({ services: ["todo", "gateway"], logLevel: "warn" }, 120_000);
+// The calendar service answers the subscribed feed.
+const system = startTestStack({ services: ["todo", "calendar", "gateway"], logLevel: "warn" }, 120_000);
 
 /** One request with a deadline: a hang is a failure, not a stuck test. */
 const send = (path: string, init: RequestInit = {}) =>
@@ -164,6 +165,29 @@ describe("the API under generated input", () => {
         const res = await send(`/todos?${query}`);
         if (res.status === 200) {
           expect(Array.isArray(await res.json())).toBe(true);
+          return;
+        }
+        expect(res.status).toBe(400);
+        await expectClientError(res);
+      }),
+      settings,
+    );
+  });
+
+  it("answers any query string of the subscribed feed with the calendar or a JSON 400, never more", async () => {
+    const param = fc.constantFrom("completed", "window", "other");
+    const value = fc.oneof(
+      fc.string({ maxLength: 12 }),
+      fc.integer().map(String),
+      fc.constantFrom("true", "false", "0", "7", "9".repeat(40)),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(param, value), { maxLength: 4 }), async (pairs) => {
+        const query = new URLSearchParams(pairs).toString();
+        const res = await send(`/todos/calendar.ics?${query}`);
+        if (res.status === 200) {
+          expect(res.headers.get("content-type")).toBe("text/calendar; charset=utf-8");
+          expect(await res.text()).toMatch(/^BEGIN:VCALENDAR\r\n[\s\S]*END:VCALENDAR\r\n$/);
           return;
         }
         expect(res.status).toBe(400);

@@ -3,6 +3,7 @@ export * from "./aws-clients.ts";
 export * from "./browser.ts";
 export * from "./docker.ts";
 export * from "./free-port.ts";
+export * from "./icalendar.ts";
 export * from "./infra.ts";
 export * from "./openapi.ts";
 export * from "./postgres.ts";

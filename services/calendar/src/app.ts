@@ -26,6 +26,7 @@ import {
 } from "@taskoverflow/platform";
 import Koa from "koa";
 import { createReadYourWritesBarrier } from "./calendar/calendar.barrier.ts";
+import { feedFrame } from "./calendar/calendar.builder.ts";
 import { createCalendarHandler } from "./calendar/calendar.handler.ts";
 import { createCalendarJob } from "./calendar/calendar.job.ts";
 import { outboxJobEvents } from "./calendar/calendar.outbox.ts";
@@ -34,6 +35,9 @@ import { s3ObjectStore } from "./calendar/s3.object-store.ts";
 import type { CalendarConfig } from "./config.ts";
 import { migrations } from "./db/migrations.ts";
 import type { CalendarTables } from "./db/tables.ts";
+import { createFeedRefresher, FEED_CHANNEL, type FeedRefresher } from "./feed/feed.refresher.ts";
+import { feedRoutes } from "./feed/feed.routes.ts";
+import { FeedStore } from "./feed/feed.store.ts";
 import { createTodoProjector } from "./todos/todo.projector.ts";
 import { TodoProjectionRepository } from "./todos/todo.repository.ts";
 import { httpTodoSnapshotSource, type TodoSnapshotSource } from "./todos/todo.snapshot.ts";
@@ -79,14 +83,16 @@ export function createCalendarApp(config: CalendarConfig, overrides: CalendarOve
   let consumer: SqsConsumer | undefined;
   let initialising: Promise<void> | undefined;
   let compaction: NodeJS.Timeout | undefined;
+  let feed: FeedRefresher | undefined;
 
   async function stop(): Promise<void> {
-    const [s, c, r, d] = [server, consumer, relay, database];
-    server = consumer = relay = database = undefined;
+    const [s, c, r, d, f] = [server, consumer, relay, database, feed];
+    server = consumer = relay = database = feed = undefined;
     clearInterval(compaction);
     await s?.close();
     await c?.stop();
     await initialising?.catch(() => {});
+    await f?.stop();
     await r?.stop();
     await d?.close();
     aws.destroy();
@@ -136,12 +142,33 @@ export function createCalendarApp(config: CalendarConfig, overrides: CalendarOve
         await relay.start();
         const wake = () => relay?.wake();
 
+        // The subscribed feed: VEVENT bytes in memory, kept in step with the projection (see feed/).
+        const frame = feedFrame(config.feedRefreshSeconds);
+        const feedStore = new FeedStore(frame);
+        const refresher = createFeedRefresher({
+          db,
+          store: feedStore,
+          host: config.calendarHost,
+          log: logger.child({ component: "feed" }),
+          notifyOthers: config.databaseUrl !== undefined,
+          ...(config.databaseUrl && {
+            wakeSource: pgOutboxWakeSource({
+              connectionString: config.databaseUrl,
+              log: logger,
+              channel: FEED_CHANNEL,
+            }),
+          }),
+        });
+        feed = refresher;
+        await refresher.start();
+
         const projector = createTodoProjector({
           db,
           todos: new TodoProjectionRepository(),
           snapshots: overrides.snapshots ?? httpTodoSnapshotSource(config.todoServiceUrl),
           clock,
           log: logger,
+          onApplied: () => refresher.changed(),
         });
         const job = createCalendarJob({
           todos: projector.active,
@@ -178,7 +205,8 @@ export function createCalendarApp(config: CalendarConfig, overrides: CalendarOve
         await consumer.start();
 
         const app = new Koa<RequestState>();
-        app.use(requestMiddleware(logger)).use(healthRoute());
+        const feedRouter = feedRoutes(feedStore, clock);
+        app.use(requestMiddleware(logger)).use(healthRoute()).use(feedRouter.routes());
         server = await listen(app, config.port, config.host);
       } catch (err) {
         await stop();

@@ -18,6 +18,8 @@ export const calendarEnvSchema = z.object({
   CATCH_UP_WAIT_MS: env.positiveInt(5_000),
   /** From this delivery on, a request still waiting re-reads the todo service's snapshot instead. */
   RESYNC_AFTER_RECEIVES: env.positiveInt(2),
+  /** The feed's REFRESH-INTERVAL and X-PUBLISHED-TTL: how often subscribed calendar apps should come back. */
+  FEED_REFRESH_SECONDS: env.positiveInt(300),
 });
 
 export type CalendarEnv = z.infer<typeof calendarEnvSchema>;
@@ -32,6 +34,7 @@ export interface CalendarConfig extends BackendConfig {
   concurrency: number;
   catchUpWaitMs: number;
   resyncAfterReceives: number;
+  feedRefreshSeconds: number;
 }
 
 /** Reads and validates the environment once; a wrong value throws a ConfigError naming the variable. */
@@ -48,5 +51,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): CalendarCon
     concurrency: e.CONSUMER_CONCURRENCY,
     catchUpWaitMs: e.CATCH_UP_WAIT_MS,
     resyncAfterReceives: e.RESYNC_AFTER_RECEIVES,
+    feedRefreshSeconds: e.FEED_REFRESH_SECONDS,
   };
 }

@@ -71,6 +71,7 @@ describe.each(awsEmulators())("calendar service on $name", ({ start }) => {
       concurrency: 10,
       catchUpWaitMs: 500,
       resyncAfterReceives: 3,
+      feedRefreshSeconds: 300,
       ...overrides,
     };
     const app = createCalendarApp(config, {

@@ -10,6 +10,7 @@ describe("gateway config", () => {
       todo: "http://127.0.0.1:6401",
       calendarExport: "http://127.0.0.1:6401",
       jobStatus: "http://127.0.0.1:6403",
+      calendar: "http://127.0.0.1:6402",
     });
     expect(c.bodyLimitBytes).toBe(65_536);
   });

@@ -9,6 +9,8 @@ export const configSchema = z.object({
   ...listenEnv(6400),
   TODO_SERVICE_URL: env.url("http://127.0.0.1:6401"),
   JOB_STATUS_SERVICE_URL: env.url("http://127.0.0.1:6403"),
+  /** The calendar service: serves the subscribed feed `GET /api/v1/todos/calendar.ics`. */
+  CALENDAR_SERVICE_URL: env.url("http://127.0.0.1:6402"),
   /** Who takes `POST /api/v1/todos/ical`; the todo service until the calendar side is wired. */
   CALENDAR_EXPORT_SERVICE_URL: env.optionalUrl(),
   BODY_LIMIT_BYTES: env.positiveInt(64 * 1024),
@@ -27,7 +29,7 @@ export const configSchema = z.object({
 export type GatewayEnv = z.infer<typeof configSchema>;
 
 /** The names the route table uses for the services behind the gateway. */
-export type UpstreamName = "todo" | "calendarExport" | "jobStatus";
+export type UpstreamName = "todo" | "calendarExport" | "jobStatus" | "calendar";
 
 export interface GatewayConfig extends ListenConfig {
   upstreams: Record<UpstreamName, string>;
@@ -48,6 +50,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): GatewayConf
       todo: e.TODO_SERVICE_URL,
       calendarExport: e.CALENDAR_EXPORT_SERVICE_URL ?? e.TODO_SERVICE_URL,
       jobStatus: e.JOB_STATUS_SERVICE_URL,
+      calendar: e.CALENDAR_SERVICE_URL,
     },
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_MS,

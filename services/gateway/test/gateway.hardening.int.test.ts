@@ -15,7 +15,7 @@ async function startGateway(change: Partial<GatewayConfig> = {}, now?: () => num
     ...loadConfig({}),
     port: 0,
     logLevel: "silent",
-    upstreams: { todo: todo.url, calendarExport: todo.url, jobStatus: jobs.url },
+    upstreams: { todo: todo.url, calendarExport: todo.url, jobStatus: jobs.url, calendar: todo.url },
   };
   const gateway = createGatewayApp({ ...base, ...change }, now ? { now } : {});
   const { url } = await gateway.start();

@@ -23,7 +23,7 @@ beforeAll(async () => {
   todo = await startFakeBackend("todo");
   jobs = await startFakeBackend("job-status");
   gw = await startGateway(() => ({
-    upstreams: { todo: todo.url, calendarExport: todo.url, jobStatus: jobs.url },
+    upstreams: { todo: todo.url, calendarExport: todo.url, jobStatus: jobs.url, calendar: todo.url },
     bodyLimitBytes: 1024,
   }));
 });
@@ -192,7 +192,7 @@ describe("errors are JSON", () => {
   it("answers 502 when the backend refuses the connection", async () => {
     const closed = `http://127.0.0.1:${await freePort()}`;
     const url = await startGateway(() => ({
-      upstreams: { todo: closed, calendarExport: closed, jobStatus: closed },
+      upstreams: { todo: closed, calendarExport: closed, jobStatus: closed, calendar: closed },
     }));
     const res = await fetch(`${url}/api/v1/todos`);
     expect(res.status).toBe(502);
@@ -203,7 +203,7 @@ describe("errors are JSON", () => {
   it("opens the circuit after repeated failures: 503 at once, with Retry-After", async () => {
     const closed = `http://127.0.0.1:${await freePort()}`;
     const url = await startGateway((c) => ({
-      upstreams: { todo: closed, calendarExport: closed, jobStatus: closed },
+      upstreams: { todo: closed, calendarExport: closed, jobStatus: closed, calendar: closed },
       circuit: { ...c.circuit, failureThreshold: 2, openMs: 60_000 },
     }));
     expect((await fetch(`${url}/api/v1/todos`)).status).toBe(502);
@@ -217,7 +217,7 @@ describe("errors are JSON", () => {
 
   it("answers 504 when the backend is too slow", async () => {
     const url = await startGateway(() => ({
-      upstreams: { todo: todo.url, calendarExport: todo.url, jobStatus: jobs.url },
+      upstreams: { todo: todo.url, calendarExport: todo.url, jobStatus: jobs.url, calendar: todo.url },
       upstreamTimeoutMs: 200,
     }));
     const res = await fetch(`${url}/api/v1/todos/slow`);
@@ -239,21 +239,21 @@ describe("health and readiness", () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({
       status: "ok",
-      backends: { todo: "ok", calendarExport: "ok", jobStatus: "ok" },
+      backends: { todo: "ok", calendarExport: "ok", jobStatus: "ok", calendar: "ok" },
     });
   });
 
   it("is not ready, and says which backend is down", async () => {
     const closed = `http://127.0.0.1:${await freePort()}`;
     const url = await startGateway(() => ({
-      upstreams: { todo: todo.url, calendarExport: todo.url, jobStatus: closed },
+      upstreams: { todo: todo.url, calendarExport: todo.url, jobStatus: closed, calendar: todo.url },
     }));
     const res = await fetch(`${url}/api/v1/ready`);
     expect(res.status).toBe(503);
     expect(await res.json()).toEqual({
       status: "unavailable",
       error: "Backend unavailable: jobStatus",
-      backends: { todo: "ok", calendarExport: "ok", jobStatus: "down" },
+      backends: { todo: "ok", calendarExport: "ok", jobStatus: "down", calendar: "ok" },
     });
     jobs.healthy = false;
     try {

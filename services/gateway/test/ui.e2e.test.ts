@@ -108,4 +108,38 @@ describe("web UI through the gateway", () => {
     expect(ics).toContain("BEGIN:VCALENDAR");
     expect(ics).toContain(`SUMMARY:${title}`);
   });
+
+  it("offers the feed to subscribe to: a webcal:// link, and the https one copied", async () => {
+    const title = `Subscribed ${Date.now()}`;
+    await page.goto(stack.gatewayUrl);
+    const https = `${stack.gatewayUrl}/api/v1/todos/calendar.ics`;
+    const control = page.getByTestId("calendar-subscribe");
+    expect(await control.getByRole("heading").textContent()).toBe("Subscribe");
+    expect(await page.getByLabel("Feed address").inputValue()).toBe(https);
+    const webcal = page.getByRole("link", { name: "Subscribe in calendar app" });
+    expect(await webcal.getAttribute("href")).toBe(https.replace(/^http:/, "webcal:"));
+
+    await page
+      .context()
+      .grantPermissions(["clipboard-read", "clipboard-write"], { origin: stack.gatewayUrl });
+    await page.getByRole("button", { name: "Copy link" }).click();
+    await page.getByTestId("subscribe-status").filter({ hasText: "copied" }).waitFor();
+    // A string: this file is type-checked without the DOM library.
+    const copied = String(await page.evaluate("navigator.clipboard.readText()"));
+    expect(copied).toBe(https);
+
+    // The copied address is the live feed: a todo added in the page shows up in it.
+    await page.getByLabel("Title").fill(title);
+    await page.getByLabel("Deadline (optional)").fill("2032-01-02T03:04");
+    await page.getByRole("button", { name: "Add todo" }).click();
+    await page.getByTestId("todo-card").filter({ hasText: title }).waitFor();
+    const feed = await waitFor(
+      async () => {
+        const text = await page.evaluate(async (url) => (await fetch(url)).text(), copied);
+        return text.includes(`SUMMARY:${title}`) ? text : undefined;
+      },
+      { what: "the new todo in the feed" },
+    );
+    expect(feed.startsWith("BEGIN:VCALENDAR")).toBe(true);
+  });
 });

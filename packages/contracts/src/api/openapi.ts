@@ -161,6 +161,47 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
           },
         },
       },
+      "/api/v1/todos/calendar.ics": {
+        get: {
+          summary: "Subscribe: the todos as a live calendar feed",
+          description:
+            "The todos with a deadline as an RFC 5545 calendar that calendar apps subscribe to (`webcal://` this URL). " +
+            "Kept current by the todo events (a projection in the calendar service; a change is visible within a " +
+            "fraction of a second), served from stored bytes. UIDs are the export's (`todo-<id>@<host>`), a changed " +
+            "todo keeps its UID with a higher SEQUENCE, a deleted one disappears. `REFRESH-INTERVAL` and " +
+            "`X-PUBLISHED-TTL` say how often to come back. Conditional requests: `If-None-Match` with the ETag " +
+            "gives 304. With `Accept-Encoding: gzip` the bytes come precompressed (`Content-Encoding: gzip`).",
+          requestParams: {
+            query: ListQuery.pick({ completed: true, window: true }),
+            header: z.object({
+              "If-None-Match": z
+                .string()
+                .optional()
+                .describe("An ETag from an earlier answer: 304 while unchanged."),
+              "Accept-Encoding": z.string().optional().describe("`gzip` gets the precompressed bytes."),
+            }),
+          },
+          responses: {
+            "200": {
+              description: "The calendar (RFC 5545), `window` counted from now.",
+              headers: z.object({
+                ETag: z.string().describe('Strong validator of these bytes; the gzip bytes end in `-gzip"`.'),
+                "Last-Modified": z.string().describe("When the feed last changed; never moves backwards."),
+                "Cache-Control": z.literal("no-cache"),
+                Vary: z.literal("Accept-Encoding"),
+                "Content-Encoding": z.literal("gzip").optional(),
+              }),
+              content: { "text/calendar": { schema: z.string() } },
+            },
+            "304": {
+              description: "Not modified: `If-None-Match` names the current ETag.",
+              headers: z.object({ ETag: z.string(), "Last-Modified": z.string() }),
+            },
+            "400": error("An invalid filter (the same rules as the list and the export)."),
+            ...common,
+          },
+        },
+      },
       "/api/v1/todos/ical": {
         post: {
           summary: "Start a calendar export",

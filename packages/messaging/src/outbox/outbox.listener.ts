@@ -12,10 +12,13 @@ export function pgOutboxWakeSource({
   connectionString,
   log,
   reconnectMs = 1000,
+  channel = "outbox",
 }: {
   connectionString: string;
   log: Logger;
   reconnectMs?: number;
+  /** The NOTIFY channel (`outbox` for the relays; the calendar feed uses its own). */
+  channel?: string;
 }): OutboxWakeSource {
   return {
     async subscribe(onWake) {
@@ -26,17 +29,17 @@ export function pgOutboxWakeSource({
         const c = new pg.Client({ connectionString });
         c.on("notification", (n) => onWake(n.payload));
         c.on("error", (err) => {
-          log.warn({ err: err.message }, "outbox LISTEN connection lost; reconnecting");
+          log.warn({ err: err.message, channel }, "LISTEN connection lost; reconnecting");
           void c.end().catch(() => {});
           if (!closed) timer = setTimeout(() => void connect().catch(retry), reconnectMs);
         });
         await c.connect();
-        await c.query("LISTEN outbox");
+        await c.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
         client = c;
         onWake(); // whatever committed while we were not listening
       };
       const retry = (err: Error) => {
-        log.warn({ err: err.message }, "outbox LISTEN failed; retrying");
+        log.warn({ err: err.message, channel }, "LISTEN failed; retrying");
         if (!closed) timer = setTimeout(() => void connect().catch(retry), reconnectMs);
       };
       await connect();

@@ -71,8 +71,55 @@ export function buildCalendar(todos: Iterable<CalendarTodo>, { host, stamp }: Bu
   };
 }
 
-function newCalendar(): ICalCalendar {
-  return ical({ prodId: PRODID, name: "TaskOverflow" });
+function newCalendar(ttlSeconds?: number): ICalCalendar {
+  return ical({ prodId: PRODID, name: "TaskOverflow", ...(ttlSeconds !== undefined && { ttl: ttlSeconds }) });
+}
+
+/**
+ * The lines around the VEVENTs of a subscribed feed: the export's calendar lines plus
+ * `REFRESH-INTERVAL;VALUE=DURATION` and `X-PUBLISHED-TTL` (how often a client should come back).
+ */
+export function feedFrame(ttlSeconds: number): { head: Buffer; tail: Buffer } {
+  const empty = newCalendar(ttlSeconds).toString();
+  return {
+    head: Buffer.from(empty.slice(0, empty.lastIndexOf(END)), "utf8"),
+    tail: Buffer.from(`${END}\r\n`, "utf8"),
+  };
+}
+
+/**
+ * Each todo's VEVENT on its own (the same text `buildCalendar` writes, CRLF-terminated), for todos with a
+ * deadline; `stampOf` gives each event's DTSTAMP. Rendered in chunks as `buildCalendar` does.
+ */
+export function renderEvents<T extends CalendarTodo>(
+  todos: Iterable<T>,
+  { host, stampOf }: { host: string; stampOf: (todo: T) => Date },
+): Array<{ todo: T; text: Buffer }> {
+  const out: Array<{ todo: T; text: Buffer }> = [];
+  let pending: T[] = [];
+  const flush = () => {
+    if (pending.length === 0) return;
+    const calendar = newCalendar();
+    for (const todo of pending) addEvent(calendar, todo, host, stampOf(todo));
+    const text = calendar.toString();
+    // A VEVENT starts at the beginning of a line; folded lines start with a space, so this cannot be content.
+    const marker = "\r\nBEGIN:VEVENT\r\n";
+    let at = text.indexOf(marker);
+    for (const todo of pending) {
+      const next = text.indexOf(marker, at + marker.length);
+      const end = next === -1 ? text.lastIndexOf(END) - 2 : next;
+      out.push({ todo, text: Buffer.from(text.slice(at + 2, end + 2), "utf8") });
+      at = next;
+    }
+    pending = [];
+  };
+  for (const todo of todos) {
+    if (todo.deadlineAt === null) continue;
+    pending.push(todo);
+    if (pending.length === CHUNK) flush();
+  }
+  flush();
+  return out;
 }
 
 function addEvent(calendar: ICalCalendar, todo: CalendarTodo, host: string, stamp: Date): void {

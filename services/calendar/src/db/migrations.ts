@@ -44,10 +44,25 @@ const appliedSequences: Migration = {
   },
 };
 
+/**
+ * The feed follows the projection by its changes: each row records the transaction that last changed it
+ * (`changed_xid`, so a reader can ask for "rows committed since my last snapshot" without a shared counter
+ * row) and when (`changed_at`, the feed's Last-Modified; tombstones keep theirs, so it never moves back).
+ */
+const feedChanges: Migration = {
+  async up(db: Kysely<unknown>) {
+    await sql`ALTER TABLE todos_projection
+      ADD COLUMN changed_xid xid8 NOT NULL DEFAULT pg_current_xact_id(),
+      ADD COLUMN changed_at timestamptz NOT NULL DEFAULT now()`.execute(db);
+    await sql`CREATE INDEX todos_projection_changed_xid ON todos_projection (changed_xid)`.execute(db);
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   "0001_projection": projection,
   "0002_inbox": inboxMigration,
   "0003_outbox": outboxMigration,
   "0004_outbox_v2": outboxV2Migration,
   "0005_applied_sequences": appliedSequences,
+  "0006_feed_changes": feedChanges,
 };

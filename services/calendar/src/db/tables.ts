@@ -1,6 +1,6 @@
 import type { TodoState } from "@taskoverflow/contracts";
 import type { InboxTables, OutboxTables } from "@taskoverflow/messaging";
-import type { ColumnType } from "kysely";
+import type { ColumnType, Generated } from "kysely";
 
 /** Row types of the calendar service; only repositories and migrations import this file. */
 export interface TodoProjectionTable {
@@ -9,6 +9,9 @@ export interface TodoProjectionTable {
   version: number;
   deleted: boolean;
   sequence: ColumnType<string, number, number>;
+  /** The transaction that last changed the row (xid8 as text); set by default and by every update. */
+  changed_xid: Generated<string>;
+  changed_at: Generated<Date>;
 }
 
 export interface ProjectionProgressTable {

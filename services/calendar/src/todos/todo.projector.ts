@@ -15,6 +15,8 @@ export interface TodoProjectorDeps {
   log: Logger;
   /** The producer whose sequences the projection follows. Default "todo". */
   todoProducer?: string;
+  /** Called after an event or a snapshot was applied (committed): the feed refreshes. */
+  onApplied?: () => void;
 }
 
 /**
@@ -23,6 +25,7 @@ export interface TodoProjectorDeps {
  */
 export function createTodoProjector({ db, todos, snapshots, clock, log, ...deps }: TodoProjectorDeps) {
   const todoProducer = deps.todoProducer ?? "todo";
+  const applied = deps.onApplied ?? (() => {});
   const sequenceOf = (event: { producer: string; sequence?: number | undefined }) =>
     event.producer === todoProducer ? event.sequence : undefined;
   // The consumer hands over a received batch's messages in one turn: they are written together.
@@ -38,7 +41,9 @@ export function createTodoProjector({ db, todos, snapshots, clock, log, ...deps 
       // evolve against "nothing yet" gives the state this event stands for; the repository keeps it only
       // when its version is newer than what is stored (evolve's rule, enforced in the same statement).
       const next = evolve(undefined, event);
-      return applyOne({ eventId: event.id, next, sequence: sequenceOf(event) });
+      const outcome = await applyOne({ eventId: event.id, next, sequence: sequenceOf(event) });
+      if (outcome === "processed") applied();
+      return outcome;
     },
 
     /** Records the request's own sequence and answers whether everything before it is applied. */
@@ -63,6 +68,7 @@ export function createTodoProjector({ db, todos, snapshots, clock, log, ...deps 
         },
         "projection synchronised from the todo service's snapshot",
       );
+      applied();
       return progress;
     },
 

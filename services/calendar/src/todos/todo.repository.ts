@@ -84,7 +84,8 @@ export class TodoProjectionRepository {
         SELECT DISTINCT ON (id) id, state, version, deleted, coalesce(sequence, 0) FROM fresh
         WHERE id IS NOT NULL ORDER BY id, version DESC
         ON CONFLICT (id) DO UPDATE SET state = excluded.state, version = excluded.version,
-          deleted = excluded.deleted, sequence = excluded.sequence
+          deleted = excluded.deleted, sequence = excluded.sequence,
+          changed_xid = pg_current_xact_id(), changed_at = now()
         WHERE todos_projection.version < excluded.version
       ),
       applied AS (
@@ -190,6 +191,8 @@ export class TodoProjectionRepository {
               version: sql`excluded.version`,
               deleted: false,
               sequence: sql`excluded.sequence`,
+              changed_xid: sql`pg_current_xact_id()`,
+              changed_at: sql`now()`,
             })
             .where("todos_projection.version", "<", sql<number>`excluded.version`),
         )
@@ -198,7 +201,7 @@ export class TodoProjectionRepository {
     const ids = snapshot.todos.map((t) => t.id);
     await trx
       .updateTable("todos_projection")
-      .set({ deleted: true })
+      .set({ deleted: true, changed_xid: sql`pg_current_xact_id()`, changed_at: sql`now()` })
       .where("deleted", "=", false)
       .where("sequence", "<=", sql<string>`${snapshot.sequence}`)
       .where(sql<boolean>`id <> ALL(${sql.val(ids)}::integer[])`)

@@ -8,6 +8,7 @@ import type { IncomingHttpHeaders } from "node:http";
  */
 export const forwardedRequestHeaders: readonly string[] = [
   "accept",
+  "accept-encoding",
   "accept-language",
   "content-type",
   "if-match",
@@ -19,12 +20,13 @@ export const forwardedRequestHeaders: readonly string[] = [
 
 /**
  * Headers of a backend's answer that reach the client (the calendar download needs content-disposition, paging
- * needs link, errors carry their code in x-error-code).
+ * needs link, errors carry their code in x-error-code, the feed sends precompressed gzip: content-encoding).
  */
 export const forwardedResponseHeaders: readonly string[] = [
   "allow",
   "cache-control",
   "content-disposition",
+  "content-encoding",
   "content-language",
   "content-length",
   "content-type",

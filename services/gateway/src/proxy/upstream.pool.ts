@@ -47,7 +47,12 @@ export function createUpstreams(
     return { name, origin, pool, circuit: createCircuitBreaker(circuit) };
   };
   return {
-    upstreams: { todo: make("todo"), calendarExport: make("calendarExport"), jobStatus: make("jobStatus") },
+    upstreams: {
+      todo: make("todo"),
+      calendarExport: make("calendarExport"),
+      jobStatus: make("jobStatus"),
+      calendar: make("calendar"),
+    },
     close: async () => {
       await Promise.all([...pools.values()].map((p) => p.close()));
     },

@@ -22,6 +22,12 @@ describe("route table", () => {
     expect(upstreamOf("GET", "/api/v1/todos/ical/abc-123/result")).toBe("jobStatus");
   });
 
+  it("sends the subscribed feed to the calendar service, not to the todo service's /todos/:id", () => {
+    expect(upstreamOf("GET", "/api/v1/todos/calendar.ics")).toBe("calendar");
+    expect(upstreamOf("HEAD", "/api/v1/todos/calendar.ics")).toBe("calendar");
+    expect(upstreamOf("GET", "/api/v1/todos/calendar.icsx")).toBe("todo");
+  });
+
   it("treats HEAD as GET", () => {
     expect(upstreamOf("HEAD", "/api/v1/todos/3")).toBe("todo");
   });

@@ -17,6 +17,8 @@ export const routeTable: readonly RouteRule[] = [
   { method: "POST", pattern: "/api/v1/todos/ical", upstream: "calendarExport" },
   { method: "GET", pattern: "/api/v1/todos/ical/:taskId/status", upstream: "jobStatus" },
   { method: "GET", pattern: "/api/v1/todos/ical/:taskId/result", upstream: "jobStatus" },
+  // The subscribed feed: before `/todos/:id`, which would take `calendar.ics` for an id.
+  { method: "GET", pattern: "/api/v1/todos/calendar.ics", upstream: "calendar" },
   { method: "GET", pattern: "/api/v1/todos", upstream: "todo" },
   { method: "POST", pattern: "/api/v1/todos", upstream: "todo" },
   { method: "GET", pattern: "/api/v1/todos/:id", upstream: "todo" },

@@ -1,0 +1,183 @@
+import type { TodoState } from "@taskoverflow/contracts";
+import type { OutboxWakeSource } from "@taskoverflow/messaging";
+import type { Logger } from "@taskoverflow/platform";
+import { sql } from "kysely";
+import { renderEvents } from "../calendar/calendar.builder.ts";
+import type { CalendarDb } from "../todos/todo.repository.ts";
+import type { FeedEntry, FeedStore } from "./feed.store.ts";
+
+/** The NOTIFY channel on which an instance tells the others that the projection changed. */
+export const FEED_CHANNEL = "calendar_feed";
+const PAGE = 2_000;
+
+interface Row {
+  id: number;
+  state: TodoState;
+  deleted: boolean;
+  changed_at: Date | string;
+}
+
+export interface FeedRefresherDeps {
+  db: CalendarDb;
+  store: FeedStore;
+  /** UID domain (CALENDAR_HOST): the same UIDs as the export's. */
+  host: string;
+  log: Logger;
+  /** Tells other instances (PostgreSQL LISTEN/NOTIFY); absent with PGlite, where there is one instance. */
+  wakeSource?: OutboxWakeSource | undefined;
+  notifyOthers?: boolean;
+  /** A safety poll in case a notification was lost (a dropped LISTEN connection). */
+  pollMs?: number;
+  /** Changes arriving within this many ms are read together. */
+  debounceMs?: number;
+}
+
+/**
+ * Keeps the FeedStore in step with `todos_projection`. Each refresh reads, in one REPEATABLE READ transaction,
+ * only the rows committed since the previous refresh's snapshot (`changed_xid` not visible in it; no shared
+ * counter row, and no change is missed whatever order concurrent transactions commit in), renders their
+ * VEVENTs with the export's builder and applies them. Woken by this instance's projector right after it applied
+ * an event, by other instances' NOTIFY, and by a slow poll.
+ */
+export function createFeedRefresher({
+  db,
+  store,
+  host,
+  log,
+  wakeSource,
+  notifyOthers = false,
+  pollMs = 5_000,
+  debounceMs = 2,
+}: FeedRefresherDeps) {
+  let cursor: string | undefined;
+  let running: Promise<void> | undefined;
+  let again = false;
+  let notifyPending = false;
+  let timer: NodeJS.Timeout | undefined;
+  let poll: NodeJS.Timeout | undefined;
+  let unsubscribe: (() => Promise<void>) | undefined;
+  let stopped = false;
+
+  const toEntry = (todo: TodoState, text: Buffer): FeedEntry => ({
+    id: todo.id,
+    text,
+    completed: todo.completed,
+    deadlineMs: Date.parse(todo.deadlineAt as string),
+  });
+
+  function applyRows(rows: Row[]): void {
+    if (rows.length === 0) return;
+    const live = rows.filter((r) => !r.deleted).map((r) => r.state);
+    const rendered = new Map(
+      renderEvents(live, { host, stampOf: (t) => new Date(t.updatedAt) }).map(({ todo, text }) => [
+        todo.id,
+        toEntry(todo, text),
+      ]),
+    );
+    let changedAt = 0;
+    for (const r of rows) changedAt = Math.max(changedAt, new Date(r.changed_at).getTime());
+    store.apply(
+      rows.map((r) => ({ id: r.id, entry: rendered.get(r.id) })),
+      changedAt,
+    );
+  }
+
+  async function refreshOnce(): Promise<number> {
+    let count = 0;
+    const next = await db
+      .transaction()
+      .setIsolationLevel("repeatable read")
+      .execute(async (trx) => {
+        const { rows } = await sql<{ snap: string; latest: Date | string | null }>`
+          SELECT pg_current_snapshot()::text AS snap,
+            ${cursor === undefined ? sql`(SELECT max(changed_at) FROM todos_projection)` : sql`NULL`} AS latest`.execute(
+          trx,
+        );
+        const head = rows[0] as { snap: string; latest: Date | string | null };
+        const since = cursor;
+        let after = 0;
+        for (;;) {
+          const page = await sql<Row>`
+            SELECT id, state, deleted, changed_at FROM todos_projection
+            WHERE id > ${after} AND ${
+              since === undefined
+                ? sql`NOT deleted`
+                : sql`changed_xid >= pg_snapshot_xmin(${since}::pg_snapshot)
+                      AND NOT pg_visible_in_snapshot(changed_xid, ${since}::pg_snapshot)`
+            }
+            ORDER BY id LIMIT ${PAGE}`.execute(trx);
+          applyRows(page.rows);
+          count += page.rows.length;
+          if (page.rows.length < PAGE) break;
+          after = (page.rows.at(-1) as Row).id;
+        }
+        if (head.latest !== null) store.apply([], new Date(head.latest).getTime());
+        return head.snap;
+      });
+    cursor = next;
+    return count;
+  }
+
+  async function run(): Promise<void> {
+    do {
+      again = false;
+      const notify = notifyPending;
+      notifyPending = false;
+      try {
+        const started = performance.now();
+        const changed = await refreshOnce();
+        if (changed > 0) {
+          log.debug({ rows: changed, ms: Math.round(performance.now() - started) }, "feed refreshed");
+        }
+        if (notify && notifyOthers) await sql`SELECT pg_notify(${FEED_CHANNEL}, '')`.execute(db);
+      } catch (err) {
+        if (stopped) return;
+        log.warn({ err }, "feed refresh failed; retrying on the next change or poll");
+        if (notify) notifyPending = true;
+      }
+    } while (again && !stopped);
+  }
+
+  function wake(): void {
+    if (stopped) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    if (timer) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      running = run().finally(() => {
+        running = undefined;
+        if (again) wake();
+      });
+    }, debounceMs);
+  }
+
+  return {
+    /** Loads the whole feed once, then follows changes. */
+    async start(): Promise<void> {
+      const started = performance.now();
+      await refreshOnce();
+      log.info({ events: store.size, ms: Math.round(performance.now() - started) }, "feed loaded");
+      unsubscribe = await wakeSource?.subscribe(() => wake());
+      poll = setInterval(wake, pollMs);
+      poll.unref();
+    },
+    /** This instance changed the projection: refresh, and tell the other instances. */
+    changed(): void {
+      notifyPending = true;
+      wake();
+    },
+    wake,
+    async stop(): Promise<void> {
+      stopped = true;
+      clearTimeout(timer);
+      clearInterval(poll);
+      await unsubscribe?.();
+      await running;
+    },
+  };
+}
+
+export type FeedRefresher = ReturnType<typeof createFeedRefresher>;
