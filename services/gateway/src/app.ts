@@ -48,6 +48,7 @@ export function createGatewayApp(config: GatewayConfig, overrides: GatewayOverri
   const logger = overrides.logger ?? createLogger({ service: "gateway", level: config.logLevel });
   const { upstreams, close: closeUpstreams } = createUpstreams(config.upstreams, {
     timeoutMs: config.upstreamTimeoutMs,
+    streamIdleTimeoutMs: config.streamIdleTimeoutMs,
     circuit: config.circuit,
   });
 

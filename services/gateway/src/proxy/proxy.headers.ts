@@ -14,6 +14,7 @@ export const forwardedRequestHeaders: readonly string[] = [
   "if-none-match",
   "if-modified-since",
   "if-unmodified-since",
+  "last-event-id",
   "user-agent",
 ];
 
