@@ -49,6 +49,8 @@ export async function startFakeBackend(name: string): Promise<FakeBackend> {
     },
   };
   const app = new Koa();
+  // A stream the gateway closes (its client left) ends as a "premature close": expected here, not noise.
+  app.silent = true;
   app.use(async (ctx) => {
     const chunks: Buffer[] = [];
     for await (const chunk of ctx.req) chunks.push(chunk as Buffer);
