@@ -177,6 +177,11 @@ describe("job status as Server-Sent Events", () => {
       expect(res.headers.get("x-error-code")).toBe("task_not_found");
       expect(await res.json()).toEqual({ error: "Task not found" });
     }
+    // HEAD: the answer's headers, and no stream left open behind them.
+    const head = await fetch(`${url}/api/v1/todos/ical/${newJob()}/events`, { method: "HEAD" });
+    expect(head.status).toBe(200);
+    expect(head.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
+    expect(app.openStreams()).toBe(0);
     todoServiceDown = true;
     try {
       const res = await fetch(`${url}/api/v1/todos/ical/${crypto.randomUUID()}/events`);
