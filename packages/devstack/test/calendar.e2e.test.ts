@@ -1,7 +1,7 @@
 // The calendar export end to end: four services, each its own process on its own real PostgreSQL database (PGlite
 // where the harness chose the embedded path), the in-process SNS/SQS/S3 emulator, through the gateway.
 import { describe, expect, it } from "@jest/globals";
-import { waitFor } from "@taskoverflow/test-harness";
+import { openEventStream, waitFor } from "@taskoverflow/test-harness";
 import { gatewayClient, type Status, type Task, type Todo, veventsOf } from "./gateway.client.ts";
 import { startTestStack } from "./test-stack.ts";
 
@@ -143,6 +143,41 @@ describe("calendar export", () => {
     const events = veventsOf((await download(status)).text);
     expect(events.map((e) => e.summary)).toEqual(["T".repeat(80)]);
     expect((await api("/todos/ical?window=-3", { method: "POST" })).status).toBe(400);
+  });
+
+  it("pushes the job's states to SUCCESS as Server-Sent Events through the gateway, each the status JSON", async () => {
+    await createTodo({ title: "Streamed", deadline_at: "2031-07-08T09:10:11" });
+    const task = await requestCalendar();
+    const eventsUrl = task.task_url.replace(/\/status$/, "/events");
+    expect(eventsUrl).toBe(`${system.stack.gatewayUrl}/api/v1/todos/ical/${task.task_id}/events`);
+    const stream = await openEventStream(eventsUrl);
+    expect(stream.response.status).toBe(200);
+    expect(stream.response.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
+    const events = await stream.rest(60_000);
+    const states = events.map((e) => e.id);
+    // Each state once, in order, ending with SUCCESS (a state the job passed between two looks may be missing).
+    expect(states.at(-1)).toBe("SUCCESS");
+    expect(["PENDING", "STARTED", "SUCCESS"].filter((s) => states.includes(s))).toEqual(states);
+    const resultUrl = `${system.stack.gatewayUrl}/api/v1/todos/ical/${task.task_id}/result`;
+    expect(events.map((e) => JSON.parse(e.data))).toEqual(
+      states.map((s) => ({ task_id: task.task_id, task_status: s, result_url: resultUrl })),
+    );
+    const final = (await (await apiFetch(task.task_url)).json()) as Status;
+    expect(JSON.parse(events.at(-1)?.data ?? "")).toEqual(final);
+    const { text } = await download(final);
+    expect(text).toContain("SUMMARY:Streamed");
+
+    // Checked against the OpenAPI document: a reconnect after the end gets the final state again, or a 204
+    // when it says it has it; unknown and malformed ids get the status endpoint's JSON 404.
+    const resumed = await apiFetch(eventsUrl, { headers: { "last-event-id": "PENDING" } });
+    expect(await resumed.text()).toBe(`retry: 2000\n\nid: SUCCESS\ndata: ${JSON.stringify(final)}\n\n`);
+    const done = await apiFetch(eventsUrl, { headers: { "last-event-id": "SUCCESS" } });
+    expect(done.status).toBe(204);
+    for (const id of ["00000000-0000-4000-8000-000000000000", "not-a-uuid"]) {
+      const res = await apiFetch(`${system.stack.gatewayUrl}/api/v1/todos/ical/${id}/events`);
+      expect(res.status).toBe(404);
+      expect(await res.json()).toEqual({ error: "Task not found" });
+    }
   });
 
   it("runs 20 concurrent jobs to SUCCESS", async () => {

@@ -25,7 +25,58 @@ export interface ServiceDatabaseConfig {
 export interface Database<DB> {
   db: Kysely<DB>;
   kind: "postgres" | "pglite";
+  /**
+   * LISTEN on `channel`: `onNotify(payload)` for each NOTIFY that any connection (any instance) sends on it, and
+   * `onNotify(undefined)` once listening (again) after a lost connection, since notifications sent meanwhile are
+   * gone. On PostgreSQL a dedicated connection, reconnected after a second; on PGlite the instance's own
+   * listener. Resolves once listening; the returned function stops.
+   */
+  listen(channel: string, onNotify: (payload: string | undefined) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
+}
+
+const CHANNEL = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** A dedicated connection that LISTENs, reconnecting after a loss (the caller's fallback covers the gap). */
+async function pgListen(
+  connectionString: string,
+  channel: string,
+  onNotify: (payload: string | undefined) => void,
+  log: Logger,
+  reconnectMs = 1000,
+): Promise<() => Promise<void>> {
+  let client: pg.Client | undefined;
+  let closed = false;
+  let timer: NodeJS.Timeout | undefined;
+  const retry = (err: Error) => {
+    log.warn({ err: err.message, channel }, "LISTEN failed; retrying");
+    if (!closed) timer = setTimeout(() => void connect(true).catch(retry), reconnectMs);
+  };
+  const connect = async (again: boolean): Promise<void> => {
+    const c = new pg.Client({ connectionString });
+    c.on("notification", (n) => {
+      if (n.channel === channel) onNotify(n.payload ?? "");
+    });
+    c.on("error", (err) => {
+      log.warn({ err: err.message, channel }, "LISTEN connection lost; reconnecting");
+      void c.end().catch(() => {});
+      if (!closed) timer = setTimeout(() => void connect(true).catch(retry), reconnectMs);
+    });
+    await c.connect();
+    await c.query(`LISTEN ${channel}`);
+    if (closed) {
+      await c.end().catch(() => {});
+      return;
+    }
+    client = c;
+    if (again) onNotify(undefined);
+  };
+  await connect(false);
+  return async () => {
+    closed = true;
+    clearTimeout(timer);
+    await client?.end().catch(() => {});
+  };
 }
 
 export async function openDatabase<DB>(config: DatabaseConfig, log: Logger): Promise<Database<DB>> {
@@ -39,7 +90,26 @@ export async function openDatabase<DB>(config: DatabaseConfig, log: Logger): Pro
     });
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
     log.info({ database: redact(config.url) }, "using PostgreSQL server");
-    return { db, kind: "postgres", close: () => db.destroy() };
+    const url = config.url;
+    const listeners = new Set<() => Promise<void>>();
+    return {
+      db,
+      kind: "postgres",
+      async listen(channel, onNotify) {
+        if (!CHANNEL.test(channel)) throw new Error(`not a channel name: ${channel}`);
+        const stop = await pgListen(url, channel, onNotify, log);
+        const once = async () => {
+          listeners.delete(once);
+          await stop();
+        };
+        listeners.add(once);
+        return once;
+      },
+      close: async () => {
+        await Promise.all([...listeners].map((stop) => stop()));
+        await db.destroy();
+      },
+    };
   }
   const memory = config.dataDir === "memory";
   if (!memory) mkdirSync(config.dataDir, { recursive: true });
@@ -50,6 +120,14 @@ export async function openDatabase<DB>(config: DatabaseConfig, log: Logger): Pro
   return {
     db,
     kind: "pglite",
+    async listen(channel, onNotify) {
+      if (!CHANNEL.test(channel)) throw new Error(`not a channel name: ${channel}`);
+      // PGlite is one session in this process: a NOTIFY sent through Kysely reaches this listener.
+      const stop = await pglite.listen(channel, (payload) => onNotify(payload));
+      return async () => {
+        if (!pglite.closed) await stop();
+      };
+    },
     close: async () => {
       await db.destroy();
       // Kysely's PGlite driver may already have closed it.

@@ -8,4 +8,5 @@ export * from "./infra.ts";
 export * from "./openapi.ts";
 export * from "./postgres.ts";
 export * from "./process.ts";
+export * from "./sse.ts";
 export * from "./wait.ts";

@@ -1,17 +1,9 @@
 // @ts-check
-// Calendar export: start a job, poll its status until it settles, then offer the file.
+// Calendar export: start a job, follow its status until it settles (pushed, or polled: job-updates.js), then
+// offer the file.
 import { request, sameOrigin, todosPath } from "./api.js";
 import { byId, messageOf } from "./dom.js";
-
-/** @typedef {import("./api.js").JobStatus} JobStatus */
-
-/**
- * No client-side limit on how long a job may take: job-status ends every job within its JOB_TIMEOUT_SECONDS
- * (FAILURE when nothing is heard), so polling stops when the server says so, whatever that timeout is.
- * The interval grows from 1 s to 5 s, so a long job does not cost a request a second.
- * @param {number} attempt
- */
-export const pollDelayMs = (attempt) => Math.min(5_000, 1_000 * 1.25 ** attempt);
+import { followJob } from "./job-updates.js";
 
 /** @type {Record<string, string>} */
 const exportStates = {
@@ -29,19 +21,17 @@ export function wireExport() {
     exportButton.disabled = true;
     exportSlot.replaceChildren();
     exportStatus.classList.remove("error");
+    delete exportStatus.dataset.updates;
     exportStatus.textContent = "Requesting the export…";
     try {
       /** @type {import("./api.js").Task} */
       const job = await request("POST", `${todosPath}/ical`);
-      /** @type {JobStatus} */
-      let status;
-      for (let attempt = 0; ; attempt++) {
-        status = await request("GET", sameOrigin(job.task_url));
-        const state = status.task_status;
+      const status = await followJob(job, (update, via) => {
+        const state = update.task_status;
         exportStatus.textContent = exportStates[state] ?? `Export ${String(state).toLowerCase()}…`;
-        if (state === "SUCCESS" || state === "FAILURE") break;
-        await new Promise((resolve) => setTimeout(resolve, pollDelayMs(attempt)));
-      }
+        // How the last state arrived ("events": pushed, "polling": asked for), for tests and curious users.
+        exportStatus.dataset.updates = via;
+      });
       if (status.task_status === "SUCCESS") {
         const link = document.createElement("a");
         link.className = "button primary";

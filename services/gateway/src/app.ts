@@ -48,6 +48,7 @@ export function createGatewayApp(config: GatewayConfig, overrides: GatewayOverri
   const logger = overrides.logger ?? createLogger({ service: "gateway", level: config.logLevel });
   const { upstreams, close: closeUpstreams } = createUpstreams(config.upstreams, {
     timeoutMs: config.upstreamTimeoutMs,
+    streamIdleTimeoutMs: config.streamIdleTimeoutMs,
     circuit: config.circuit,
   });
 
@@ -55,7 +56,11 @@ export function createGatewayApp(config: GatewayConfig, overrides: GatewayOverri
   // last entry counts (maxIpsCount 1), since a client can put anything before it.
   const app = new Koa<RequestState>({ proxy: config.trustProxy, maxIpsCount: 1 });
   // Errors after the answer started (a backend hanging up mid-body) can only be logged.
-  app.on("error", (err: unknown) => logger.warn({ err }, "response failed after it started"));
+  // A client leaving an event stream ends it as a "premature close": expected, nobody to tell.
+  app.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "ERR_STREAM_PREMATURE_CLOSE") logger.debug({ err }, "client left a stream");
+    else logger.warn({ err }, "response failed after it started");
+  });
   const health = healthRoutes(upstreams, config.readyTimeoutMs);
   app.use(async (ctx, next) => {
     // JSON answers are never a document to render; HTML pages set their own, looser policy.

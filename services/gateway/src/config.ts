@@ -16,6 +16,8 @@ export const configSchema = z.object({
   BODY_LIMIT_BYTES: env.positiveInt(64 * 1024),
   UPSTREAM_TIMEOUT_MS: env.positiveInt(10_000),
   READY_TIMEOUT_MS: env.positiveInt(1_000),
+  /** Longest silence inside an event stream (job-status sends a heartbeat every 15 s) before it is cut. */
+  STREAM_IDLE_TIMEOUT_MS: env.positiveInt(60_000),
   /** Consecutive connection failures to one backend that open its circuit (then 503 at once). */
   CIRCUIT_FAILURE_THRESHOLD: env.positiveInt(5),
   CIRCUIT_OPEN_MS: env.positiveInt(5_000),
@@ -35,6 +37,8 @@ export interface GatewayConfig extends ListenConfig {
   upstreams: Record<UpstreamName, string>;
   bodyLimitBytes: number;
   upstreamTimeoutMs: number;
+  /** Event streams: longest pause between two chunks. */
+  streamIdleTimeoutMs: number;
   readyTimeoutMs: number;
   circuit: { failureThreshold: number; openMs: number };
   trustProxy: boolean;
@@ -54,6 +58,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): GatewayConf
     },
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_MS,
+    streamIdleTimeoutMs: e.STREAM_IDLE_TIMEOUT_MS,
     readyTimeoutMs: e.READY_TIMEOUT_MS,
     circuit: { failureThreshold: e.CIRCUIT_FAILURE_THRESHOLD, openMs: e.CIRCUIT_OPEN_MS },
     trustProxy: e.TRUST_PROXY,

@@ -1,6 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { Readable } from "node:stream";
+import { PassThrough, Readable } from "node:stream";
 import Koa from "koa";
 
 /** What a backend received: enough to check that the gateway forwards faithfully. */
@@ -21,6 +21,8 @@ export interface FakeBackend {
   readonly abandoned: number;
   /** Lets every request parked on `/api/v1/todos/slow` finish (so the server can close). */
   releaseSlow(): void;
+  /** `GET .../events` streams, written by the test: open ones and how many the gateway has closed. */
+  readonly streams: { open: number; closed: number; send(text: string): void; end(): void };
   close(): Promise<void>;
 }
 
@@ -35,7 +37,20 @@ export async function startFakeBackend(name: string): Promise<FakeBackend> {
     release = resolve;
   });
   const state = { healthy: true, abandoned: 0 };
+  const open = new Set<PassThrough>();
+  const streams = {
+    open: 0,
+    closed: 0,
+    send: (text: string) => {
+      for (const s of open) s.write(text);
+    },
+    end: () => {
+      for (const s of open) s.end();
+    },
+  };
   const app = new Koa();
+  // A stream the gateway closes (its client left) ends as a "premature close": expected here, not noise.
+  app.silent = true;
   app.use(async (ctx) => {
     const chunks: Buffer[] = [];
     for await (const chunk of ctx.req) chunks.push(chunk as Buffer);
@@ -52,6 +67,22 @@ export async function startFakeBackend(name: string): Promise<FakeBackend> {
       });
       await slow;
       ctx.body = { late: true };
+      return;
+    }
+    if (ctx.path.endsWith("/events")) {
+      // Like job-status: headers and a first line at once, then whatever the test sends, never a length.
+      const body = new PassThrough();
+      open.add(body);
+      streams.open = open.size;
+      ctx.res.once("close", () => {
+        open.delete(body);
+        streams.open = open.size;
+        streams.closed += 1;
+      });
+      ctx.type = "text/event-stream; charset=utf-8";
+      ctx.set("Cache-Control", "no-store");
+      ctx.body = body;
+      body.write("retry: 2000\n\n");
       return;
     }
     if (ctx.path === "/api/v1/todos/404") {
@@ -99,9 +130,11 @@ export async function startFakeBackend(name: string): Promise<FakeBackend> {
       return state.abandoned;
     },
     releaseSlow: () => release(),
+    streams,
     close: () =>
       new Promise<void>((resolve) => {
         release();
+        streams.end();
         server.close(() => resolve());
         server.closeAllConnections();
       }),

@@ -255,6 +255,11 @@ describe("OpenAPI", () => {
       expect(doc.paths[path]?.[rule.method.toLowerCase()]).toBeDefined();
     }
     expect(doc.paths["/api/v1/todos/ical/{taskId}/result"]?.get?.responses["410"]).toBeDefined();
+    const events = doc.paths["/api/v1/todos/ical/{taskId}/events"]?.get?.responses as
+      | Record<string, { content?: Record<string, unknown> }>
+      | undefined;
+    expect(Object.keys(events?.["200"]?.content ?? {})).toEqual(["text/event-stream"]);
+    expect(Object.keys(events?.["404"]?.content ?? {})).toEqual(["application/json"]);
     for (const name of Object.keys(doc.components.schemas)) expect(name).toMatch(/^[A-Za-z]+$/);
     // The document judges answers: an exact contract error passes, one with an extra field does not.
     const check = openApiChecker(doc);

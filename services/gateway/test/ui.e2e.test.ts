@@ -89,24 +89,68 @@ describe("web UI through the gateway", () => {
     expect(await error.textContent()).toBe(message);
   });
 
-  it("exports a calendar: shows the job's state live and offers the file when it is ready", async () => {
-    const title = `Hand in the report ${Date.now()}`;
+  /** Requests the page makes to the job's status and events endpoints, with the kind Chromium gives them. */
+  function jobRequests(p: Page): string[] {
+    const seen: string[] = [];
+    p.on("request", (r) => {
+      const m = /\/api\/v1\/todos\/ical\/[0-9a-f-]{36}\/(status|events)$/.exec(new URL(r.url()).pathname);
+      if (m) seen.push(`${r.resourceType()} ${m[1]}`);
+    });
+    return seen;
+  }
+
+  async function exportAndDownload(p: Page, title: string): Promise<void> {
     const res = await fetch(`${stack.gatewayUrl}/api/v1/todos`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ title, deadline_at: "2031-06-01T09:00:00" }),
     });
     expect(res.status).toBe(201);
-    await page.goto(stack.gatewayUrl);
-    await page.getByTestId("calendar-export-button").click();
-    const link = page.getByTestId("calendar-download");
+    await p.goto(stack.gatewayUrl);
+    await p.getByTestId("calendar-export-button").click();
+    const link = p.getByTestId("calendar-download");
     await link.waitFor({ timeout: 60_000 });
-    expect(await page.getByTestId("calendar-export-status").textContent()).toMatch(/ready|success/i);
+    expect(await p.getByTestId("calendar-export-status").textContent()).toBe("Your calendar is ready.");
     const href = await link.getAttribute("href");
     expect(href).toMatch(/\/api\/v1\/todos\/ical\/[0-9a-f-]{36}\/result$/);
     const ics = await (await fetch(new URL(href ?? "", stack.gatewayUrl))).text();
     expect(ics).toContain("BEGIN:VCALENDAR");
     expect(ics).toContain(`SUMMARY:${title}`);
+  }
+
+  it("exports a calendar: the job's state is pushed (Server-Sent Events) and the file offered when ready", async () => {
+    const p = await browser.newPage();
+    try {
+      const seen = jobRequests(p);
+      await exportAndDownload(p, `Hand in the report ${Date.now()}`);
+      // Pushed, not polled: one EventSource request and no status poll at all.
+      expect(seen).toEqual(["eventsource events"]);
+      expect(await p.getByTestId("calendar-export-status").getAttribute("data-updates")).toBe("events");
+    } finally {
+      await p.close();
+    }
+  });
+
+  it("falls back to polling the status when the event stream fails", async () => {
+    const p = await browser.newPage();
+    try {
+      // A proxy on the way that refuses the stream.
+      await p.route("**/api/v1/todos/ical/*/events", (route) =>
+        route.fulfill({
+          status: 502,
+          contentType: "application/json",
+          body: '{"error":"Backend unavailable"}',
+        }),
+      );
+      const seen = jobRequests(p);
+      await exportAndDownload(p, `Polled report ${Date.now()}`);
+      expect(seen[0]).toBe("eventsource events");
+      expect(seen.slice(1).length).toBeGreaterThan(0);
+      expect(new Set(seen.slice(1))).toEqual(new Set(["fetch status"]));
+      expect(await p.getByTestId("calendar-export-status").getAttribute("data-updates")).toBe("polling");
+    } finally {
+      await p.close();
+    }
   });
 
   it("offers the feed to subscribe to: a webcal:// link, and the https one copied", async () => {

@@ -1,3 +1,4 @@
+import type { PassThrough } from "node:stream";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { SNSClient } from "@aws-sdk/client-sns";
 import type { SQSClient } from "@aws-sdk/client-sqs";
@@ -14,13 +15,19 @@ import {
   requestMiddleware,
 } from "@taskoverflow/platform";
 import Koa from "koa";
-import { defaultJobTimeoutSeconds, type JobStatusConfig } from "./config.ts";
+import {
+  defaultEventsHeartbeatMs,
+  defaultEventsPollMs,
+  defaultJobTimeoutSeconds,
+  type JobStatusConfig,
+} from "./config.ts";
 import { migrations } from "./db/migrations.ts";
 import type { JobStatusTables } from "./db/tables.ts";
 import { type CalendarFiles, s3CalendarFiles } from "./jobs/calendar-files.ts";
 import { httpIssuedJobs, type IssuedJobs } from "./jobs/issued-jobs.ts";
+import { createJobChanges, type JobChanges } from "./jobs/job.changes.ts";
 import { createJobHandler } from "./jobs/job.handler.ts";
-import { JobRepository } from "./jobs/job.repository.ts";
+import { JOB_CHANNEL, JobRepository } from "./jobs/job.repository.ts";
 import { jobRoutes } from "./jobs/job.routes.ts";
 import { createJobTimeouts } from "./jobs/job.timeout.ts";
 
@@ -41,6 +48,8 @@ export interface JobStatusOverrides {
 
 export interface JobStatusApp {
   readonly logger: Logger;
+  /** Event streams open right now (GET /todos/ical/:id/events). */
+  openStreams(): number;
   start(): Promise<{ url: string; port: number }>;
   stop(): Promise<void>;
 }
@@ -57,11 +66,16 @@ export function createJobStatusApp(
   let server: RunningServer | undefined;
   let consumer: SqsConsumer | undefined;
   let stopSweeping = () => {};
+  let unlisten = async () => {};
+  const streams = new Set<PassThrough>();
 
   async function stop(): Promise<void> {
     const [s, c, d] = [server, consumer, database];
     stopSweeping();
     server = consumer = database = undefined;
+    // Open event streams would hold the server's close; their clients reconnect (to another instance).
+    for (const stream of streams) stream.end();
+    await unlisten();
     await s?.close();
     await c?.stop();
     await d?.close();
@@ -70,6 +84,7 @@ export function createJobStatusApp(
 
   return {
     logger,
+    openStreams: () => streams.size,
     stop,
     async start() {
       if (server) return { url: server.url, port: server.port };
@@ -83,6 +98,13 @@ export function createJobStatusApp(
           queueUrl = addresses.queues["job-status"].url;
         }
         const jobs = new JobRepository();
+        const changeLog = logger.child({ component: "job-changes" });
+        const changes: JobChanges = createJobChanges({
+          notifyOthers: (ids) => jobs.notifyChanged(db, ids),
+          onNotifyFailed: (err) => changeLog.warn({ err }, "NOTIFY failed; other instances' streams poll"),
+        });
+        // Before the consumer starts: on PGlite's single session a LISTEN must not land inside a transaction.
+        unlisten = await database.listen(JOB_CHANNEL, (jobId) => changes.heard(jobId));
         consumer = createSqsConsumer({
           sqs,
           queueUrl,
@@ -91,6 +113,7 @@ export function createJobStatusApp(
             jobs,
             clock,
             calendarBucket: config.calendarBucket ?? "taskoverflow-calendars",
+            onChanged: changes.changed,
           }),
           log: logger.child({ component: "consumer" }),
           concurrency: config.concurrency,
@@ -99,11 +122,16 @@ export function createJobStatusApp(
         await consumer.start();
 
         const timeoutMs = (config.jobTimeoutSeconds ?? defaultJobTimeoutSeconds) * 1000;
-        const timeouts = createJobTimeouts({ db, jobs, clock, timeoutMs });
+        const timeouts = createJobTimeouts({ db, jobs, clock, timeoutMs, onChanged: changes.changed });
         stopSweeping = timeouts.startSweeping(logger.child({ component: "timeout-sweep" }));
 
         const files = overrides.files ?? s3CalendarFiles(aws.s3);
         const app = new Koa<RequestState>();
+        // An event stream whose client went away ends as a "premature close": nothing is wrong, nobody to tell.
+        app.on("error", (err: NodeJS.ErrnoException) => {
+          if (err.code === "ERR_STREAM_PREMATURE_CLOSE") logger.debug({ err }, "client left a stream");
+          else logger.warn({ err }, "response failed after it started");
+        });
         const routes = jobRoutes({
           db,
           jobs,
@@ -111,6 +139,12 @@ export function createJobStatusApp(
           files,
           timeouts,
           publicUrl: config.publicUrl,
+          events: {
+            changes,
+            heartbeatMs: config.events?.heartbeatMs ?? defaultEventsHeartbeatMs,
+            pollMs: config.events?.pollMs ?? defaultEventsPollMs,
+          },
+          streams,
         });
         app
           .use(requestMiddleware(logger))

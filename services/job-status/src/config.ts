@@ -5,6 +5,11 @@ import { z } from "zod";
 /** A job that hears nothing for this long ends as FAILURE (the one place this default is written). */
 export const defaultJobTimeoutSeconds = 600;
 
+/** Comment lines (`: ping`) on an idle event stream this often, so proxies and clients see it alive. */
+export const defaultEventsHeartbeatMs = 15_000;
+/** An event stream re-reads its job this often when no notification came (one may be lost). */
+export const defaultEventsPollMs = 1_000;
+
 /** The job-status service's environment: keys are the variable names. Defaults run the embedded mode. */
 export const jobStatusEnvSchema = z.object({
   ...backendEnv("job-status", 6403),
@@ -20,6 +25,10 @@ export const jobStatusEnvSchema = z.object({
   PUBLIC_URL: env.optionalUrl(),
   /** The bucket the calendar service stores calendars in: a CalendarReady naming another is refused. */
   CALENDAR_BUCKET: z.string().trim().min(1).default("taskoverflow-calendars"),
+  /** Heartbeat of `GET /todos/ical/:id/events` (a `: ping` comment), in milliseconds. */
+  EVENTS_HEARTBEAT_MS: env.positiveInt(defaultEventsHeartbeatMs),
+  /** Fallback re-read of a streamed job when no NOTIFY arrived, in milliseconds. */
+  EVENTS_POLL_MS: env.positiveInt(defaultEventsPollMs),
 });
 
 export type JobStatusEnv = z.infer<typeof jobStatusEnvSchema>;
@@ -35,6 +44,8 @@ export interface JobStatusConfig extends BackendConfig {
   publicUrl?: string | undefined;
   /** Where CalendarReady must point (the calendar service's CALENDAR_BUCKET). */
   calendarBucket?: string;
+  /** Event streams: heartbeat and fallback poll (`defaultEventsHeartbeatMs`, `defaultEventsPollMs` when absent). */
+  events?: { heartbeatMs: number; pollMs: number };
 }
 
 /** Reads and validates the environment once; a wrong value throws a ConfigError naming the variable. */
@@ -49,5 +60,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): JobStatusCo
     jobTimeoutSeconds: e.JOB_TIMEOUT_SECONDS,
     publicUrl: e.PUBLIC_URL,
     calendarBucket: e.CALENDAR_BUCKET,
+    events: { heartbeatMs: e.EVENTS_HEARTBEAT_MS, pollMs: e.EVENTS_POLL_MS },
   };
 }

@@ -230,6 +230,40 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
           },
         },
       },
+      "/api/v1/todos/ical/{taskId}/events": {
+        get: {
+          summary: "A calendar job's states, pushed (Server-Sent Events)",
+          description:
+            "One event per state the job is seen in, in order, ending after `SUCCESS` or `FAILURE`: `id:` the " +
+            "state (`PENDING`, `STARTED`, `SUCCESS`, `FAILURE`), `data:` exactly the JSON of `GET .../status` " +
+            "(`TaskStatus`). A `retry:` line first, and a `: ping` comment every 15 s while nothing happens. " +
+            "Reconnecting with `Last-Event-ID` sends only later states; a finished job sends its final state " +
+            "and ends. Errors are answered as JSON before any event.",
+          requestParams: {
+            path: taskIdParam,
+            header: z.object({
+              "Last-Event-ID": z
+                .enum(["PENDING", "STARTED", "SUCCESS", "FAILURE"])
+                .optional()
+                .describe("The last state received (EventSource sends it when it reconnects)."),
+            }),
+          },
+          responses: {
+            "200": {
+              description:
+                "The stream (`Cache-Control: no-store`): `id: STARTED\ndata: {...TaskStatus}\n\n` per state.",
+              headers: z.object({ "Cache-Control": z.literal("no-store") }),
+              content: { "text/event-stream": { schema: z.string() } },
+            },
+            "204": {
+              description:
+                "`Last-Event-ID` is the job's final state: nothing more will come (EventSource stops).",
+            },
+            "404": error("`Task not found`: never issued (or not a task id)."),
+            ...common,
+          },
+        },
+      },
       "/api/v1/todos/ical/{taskId}/result": {
         get: {
           summary: "A finished calendar",

@@ -14,6 +14,7 @@ describe("headers sent upstream", () => {
       {
         "content-type": "application/json",
         accept: "application/json",
+        "last-event-id": "STARTED",
         host: "evil.example",
         cookie: "session=1",
         connection: "keep-alive, x-secret",
@@ -27,6 +28,7 @@ describe("headers sent upstream", () => {
     expect(out).toEqual({
       "content-type": "application/json",
       accept: "application/json",
+      "last-event-id": "STARTED",
       "x-correlation-id": "abc-123",
       "x-forwarded-host": "todo.example:6400",
       "x-forwarded-proto": "https",

@@ -15,6 +15,7 @@ export const forwardedRequestHeaders: readonly string[] = [
   "if-none-match",
   "if-modified-since",
   "if-unmodified-since",
+  "last-event-id",
   "user-agent",
 ];
 

@@ -69,12 +69,19 @@ export function proxyMiddleware({
       forwardedFor: forwardedFor(ctx.req.headers, ctx.request.socket.remoteAddress, ctx.app.proxy),
       ...(body !== undefined ? { contentLength: body.length } : {}),
     });
+    const streaming = match.rule.stream === true;
+    if (streaming) {
+      // An event stream may be quiet for long stretches: no socket timeout, and each event sent at once.
+      ctx.req.socket.setTimeout(0);
+      ctx.req.socket.setNoDelay(true);
+    }
     let answer: UpstreamAnswer;
     try {
       answer = await sendUpstream(
-        upstream.pool,
+        streaming ? upstream.streamPool : upstream.pool,
         // With `client`, a client that hangs up stops the wait for the backend and frees the socket.
         { method: ctx.method, path: ctx.path + ctx.search, headers, body, client: ctx.res },
+        // An event stream has no Content-Length, so it is passed on chunk by chunk; its JSON errors are buffered.
         responseBufferLimitBytes,
       );
     } catch (err) {
@@ -95,6 +102,11 @@ export function proxyMiddleware({
     const length = forwarded["content-length"];
     delete forwarded["content-length"];
     ctx.set(forwarded);
+    if (isEventStream(forwarded["content-type"])) {
+      // Never buffered or compressed on the way (by us, nginx or anything else that reads this header).
+      ctx.set("X-Accel-Buffering", "no");
+      ctx.set("Cache-Control", "no-store");
+    }
     if (ctx.method === "HEAD" || ctx.status === 204 || ctx.status === 304) {
       if (!Buffer.isBuffer(answer.body)) answer.body.destroy();
       if (length !== undefined && ctx.method === "HEAD") ctx.set("Content-Length", length);
@@ -104,6 +116,9 @@ export function proxyMiddleware({
     if (length !== undefined) ctx.length = Number(length);
   };
 }
+
+const isEventStream = (type: string | undefined) =>
+  type !== undefined && type.split(";")[0]?.trim().toLowerCase() === "text/event-stream";
 
 /** X-Forwarded-For as the backend should see it: the chain we trust plus the peer that connected to us. */
 function forwardedFor(headers: IncomingHttpHeaders, peer: string | undefined, trustProxy: boolean): string {

@@ -7,11 +7,18 @@ export interface Upstream {
   name: UpstreamName;
   origin: string;
   pool: Pool;
+  /**
+   * Long-lived answers (event streams): a pool of their own, so open streams never take the sockets that
+   * ordinary requests queue for, with no cap on sockets and a body timeout that is an idle limit only.
+   */
+  streamPool: Pool;
   circuit: CircuitBreaker;
 }
 
 export interface UpstreamOptions {
   timeoutMs: number;
+  /** Longest pause between two chunks of an event stream. */
+  streamIdleTimeoutMs?: number;
   circuit: CircuitOptions;
   /** Most sockets to one backend; requests beyond it queue in the pool. */
   connections?: number;
@@ -23,9 +30,24 @@ export interface UpstreamOptions {
  */
 export function createUpstreams(
   urls: Record<UpstreamName, string>,
-  { timeoutMs, circuit, connections = 128 }: UpstreamOptions,
+  { timeoutMs, streamIdleTimeoutMs = 60_000, circuit, connections = 128 }: UpstreamOptions,
 ): { upstreams: Record<UpstreamName, Upstream>; close(): Promise<void> } {
   const pools = new Map<string, Pool>();
+  const streamPools = new Map<string, Pool>();
+  const streamPoolFor = (origin: string): Pool => {
+    let pool = streamPools.get(origin);
+    if (!pool) {
+      pool = new Pool(origin, {
+        pipelining: 1,
+        keepAliveTimeout: 30_000,
+        headersTimeout: timeoutMs,
+        bodyTimeout: streamIdleTimeoutMs,
+        connectTimeout: Math.min(timeoutMs, 5_000),
+      });
+      streamPools.set(origin, pool);
+    }
+    return pool;
+  };
   const poolFor = (url: string): [string, Pool] => {
     const origin = new URL(url).origin;
     let pool = pools.get(origin);
@@ -44,7 +66,7 @@ export function createUpstreams(
   };
   const make = (name: UpstreamName): Upstream => {
     const [origin, pool] = poolFor(urls[name]);
-    return { name, origin, pool, circuit: createCircuitBreaker(circuit) };
+    return { name, origin, pool, streamPool: streamPoolFor(origin), circuit: createCircuitBreaker(circuit) };
   };
   return {
     upstreams: {
@@ -54,6 +76,8 @@ export function createUpstreams(
       calendar: make("calendar"),
     },
     close: async () => {
+      // Open streams would hold close() until they end; they are cut (their clients reconnect).
+      await Promise.all([...streamPools.values()].map((p) => p.destroy()));
       await Promise.all([...pools.values()].map((p) => p.close()));
     },
   };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
-import { createRouteMatcher, type RouteRule } from "./route.table.ts";
+import { createRouteMatcher, type RouteRule, routeTable } from "./route.table.ts";
 
 describe("route table", () => {
   const matcher = createRouteMatcher();
@@ -20,6 +20,12 @@ describe("route table", () => {
     expect(upstreamOf("POST", "/api/v1/todos/ical")).toBe("calendarExport");
     expect(upstreamOf("GET", "/api/v1/todos/ical/abc-123/status")).toBe("jobStatus");
     expect(upstreamOf("GET", "/api/v1/todos/ical/abc-123/result")).toBe("jobStatus");
+    expect(upstreamOf("GET", "/api/v1/todos/ical/abc-123/events")).toBe("jobStatus");
+  });
+
+  it("marks only the event stream as a stream (its own pool, no buffering, an idle limit only)", () => {
+    const streams = routeTable.filter((r) => r.stream === true).map((r) => `${r.method} ${r.pattern}`);
+    expect(streams).toEqual(["GET /api/v1/todos/ical/:taskId/events"]);
   });
 
   it("sends the subscribed feed to the calendar service, not to the todo service's /todos/:id", () => {

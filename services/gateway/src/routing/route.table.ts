@@ -6,6 +6,11 @@ export interface RouteRule {
   /** Literal segments and `:name` placeholders, e.g. `/api/v1/todos/:id`. */
   pattern: string;
   upstream: UpstreamName;
+  /**
+   * A long-lived answer (Server-Sent Events): sent on the upstream's stream pool, never buffered, with no
+   * total time limit, only `STREAM_IDLE_TIMEOUT_MS` between two chunks (the backend sends heartbeats).
+   */
+  stream?: boolean;
 }
 
 /**
@@ -19,6 +24,7 @@ export const routeTable: readonly RouteRule[] = [
   { method: "GET", pattern: "/api/v1/todos/ical/:taskId/result", upstream: "jobStatus" },
   // The subscribed feed: before `/todos/:id`, which would take `calendar.ics` for an id.
   { method: "GET", pattern: "/api/v1/todos/calendar.ics", upstream: "calendar" },
+  { method: "GET", pattern: "/api/v1/todos/ical/:taskId/events", upstream: "jobStatus", stream: true },
   { method: "GET", pattern: "/api/v1/todos", upstream: "todo" },
   { method: "POST", pattern: "/api/v1/todos", upstream: "todo" },
   { method: "GET", pattern: "/api/v1/todos/:id", upstream: "todo" },

@@ -36,12 +36,15 @@ export function createJobHandler({
   jobs,
   clock,
   calendarBucket,
+  onChanged = () => {},
 }: {
   db: JobDb;
   jobs: JobRepository;
   clock: { now(): Date };
   /** The bucket calendars are stored in (CALENDAR_BUCKET). */
   calendarBucket: string;
+  /** After the commit, when the event changed the job's status (event streams wake on it). */
+  onChanged?: (jobIds: readonly string[]) => void;
 }) {
   return async function handle(event: DomainEvent, { log }: MessageContext): Promise<HandlerOutcome> {
     if (!isJobEvent(event)) {
@@ -55,14 +58,17 @@ export function createJobHandler({
       log.warn({ jobId, producer: event.producer, reason: refused }, "event dropped: not trusted");
       return "done";
     }
+    let statusChanged = false;
     const outcome = await processOnce(db, { consumer: CONSUMER, eventId: event.id }, async (trx) => {
       const current = await jobs.lock(trx, jobId);
       const next = evolve(current, event);
+      statusChanged = next.status !== current?.status;
       if (next !== current) await jobs.save(trx, next, clock.now());
       if (current && next === current)
         log.debug({ jobId, status: current.status }, "late or repeated event ignored");
     });
     if (outcome === "processed") log.info({ jobId, type: event.type }, "job event applied");
+    if (outcome === "processed" && statusChanged) onChanged([jobId]);
     return "done";
   };
 }

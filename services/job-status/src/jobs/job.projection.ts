@@ -38,6 +38,10 @@ const rank: Record<JobStatus, number> = { PENDING: 0, STARTED: 1, SUCCESS: 2, FA
 
 export const isTerminal = (status: JobStatus) => rank[status] === 2;
 
+/** Whether a job in `status` is further along than one in `than` (undefined: not seen at all). */
+export const isLaterThan = (status: JobStatus, than: JobStatus | undefined) =>
+  than === undefined || rank[status] > rank[than];
+
 /**
  * The next state of a job after an event. Events may arrive late, twice, or out of order (SQS standard
  * queues): a status never moves backwards and a finished job never changes its outcome. The one thing a

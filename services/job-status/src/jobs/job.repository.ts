@@ -3,6 +3,9 @@ import type { JobStatusTables, JobTable } from "../db/tables.ts";
 import type { Job, JobStatus } from "./job.projection.ts";
 
 export type JobDb = Kysely<JobStatusTables>;
+
+/** The channel on which a change of a job is told to every instance (payload: the job's id). */
+export const JOB_CHANNEL = "job_status";
 export type JobTrx = Transaction<JobStatusTables>;
 
 const iso = (d: Date | null) => (d === null ? null : new Date(d).toISOString());
@@ -80,5 +83,15 @@ export class JobRepository {
       .returning("id")
       .execute();
     return rows.map((r) => r.id);
+  }
+
+  /**
+   * NOTIFY job_status once per job, in a statement of its own after the change committed: a NOTIFY inside the
+   * write's transaction would take the notification queue's lock at commit and serialise every writer
+   * (docs/architecture.md §4). Lost if no one listens at that moment; the streams' poll covers that.
+   */
+  async notifyChanged(db: JobDb, ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await sql`SELECT pg_notify(${JOB_CHANNEL}, id) FROM unnest(${[...ids]}::text[]) AS id`.execute(db);
   }
 }

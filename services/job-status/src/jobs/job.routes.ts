@@ -1,9 +1,13 @@
+import { PassThrough } from "node:stream";
 import { Router } from "@koa/router";
 import { AppError, NotFoundError, publicOrigin, type RequestState } from "@taskoverflow/platform";
+import type Koa from "koa";
 import type { CalendarFiles } from "./calendar-files.ts";
 import type { IssuedJobs } from "./issued-jobs.ts";
-import type { JobStatus } from "./job.projection.ts";
+import type { JobChanges } from "./job.changes.ts";
+import { isLaterThan, isTerminal, type JobStatus } from "./job.projection.ts";
 import type { JobDb, JobRepository } from "./job.repository.ts";
+import { lastSeenState, runJobStream } from "./job.stream.ts";
 import type { JobTimeouts } from "./job.timeout.ts";
 
 export interface JobRouteDeps {
@@ -15,6 +19,10 @@ export interface JobRouteDeps {
   timeouts: Pick<JobTimeouts, "statusOfUnheard">;
   /** PUBLIC_URL: the origin of result_url (see publicOrigin). */
   publicUrl?: string | undefined;
+  /** Where event streams hear of changes, and how often they beat and re-read. */
+  events: { changes: Pick<JobChanges, "subscribe">; heartbeatMs: number; pollMs: number };
+  /** Every open event stream, so stopping the service can end them (a server waits for open answers). */
+  streams?: Set<PassThrough>;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -31,25 +39,78 @@ export function jobRoutes({
   files,
   timeouts,
   publicUrl,
+  events,
+  streams = new Set(),
 }: JobRouteDeps): Router<RequestState> {
   const router = new Router<RequestState>({ prefix: "/api/v1" });
+
+  /** The task id of a request (lower case), or a 404 for anything that is not one. */
+  const taskIdOf = (ctx: Koa.Context) => {
+    const id = ctx.params.id ?? "";
+    if (!UUID.test(id)) throw taskNotFound();
+    return id.toLowerCase();
+  };
+  /** A job's state: from the projection, else from the todo service (issued: PENDING), else 404. */
+  const statusOf = async (taskId: string): Promise<JobStatus> => {
+    const status = (await jobs.find(db, taskId))?.status;
+    if (status !== undefined) return status;
+    // The 202 can reach the client before our consumer hears of the job: the todo service knows.
+    const request = await issued.wasIssued(taskId);
+    if (request === undefined) throw taskNotFound();
+    // Issued long ago and never heard of: its CalendarRequested is lost to us (dead-lettered).
+    return timeouts.statusOfUnheard(taskId, request.requestedAt);
+  };
+  /** The status endpoint's body; event streams send exactly this. */
+  const renderer = (ctx: Koa.Context, taskId: string) => {
+    const base = `${publicOrigin(ctx, publicUrl)}/api/v1/todos/ical/${taskId}`;
+    return (status: JobStatus) => ({ task_id: taskId, task_status: status, result_url: `${base}/result` });
+  };
 
   router.get("/todos/ical/:id/status", async (ctx) => {
     // A status changes; no cache (the browser's or a proxy's) may answer for us.
     ctx.set("Cache-Control", "no-store");
-    const id = ctx.params.id ?? "";
-    if (!UUID.test(id)) throw taskNotFound();
-    const taskId = id.toLowerCase();
-    let status: JobStatus | undefined = (await jobs.find(db, taskId))?.status;
-    // The 202 can reach the client before our consumer hears of the job: the todo service knows.
-    if (status === undefined) {
-      const request = await issued.wasIssued(taskId);
-      if (request === undefined) throw taskNotFound();
-      // Issued long ago and never heard of: its CalendarRequested is lost to us (dead-lettered).
-      status = await timeouts.statusOfUnheard(taskId, request.requestedAt);
+    const taskId = taskIdOf(ctx);
+    ctx.body = renderer(ctx, taskId)(await statusOf(taskId));
+  });
+
+  router.get("/todos/ical/:id/events", async (ctx) => {
+    ctx.set("Cache-Control", "no-store");
+    const taskId = taskIdOf(ctx);
+    // Read before answering: an unknown id is a JSON 404 (and an unreachable todo service a 503), not a stream.
+    const first = await statusOf(taskId);
+    const lastSeen = lastSeenState(ctx.get("last-event-id") || undefined);
+    if (lastSeen !== undefined && isTerminal(lastSeen) && !isLaterThan(first, lastSeen)) {
+      // The client has the final state already: 204 is what tells an EventSource to stop reconnecting.
+      ctx.status = 204;
+      return;
     }
-    const base = `${publicOrigin(ctx, publicUrl)}/api/v1/todos/ical/${taskId}`;
-    ctx.body = { task_id: taskId, task_status: status, result_url: `${base}/result` };
+    const body = new PassThrough();
+    streams.add(body);
+    body.once("close", () => streams.delete(body));
+    ctx.req.socket.setNoDelay(true);
+    ctx.req.socket.setTimeout(0);
+    ctx.status = 200;
+    ctx.type = "text/event-stream; charset=utf-8";
+    // Tells a buffering reverse proxy (nginx) to pass each event on at once.
+    ctx.set("X-Accel-Buffering", "no");
+    ctx.body = body;
+    const log = ctx.state.log;
+    runJobStream({
+      jobId: taskId,
+      first,
+      lastSeen,
+      read: () => statusOf(taskId),
+      render: renderer(ctx, taskId),
+      changes: events.changes,
+      heartbeatMs: events.heartbeatMs,
+      pollMs: events.pollMs,
+      sink: {
+        write: (text) => body.write(text),
+        end: () => body.end(),
+        onClose: (listener) => body.once("close", listener),
+      },
+      log,
+    });
   });
 
   router.get("/todos/ical/:id/result", async (ctx) => {

@@ -43,25 +43,37 @@ export function createJobTimeouts({
   jobs,
   clock,
   timeoutMs,
+  onChanged = () => {},
 }: {
   db: JobDb;
   jobs: JobRepository;
   clock: { now(): Date };
   timeoutMs: number;
+  /** After the commit, with the jobs it ended (event streams wake on it). */
+  onChanged?: (jobIds: readonly string[]) => void;
 }): JobTimeouts {
   const sweep = async () => {
     const now = clock.now();
-    return jobs.failStale(db, new Date(now.getTime() - timeoutMs), now, timedOutReason(timeoutMs));
+    const ended = await jobs.failStale(
+      db,
+      new Date(now.getTime() - timeoutMs),
+      now,
+      timedOutReason(timeoutMs),
+    );
+    onChanged(ended);
+    return ended;
   };
   return {
     async statusOfUnheard(id, requestedAt) {
       if (!isOverdue(requestedAt, clock.now(), timeoutMs)) return "PENDING";
       // Recorded, so an event arriving after all cannot move the answer backwards; under the per-job lock, so
       // an event arriving right now cannot interleave (whichever is first wins).
-      await db.transaction().execute(async (trx) => {
-        if ((await jobs.lock(trx, id)) !== undefined) return;
+      const recorded = await db.transaction().execute(async (trx) => {
+        if ((await jobs.lock(trx, id)) !== undefined) return false;
         await jobs.save(trx, timedOutJob(id, requestedAt, timeoutMs), clock.now());
+        return true;
       });
+      if (recorded) onChanged([id]);
       return (await jobs.find(db, id))?.status ?? "FAILURE";
     },
     sweep,
