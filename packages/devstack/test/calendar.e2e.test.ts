@@ -196,14 +196,10 @@ describe("calendar export", () => {
       },
       { timeoutMs: 30_000, intervalMs: 10, what: "the first job to start" },
     );
+    // SIGKILL while the burst is being worked off: whatever it held comes back after the visibility timeout.
+    // (How many of the 20 were done by then depends on the machine's speed, so that is not asserted; the
+    // jobs requested below, while no calendar process runs, are certainly unfinished at the kill.)
     await system.stack.kill("calendar");
-    let unfinished = 0;
-    for (const t of tasks) {
-      const s = (await (await apiFetch(t.task_url)).json()) as Status;
-      if (s.task_status !== "SUCCESS") unfinished += 1;
-    }
-    // The kill landed while jobs were still in flight (events already queued may still finish some of them).
-    expect(unfinished).toBeGreaterThan(0);
 
     // A job requested while no calendar process runs cannot finish: PENDING, and its result is "not finished".
     const late = await requestCalendar();
