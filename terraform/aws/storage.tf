@@ -3,7 +3,7 @@
 
 locals {
   bucket_name = coalesce(var.calendar_bucket_name, "${var.name_prefix}-calendars-${data.aws_caller_identity.current.account_id}-${var.region}")
-  # The calendar service writes calendars/<job id>.ics (calendarKey() in services/calendar).
+  # The calendar service writes calendars/<job id>.ics (calendarObjectKey() in packages/contracts).
   calendar_prefix = "calendars/"
 }
 

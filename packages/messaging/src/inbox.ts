@@ -1,4 +1,4 @@
-import { type Kysely, sql, type Transaction } from "kysely";
+import { type Kysely, type RawBuilder, sql, type Transaction } from "kysely";
 import type { Migration } from "kysely/migration";
 
 /** The consumer side of effectively-once: which events each consumer has already applied. */
@@ -21,6 +21,20 @@ export interface InboxTables {
   processed_events: { consumer: string; event_id: string; processed_at: Date };
 }
 
+export interface InboxEntry {
+  consumer: string;
+  eventId: string;
+}
+
+/**
+ * The inbox claim, the one place it is written: inserts (consumer, event id) unless already there, returning
+ * `event_id` when this call inserted it (a first delivery) and no row for a duplicate.
+ */
+export function inboxClaim({ consumer, eventId }: InboxEntry): RawBuilder<{ event_id: string }> {
+  return sql`INSERT INTO processed_events (consumer, event_id) VALUES (${consumer}, ${eventId}::uuid)
+    ON CONFLICT DO NOTHING RETURNING event_id`;
+}
+
 /**
  * Runs `effects` at most once per (consumer, event id): the id is inserted first, in the same transaction
  * as the effects, so they commit together or not at all. A redelivered event finds the row and is skipped;
@@ -28,15 +42,28 @@ export interface InboxTables {
  */
 export async function processOnce<DB>(
   db: Kysely<DB>,
-  { consumer, eventId }: { consumer: string; eventId: string },
+  entry: InboxEntry,
   effects: (trx: Transaction<DB>) => Promise<void>,
 ): Promise<"processed" | "duplicate"> {
   return db.transaction().execute(async (trx) => {
-    const inserted = await sql`
-      INSERT INTO processed_events (consumer, event_id) VALUES (${consumer}, ${eventId})
-      ON CONFLICT DO NOTHING RETURNING event_id`.execute(trx);
+    const inserted = await inboxClaim(entry).execute(trx);
     if (inserted.rows.length === 0) return "duplicate";
     await effects(trx);
     return "processed";
   });
+}
+
+/**
+ * The same in ONE statement (no transaction to hold open): the claim is the CTE `inbox`, and `effects` are
+ * further CTEs (`, name AS (INSERT ... SELECT ... FROM inbox)`) that write only when the claim returned its row.
+ */
+export async function processOnceInOneStatement<DB>(
+  db: Kysely<DB> | Transaction<DB>,
+  entry: InboxEntry,
+  effects: RawBuilder<unknown>,
+): Promise<"processed" | "duplicate"> {
+  const { rows } = await sql<{ n: string }>`
+    WITH inbox AS (${inboxClaim(entry)})${effects}
+    SELECT count(*)::text AS n FROM inbox`.execute(db);
+  return rows[0]?.n === "1" ? "processed" : "duplicate";
 }

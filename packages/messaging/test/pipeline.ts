@@ -11,7 +11,13 @@ import {
 } from "@taskoverflow/test-harness";
 import { type Kysely, sql } from "kysely";
 import type { Migration } from "kysely/migration";
-import { inboxMigration, outboxMigration, outboxV2Migration, type TopologyOptions } from "../src/index.ts";
+import {
+  inboxMigration,
+  outboxMigration,
+  outboxV2Migration,
+  processOnceInOneStatement,
+  type TopologyOptions,
+} from "../src/index.ts";
 
 export const testTablesMigration: Migration = {
   async up(db: Kysely<unknown>) {
@@ -77,14 +83,11 @@ export async function applyEffect(
   event: DomainEvent,
 ): Promise<"processed" | "duplicate"> {
   const todoId = "todo" in event.payload ? event.payload.todo.id : 0;
-  const { rows } = await sql<{ n: string }>`
-    WITH inbox AS (
-      INSERT INTO processed_events (consumer, event_id) VALUES (${consumer}, ${event.id}::uuid)
-      ON CONFLICT DO NOTHING RETURNING event_id
-    ),
-    effect AS (INSERT INTO effects (consumer, event_id, todo_id) SELECT ${consumer}, event_id, ${todoId} FROM inbox)
-    SELECT count(*)::text AS n FROM inbox`.execute(db);
-  return rows[0]?.n === "1" ? "processed" : "duplicate";
+  return processOnceInOneStatement(
+    db,
+    { consumer, eventId: event.id },
+    sql`, effect AS (INSERT INTO effects (consumer, event_id, todo_id) SELECT ${consumer}, event_id, ${todoId} FROM inbox)`,
+  );
 }
 
 /**

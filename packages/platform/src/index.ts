@@ -5,3 +5,4 @@ export * from "./http.ts";
 export * from "./json-body.ts";
 export * from "./logger.ts";
 export * from "./service.ts";
+export * from "./service-app.ts";

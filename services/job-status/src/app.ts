@@ -1,20 +1,17 @@
 import type { PassThrough } from "node:stream";
-import type { S3Client } from "@aws-sdk/client-s3";
-import type { SNSClient } from "@aws-sdk/client-sns";
-import type { SQSClient } from "@aws-sdk/client-sqs";
-import { awsClients, createSqsConsumer, ensureTopology, type SqsConsumer } from "@taskoverflow/messaging";
 import {
-  createLogger,
-  type Database,
-  healthRoute,
-  type Logger,
-  listen,
+  awsClients,
+  createSqsConsumer,
+  ensureTopology,
+  type GivenAwsClients,
+  type SqsConsumerOptions,
+} from "@taskoverflow/messaging";
+import {
   openMigratedDatabase,
-  type RequestState,
-  type RunningServer,
-  requestMiddleware,
+  type ServiceApp,
+  type ServiceOverrides,
+  serviceApp,
 } from "@taskoverflow/platform";
-import Koa from "koa";
 import {
   defaultEventsHeartbeatMs,
   defaultEventsPollMs,
@@ -34,24 +31,16 @@ import { createJobTimeouts } from "./jobs/job.timeout.ts";
 export type { JobStatusConfig } from "./config.ts";
 export { loadConfig } from "./config.ts";
 
-/** What tests (and main.ts) may swap. */
-export interface JobStatusOverrides {
-  logger?: Logger;
-  clock?: { now(): Date };
-  s3?: S3Client;
-  sns?: SNSClient;
-  sqs?: SQSClient;
+/** What tests (and main.ts) may swap; AWS clients too (tests pass ones pointed at an emulator). */
+export interface JobStatusOverrides extends ServiceOverrides, GivenAwsClients {
   issued?: IssuedJobs;
   files?: CalendarFiles;
-  consumer?: { visibilityTimeoutSeconds?: number; maxReceiveCount?: number; waitTimeSeconds?: number };
+  consumer?: Pick<SqsConsumerOptions, "visibilityTimeoutSeconds" | "maxReceiveCount" | "waitTimeSeconds">;
 }
 
-export interface JobStatusApp {
-  readonly logger: Logger;
+export interface JobStatusApp extends ServiceApp {
   /** Event streams open right now (GET /todos/ical/:id/events). */
   openStreams(): number;
-  start(): Promise<{ url: string; port: number }>;
-  stop(): Promise<void>;
 }
 
 /** Builds the job-status service from a config object; nothing happens until `start()`. */
@@ -59,105 +48,79 @@ export function createJobStatusApp(
   config: JobStatusConfig,
   overrides: JobStatusOverrides = {},
 ): JobStatusApp {
-  const logger = overrides.logger ?? createLogger({ service: "job-status", level: config.logLevel });
   const clock = overrides.clock ?? { now: () => new Date() };
   const aws = awsClients(config.aws, overrides);
-  let database: Database<JobStatusTables> | undefined;
-  let server: RunningServer | undefined;
-  let consumer: SqsConsumer | undefined;
-  let stopSweeping = () => {};
-  let unlisten = async () => {};
+
   const streams = new Set<PassThrough>();
 
-  async function stop(): Promise<void> {
-    const [s, c, d] = [server, consumer, database];
-    stopSweeping();
-    server = consumer = database = undefined;
-    // Open event streams would hold the server's close; their clients reconnect (to another instance).
-    for (const stream of streams) stream.end();
-    await unlisten();
-    await s?.close();
-    await c?.stop();
-    await d?.close();
-    aws.destroy();
-  }
+  const options = { name: "job-status", config, logger: overrides.logger, release: () => aws.destroy() };
+  const app = serviceApp(options, async (onStop, logger) => {
+    const sqs = aws.sqs;
+    const database = await openMigratedDatabase<JobStatusTables>(config, migrations, logger);
+    onStop(() => database.close());
+    const db = database.db;
+    let queueUrl = config.queueUrl;
+    if (queueUrl === undefined) {
+      const addresses = await ensureTopology({ sns: aws.sns, sqs }, { prefix: config.topologyPrefix });
+      queueUrl = addresses.queues["job-status"].url;
+    }
+    const jobs = new JobRepository();
+    const changeLog = logger.child({ component: "job-changes" });
+    const changes: JobChanges = createJobChanges({
+      notifyOthers: (ids) => jobs.notifyChanged(db, ids),
+      onNotifyFailed: (err) => changeLog.warn({ err }, "NOTIFY failed; other instances' streams poll"),
+    });
+    // Before the consumer starts: on PGlite's single session a LISTEN must not land inside a transaction.
+    onStop(await database.listen(JOB_CHANNEL, (jobId) => changes.heard(jobId)));
+    const consumer = createSqsConsumer({
+      sqs,
+      queueUrl,
+      handler: createJobHandler({
+        db,
+        jobs,
+        clock,
+        calendarBucket: config.calendarBucket ?? "taskoverflow-calendars",
+        onChanged: changes.changed,
+      }),
+      log: logger.child({ component: "consumer" }),
+      concurrency: config.concurrency,
+      ...overrides.consumer,
+    });
+    await consumer.start();
+    onStop(() => consumer.stop());
 
-  return {
-    logger,
-    openStreams: () => streams.size,
-    stop,
-    async start() {
-      if (server) return { url: server.url, port: server.port };
-      const sqs = aws.sqs;
-      try {
-        database = await openMigratedDatabase<JobStatusTables>(config, migrations, logger);
-        const db = database.db;
-        let queueUrl = config.queueUrl;
-        if (queueUrl === undefined) {
-          const addresses = await ensureTopology({ sns: aws.sns, sqs }, { prefix: config.topologyPrefix });
-          queueUrl = addresses.queues["job-status"].url;
-        }
-        const jobs = new JobRepository();
-        const changeLog = logger.child({ component: "job-changes" });
-        const changes: JobChanges = createJobChanges({
-          notifyOthers: (ids) => jobs.notifyChanged(db, ids),
-          onNotifyFailed: (err) => changeLog.warn({ err }, "NOTIFY failed; other instances' streams poll"),
-        });
-        // Before the consumer starts: on PGlite's single session a LISTEN must not land inside a transaction.
-        unlisten = await database.listen(JOB_CHANNEL, (jobId) => changes.heard(jobId));
-        consumer = createSqsConsumer({
-          sqs,
-          queueUrl,
-          handler: createJobHandler({
-            db,
-            jobs,
-            clock,
-            calendarBucket: config.calendarBucket ?? "taskoverflow-calendars",
-            onChanged: changes.changed,
-          }),
-          log: logger.child({ component: "consumer" }),
-          concurrency: config.concurrency,
-          ...overrides.consumer,
-        });
-        await consumer.start();
+    const timeoutMs = (config.jobTimeoutSeconds ?? defaultJobTimeoutSeconds) * 1000;
+    const timeouts = createJobTimeouts({ db, jobs, clock, timeoutMs, onChanged: changes.changed });
+    const stopSweeping = timeouts.startSweeping(logger.child({ component: "timeout-sweep" }));
 
-        const timeoutMs = (config.jobTimeoutSeconds ?? defaultJobTimeoutSeconds) * 1000;
-        const timeouts = createJobTimeouts({ db, jobs, clock, timeoutMs, onChanged: changes.changed });
-        stopSweeping = timeouts.startSweeping(logger.child({ component: "timeout-sweep" }));
-
-        const files = overrides.files ?? s3CalendarFiles(aws.s3);
-        const app = new Koa<RequestState>();
-        // An event stream whose client went away ends as a "premature close": nothing is wrong, nobody to tell.
-        app.on("error", (err: NodeJS.ErrnoException) => {
-          if (err.code === "ERR_STREAM_PREMATURE_CLOSE") logger.debug({ err }, "client left a stream");
-          else logger.warn({ err }, "response failed after it started");
-        });
-        const routes = jobRoutes({
-          db,
-          jobs,
-          issued: overrides.issued ?? httpIssuedJobs(config.todoServiceUrl),
-          files,
-          timeouts,
-          publicUrl: config.publicUrl,
-          events: {
-            changes,
-            heartbeatMs: config.events?.heartbeatMs ?? defaultEventsHeartbeatMs,
-            pollMs: config.events?.pollMs ?? defaultEventsPollMs,
-          },
-          streams,
-        });
-        app
-          .use(requestMiddleware(logger))
-          .use(healthRoute())
-          .use(routes.routes())
-          .use(routes.allowedMethods());
-        server = await listen(app, config.port, config.host, logger);
-      } catch (err) {
-        await stop();
-        throw err;
-      }
-      logger.info({ url: server.url, database: database.kind }, "job-status service listening");
-      return { url: server.url, port: server.port };
-    },
-  };
+    const routes = jobRoutes({
+      db,
+      jobs,
+      issued: overrides.issued ?? httpIssuedJobs(config.todoServiceUrl),
+      files: overrides.files ?? s3CalendarFiles(aws.s3),
+      timeouts,
+      publicUrl: config.publicUrl,
+      events: {
+        changes,
+        heartbeatMs: config.events?.heartbeatMs ?? defaultEventsHeartbeatMs,
+        pollMs: config.events?.pollMs ?? defaultEventsPollMs,
+      },
+      streams,
+    });
+    return {
+      routers: [routes],
+      // An event stream whose client went away ends as a "premature close": nothing is wrong, nobody to tell.
+      onError: (err) => {
+        if (err.code === "ERR_STREAM_PREMATURE_CLOSE") logger.debug({ err }, "client left a stream");
+        else logger.warn({ err }, "response failed after it started");
+      },
+      // Open event streams would hold the server's close; their clients reconnect (to another instance).
+      beforeClose: () => {
+        stopSweeping();
+        for (const stream of streams) stream.end();
+      },
+      info: { database: database.kind },
+    };
+  });
+  return Object.assign(app, { openStreams: () => streams.size });
 }

@@ -10,18 +10,14 @@ import {
 } from "@taskoverflow/messaging";
 import {
   ConfigError,
-  createLogger,
   type Database,
-  healthRoute,
   type Logger,
-  listen,
   migrate,
   openMigratedDatabase,
-  type RequestState,
-  type RunningServer,
-  requestMiddleware,
+  type ServiceApp,
+  type ServiceOverrides,
+  serviceApp,
 } from "@taskoverflow/platform";
-import Koa from "koa";
 import { calendarRequestRoutes } from "./calendar-requests/index.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import { publishing, type TodoConfig } from "./config.ts";
@@ -37,9 +33,8 @@ export type { TodoConfig } from "./config.ts";
 export { loadConfig } from "./config.ts";
 
 /** What tests (and main.ts) may swap. */
-export interface TodoOverrides {
+export interface TodoOverrides extends ServiceOverrides {
   clock?: Clock;
-  logger?: Logger;
   /** Event ids (tests make them deterministic, or collide on purpose). */
   newId?: () => string;
   /** Publishes the outbox instead of SNS at `config.topicArn`; a relay runs when either is given. */
@@ -51,33 +46,18 @@ export interface TodoOverrides {
   database?: Database<unknown>;
 }
 
-export interface TodoApp {
-  readonly logger: Logger;
-  /** Opens the database, applies migrations, starts the outbox relay, listens; port 0 picks a free port. */
-  start(): Promise<{ url: string; port: number }>;
-  /** Stops accepting requests, lets in-flight ones finish, stops the relay, closes the database. */
-  stop(): Promise<void>;
-}
+/**
+ * `start()` opens the database, applies migrations, starts the outbox relay, listens; `stop()` stops accepting
+ * requests, lets in-flight ones finish, stops the relay, closes the database.
+ */
+export type TodoApp = ServiceApp;
 
 /** Builds the todo service from a config object; nothing happens until `start()`. */
 export function createTodoApp(config: TodoConfig, overrides: TodoOverrides = {}): TodoApp {
-  const logger = overrides.logger ?? createLogger({ service: "todo", level: config.logLevel });
   const clock = overrides.clock ?? systemClock;
-  let database: Database<TodoServiceTables> | undefined;
-  let server: RunningServer | undefined;
-  let relay: OutboxRelay | undefined;
   const aws = awsClients(config.aws);
 
-  async function stop(): Promise<void> {
-    const [s, r, d] = [server, relay, database];
-    server = relay = database = undefined;
-    await s?.close();
-    await r?.stop();
-    await d?.close();
-    aws.destroy();
-  }
-
-  async function createPublisher(): Promise<EventPublisher | undefined> {
+  async function createPublisher(logger: Logger): Promise<EventPublisher | undefined> {
     if (overrides.publisher) return overrides.publisher;
     const mode = publishing(config);
     if (mode === "none") return undefined;
@@ -102,72 +82,61 @@ export function createTodoApp(config: TodoConfig, overrides: TodoOverrides = {})
     }
   }
 
-  return {
-    logger,
-    stop,
-    async start() {
-      if (server) return { url: server.url, port: server.port };
-      try {
-        const shared = overrides.database as Database<TodoServiceTables> | undefined;
-        if (shared) {
-          database = { ...shared, close: async () => {} };
-          await migrate(database.db, migrations, logger);
-        } else {
-          database = await openMigratedDatabase<TodoServiceTables>(config, migrations, logger);
-        }
-        const db = database.db;
+  const options = { name: "todo", config, logger: overrides.logger, release: () => aws.destroy() };
+  return serviceApp(options, async (onStop, logger) => {
+    const shared = overrides.database as Database<TodoServiceTables> | undefined;
+    let database: Database<TodoServiceTables>;
+    if (shared) {
+      database = shared; // the test's own: migrated here, left open on stop
+      await migrate(database.db, migrations, logger);
+    } else {
+      database = await openMigratedDatabase<TodoServiceTables>(config, migrations, logger);
+      onStop(() => database.close());
+    }
+    const db = database.db;
 
-        const publisher = await createPublisher();
-        if (publisher) {
-          relay = createOutboxRelay({
-            db,
-            publisher,
-            log: logger.child({ component: "outbox-relay" }),
-            ...(config.databaseUrl && {
-              wakeSource: pgOutboxWakeSource({ connectionString: config.databaseUrl, log: logger }),
-            }),
-          });
-          await relay.start();
-        } else {
-          logger.warn(
-            "embedded defaults without TOPIC_ARN, DATABASE_URL or AWS_ENDPOINT_URL: events are written to the outbox but not published",
-          );
-        }
-        const onCommitted = () => relay?.wake();
-
-        const todos = new TodoRepository();
-        const routes = todoRoutes({
-          db,
-          todos,
-          clock,
-          onCommitted,
-          publicUrl: config.publicUrl,
-          ...(overrides.newId && { newId: overrides.newId }),
-        });
-        const calendar = calendarRequestRoutes({
-          db,
-          clock,
-          producer: PRODUCER,
-          onCommitted,
-          publicUrl: config.publicUrl,
-        });
-        const internal = todoInternalRoutes(db, todos);
-        const app = new Koa<RequestState>();
-        app.proxy = true;
-        app.use(requestMiddleware(logger)).use(healthRoute());
-        // Calendar first: POST /api/v1/todos/ical must not be taken for a todo route.
-        for (const router of [calendar, routes, internal])
-          app.use(router.routes()).use(router.allowedMethods());
-        server = await listen(app, config.port, config.host, logger);
-      } catch (err) {
-        await stop();
-        throw err;
-      }
-      logger.info(
-        { url: server.url, database: database.kind, publishing: relay !== undefined },
-        "todo service listening",
+    const publisher = await createPublisher(logger);
+    let relay: OutboxRelay | undefined;
+    if (publisher) {
+      const started = createOutboxRelay({
+        db,
+        publisher,
+        log: logger.child({ component: "outbox-relay" }),
+        ...(config.databaseUrl && {
+          wakeSource: pgOutboxWakeSource({ connectionString: config.databaseUrl, log: logger }),
+        }),
+      });
+      await started.start();
+      onStop(() => started.stop());
+      relay = started;
+    } else {
+      logger.warn(
+        "embedded defaults without TOPIC_ARN, DATABASE_URL or AWS_ENDPOINT_URL: events are written to the outbox but not published",
       );
-      return { url: server.url, port: server.port };
-    },
-  };
+    }
+    const onCommitted = () => relay?.wake();
+
+    const todos = new TodoRepository();
+    const routes = todoRoutes({
+      db,
+      todos,
+      clock,
+      onCommitted,
+      publicUrl: config.publicUrl,
+      ...(overrides.newId && { newId: overrides.newId }),
+    });
+    const calendar = calendarRequestRoutes({
+      db,
+      clock,
+      producer: PRODUCER,
+      onCommitted,
+      publicUrl: config.publicUrl,
+    });
+    return {
+      proxy: true,
+      // Calendar first: POST /api/v1/todos/ical must not be taken for a todo route.
+      routers: [calendar, routes, todoInternalRoutes(db, todos)],
+      info: { database: database.kind, publishing: relay !== undefined },
+    };
+  });
 }

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, beforeEach } from "@jest/globals";
 import { createLogger, type Database, openDatabase } from "@taskoverflow/platform";
 import { createTestDatabase } from "@taskoverflow/test-harness";
 import { sql } from "kysely";
@@ -72,6 +73,80 @@ export async function startTodo(shared: SharedDatabase, overrides: TodoOverrides
   const app = createTodoApp(testConfig(), { database: shared.database, ...overrides });
   const { url } = await app.start();
   return { url, request: client(url), stop: () => app.stop() };
+}
+
+/**
+ * The usual life cycle of a describe block: one shared database for the block, a fresh service on the emptied
+ * database for each test (with the overrides `overrides()` gives then, e.g. a clock set back).
+ */
+export function useTodo(
+  backend: Backend,
+  overrides: () => TodoOverrides = () => ({}),
+): { readonly todo: RunningTodo; readonly shared: SharedDatabase } {
+  let shared: SharedDatabase | undefined;
+  let todo: RunningTodo | undefined;
+  beforeAll(async () => {
+    shared = await openSharedDatabase(backend);
+  });
+  afterAll(async () => shared?.close());
+  beforeEach(async () => {
+    todo = await startTodo(shared as SharedDatabase, overrides());
+  });
+  afterEach(async () => todo?.stop());
+  const started = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new Error(`${what} is not ready (use it inside tests and hooks)`);
+    return value;
+  };
+  return {
+    get todo() {
+      return started(todo, "the todo service");
+    },
+    get shared() {
+      return started(shared, "the shared database");
+    },
+  };
+}
+
+/** The fixed time of the API tests, as the API writes it back (naive UTC, microseconds), and days from it. */
+export const NOW = "2026-03-10T09:30:00.000Z";
+export const NOW_NAIVE = "2026-03-10T09:30:00";
+export const daysFromNow = (days: number) =>
+  new Date(Date.parse(NOW) + days * 86_400_000).toISOString().slice(0, 19);
+
+/** `useTodo` with a clock fixed at NOW for each test, and the JSON helpers. */
+export function useTodoApi(backend: Backend) {
+  const clock = fixedClock(NOW);
+  const service = useTodo(backend, () => {
+    clock.set(NOW);
+    return { clock };
+  });
+  return {
+    clock,
+    get todo() {
+      return service.todo;
+    },
+    ...todoCalls(() => service.todo),
+  };
+}
+
+/** JSON helpers over a running service, asserting the status each one expects. */
+export function todoCalls(service: () => RunningTodo) {
+  const get = (path: string) => service().request("GET", path);
+  return {
+    get,
+    create: async (body: Record<string, unknown>) => {
+      const res = await service().request("POST", "/api/v1/todos", body);
+      if (res.status !== 201)
+        throw new Error(`POST /api/v1/todos answered ${res.status}: ${await res.text()}`);
+      return (await res.json()) as Record<string, unknown>;
+    },
+    list: async (query = "") => {
+      const res = await get(`/api/v1/todos${query}`);
+      if (res.status !== 200) throw new Error(`GET /api/v1/todos${query} answered ${res.status}`);
+      return (await res.json()) as Array<Record<string, unknown>>;
+    },
+    ids: (todos: Array<Record<string, unknown>>) => todos.map((t) => t.id),
+  };
 }
 
 export function client(url: string): RunningTodo["request"] {

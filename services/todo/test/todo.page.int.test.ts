@@ -1,34 +1,17 @@
 // Keyset paging of GET /api/v1/todos, the contract's exact error bodies, and input the events could not carry.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
-import {
-  type Backend,
-  backends,
-  openSharedDatabase,
-  type RunningTodo,
-  type SharedDatabase,
-  startTodo,
-} from "./todo.fixture.ts";
+import { describe, expect, it } from "@jest/globals";
+import { type Backend, backends, useTodo } from "./todo.fixture.ts";
 
 describe.each(backends)("todo list paging on %s", (backend: Backend) => {
-  let shared: SharedDatabase;
-  let todo: RunningTodo;
-
-  beforeAll(async () => {
-    shared = await openSharedDatabase(backend);
-  });
-  afterAll(async () => shared.close());
-  beforeEach(async () => {
-    todo = await startTodo(shared);
-  });
-  afterEach(async () => todo.stop());
+  const service = useTodo(backend);
 
   const create = async (title: string, completed = false) => {
-    const res = await todo.request("POST", "/api/v1/todos", { title, completed });
+    const res = await service.todo.request("POST", "/api/v1/todos", { title, completed });
     expect(res.status).toBe(201);
     return ((await res.json()) as { id: number }).id;
   };
   const page = async (query: string) => {
-    const res = await todo.request("GET", `/api/v1/todos${query}`);
+    const res = await service.todo.request("GET", `/api/v1/todos${query}`);
     expect(res.status).toBe(200);
     const ids = ((await res.json()) as Array<{ id: number }>).map((t) => t.id);
     return { ids, link: res.headers.get("link") };
@@ -38,7 +21,7 @@ describe.each(backends)("todo list paging on %s", (backend: Backend) => {
     const m = /^<([^>]+)>; rel="next"$/.exec(link ?? "");
     expect(m).not.toBeNull();
     const next = new URL((m as RegExpExecArray)[1] as string);
-    expect(next.origin).toBe(todo.url);
+    expect(next.origin).toBe(service.todo.url);
     expect(next.pathname).toBe("/api/v1/todos");
     return next;
   };
@@ -82,8 +65,8 @@ describe.each(backends)("todo list paging on %s", (backend: Backend) => {
     const first = await page("?limit=2");
     expect(first.ids).toEqual([1, 2]);
     // Between the pages: a todo of the first page and one of the next are deleted, two are added.
-    await todo.request("DELETE", "/api/v1/todos/1");
-    await todo.request("DELETE", "/api/v1/todos/3");
+    await service.todo.request("DELETE", "/api/v1/todos/1");
+    await service.todo.request("DELETE", "/api/v1/todos/3");
     await create("t5");
     await create("t6");
     const second = await page(nextOf(first.link).search);
@@ -101,7 +84,7 @@ describe.each(backends)("todo list paging on %s", (backend: Backend) => {
     ["?limit=2&after=-1", "after must be a todo id (a non-negative integer)"],
     ["?after=2147483648", "after must be a todo id (a non-negative integer)"],
   ])("answers 400 for %s with exactly {error}", async (query, error) => {
-    const res = await todo.request("GET", `/api/v1/todos${query}`);
+    const res = await service.todo.request("GET", `/api/v1/todos${query}`);
     expect(res.status).toBe(400);
     expect(res.headers.get("x-error-code")).toBe("invalid_query");
     expect(await res.json()).toEqual({ error });
@@ -109,25 +92,30 @@ describe.each(backends)("todo list paging on %s", (backend: Backend) => {
 });
 
 describe.each(backends)("exact contract bodies and refused input on %s", (backend: Backend) => {
-  let shared: SharedDatabase;
-  let todo: RunningTodo;
-
-  beforeAll(async () => {
-    shared = await openSharedDatabase(backend);
-  });
-  afterAll(async () => shared.close());
-  beforeEach(async () => {
-    todo = await startTodo(shared);
-  });
-  afterEach(async () => todo.stop());
+  const service = useTodo(backend);
 
   it("answers the contract's error bodies exactly, with the code in X-Error-Code only", async () => {
     const cases: Array<[Promise<Response>, number, string, string]> = [
-      [todo.request("GET", "/api/v1/todos/999"), 404, "Todo not found", "todo_not_found"],
-      [todo.request("PUT", "/api/v1/todos/999", { title: "x" }), 404, "Todo not found", "todo_not_found"],
-      [todo.request("POST", "/api/v1/todos", { title: "x", id: 5 }), 400, "extra fields", "extra_fields"],
-      [todo.request("PUT", "/api/v1/todos/999", { id: 2 }), 400, "extra fields", "extra_fields"],
-      [todo.request("POST", "/api/v1/todos", { description: "d" }), 400, "missing title", "missing_title"],
+      [service.todo.request("GET", "/api/v1/todos/999"), 404, "Todo not found", "todo_not_found"],
+      [
+        service.todo.request("PUT", "/api/v1/todos/999", { title: "x" }),
+        404,
+        "Todo not found",
+        "todo_not_found",
+      ],
+      [
+        service.todo.request("POST", "/api/v1/todos", { title: "x", id: 5 }),
+        400,
+        "extra fields",
+        "extra_fields",
+      ],
+      [service.todo.request("PUT", "/api/v1/todos/999", { id: 2 }), 400, "extra fields", "extra_fields"],
+      [
+        service.todo.request("POST", "/api/v1/todos", { description: "d" }),
+        400,
+        "missing title",
+        "missing_title",
+      ],
     ];
     for (const [pending, status, error, code] of cases) {
       const res = await pending;
@@ -147,11 +135,15 @@ describe.each(backends)("exact contract bodies and refused input on %s", (backen
       '{"title":"lone \\ud800 surrogate"}',
       '{"title":"ok","description":"\\udfff"}',
     ]) {
-      const res = await todo.request("POST", "/api/v1/todos", body);
+      const res = await service.todo.request("POST", "/api/v1/todos", body);
       expect(res.status).toBe(400);
       expect(Object.keys((await res.json()) as object)).toEqual(["error"]);
     }
-    const ok = await todo.request("POST", "/api/v1/todos", '{"title":"tab\\there","description":"a\\nb"}');
+    const ok = await service.todo.request(
+      "POST",
+      "/api/v1/todos",
+      '{"title":"tab\\there","description":"a\\nb"}',
+    );
     expect(ok.status).toBe(201);
     expect(await ok.json()).toMatchObject({ id: 1, title: "tab\there", description: "a\nb" });
   });

@@ -5,7 +5,7 @@ import type { TodoProjector } from "../todos/todo.projector.ts";
 import type { ReadYourWritesBarrier } from "./calendar.barrier.ts";
 import { type CalendarJob, PermanentFailure } from "./calendar.job.ts";
 
-export { CONTENT_TYPE, calendarKey, PRODUCER } from "./calendar.job.ts";
+export { CONTENT_TYPE, PRODUCER } from "./calendar.job.ts";
 
 export interface CalendarHandlerDeps {
   projector: TodoProjector;

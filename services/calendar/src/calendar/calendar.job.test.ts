@@ -1,7 +1,7 @@
 import { Readable } from "node:stream";
 import { describe, expect, it } from "@jest/globals";
 import { CalendarReady, createEvent, type DomainEvent, type TodoState } from "@taskoverflow/contracts";
-import { calendarKey, createCalendarJob, type JobEventSink, PermanentFailure } from "./calendar.job.ts";
+import { createCalendarJob, type JobEventSink, PermanentFailure } from "./calendar.job.ts";
 import type { ObjectStore } from "./object-store.ts";
 
 const todo = (id: number, title: string): TodoState => ({
@@ -56,7 +56,8 @@ describe("calendar job", () => {
       calendarHost: "h.test",
     });
     const result = await job.run(request);
-    expect(result).toMatchObject({ key: calendarKey(request.payload.jobId), eventCount: 2 });
+    // The key the contracts name (calendarObjectKey), which job-status checks CalendarReady against.
+    expect(result).toMatchObject({ key: `calendars/${request.payload.jobId}.ics`, eventCount: 2 });
     expect(m.emitted.map((e) => [e.step, e.event.type])).toEqual([
       ["started", "CalendarStarted"],
       ["finished", "CalendarReady"],

@@ -1,11 +1,16 @@
-import { createEvent, type DomainEvent, type EventOf, type TodoState } from "@taskoverflow/contracts";
+import {
+  calendarObjectKey,
+  createEvent,
+  type DomainEvent,
+  type EventOf,
+  type TodoState,
+} from "@taskoverflow/contracts";
 import { type BuiltCalendar, buildCalendar } from "./calendar.builder.ts";
 import { selectTodos } from "./calendar.filter.ts";
 import type { ObjectStore } from "./object-store.ts";
 
 export const PRODUCER = "calendar";
 export const CONTENT_TYPE = "text/calendar; charset=utf-8";
-export const calendarKey = (jobId: string) => `calendars/${jobId}.ics`;
 
 type CalendarRequested = EventOf<"CalendarRequested">;
 
@@ -66,7 +71,7 @@ export function createCalendarJob(deps: CalendarJobDeps) {
         throw new PermanentFailure("The calendar could not be built.", { cause: err });
       }
       const buildMs = Math.round(performance.now() - started);
-      const key = calendarKey(jobId);
+      const key = calendarObjectKey(jobId);
       // Transient storage errors throw: the consumer retries, and its last attempt reports the failure.
       const stored = await store.put(key, built.body, CONTENT_TYPE);
       const ready = createEvent(
