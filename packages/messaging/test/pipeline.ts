@@ -1,5 +1,6 @@
 // A small test-only "todo service" around the messaging package: a table, a write that enqueues its event in
 // the same transaction, the relay, SNS -> SQS through ensureTopology, and a consumer whose effect is a row.
+import { afterAll, beforeAll } from "@jest/globals";
 import { createEvent, type DomainEvent } from "@taskoverflow/contracts";
 import { todoState } from "@taskoverflow/contracts/testing";
 import { createLogger, type Logger, migrate, openDatabase } from "@taskoverflow/platform";
@@ -12,6 +13,7 @@ import {
 import { type Kysely, sql } from "kysely";
 import type { Migration } from "kysely/migration";
 import {
+  enqueueEvent,
   inboxMigration,
   outboxMigration,
   outboxV2Migration,
@@ -183,4 +185,52 @@ export function capturingLogger(service: string) {
     destination: { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) },
   });
   return { log, lines };
+}
+
+/**
+ * Writes `event` to the outbox in a transaction that stays open until `release()` (an old open transaction
+ * holding numbering back); resolves once the row is written. `committed` settles when the transaction ends.
+ */
+export async function holdOpenTransaction(db: TestDb, event: DomainEvent) {
+  let release: () => void = () => {};
+  const held = new Promise<void>((r) => {
+    release = r;
+  });
+  let wrote: () => void = () => {};
+  const written = new Promise<void>((r) => {
+    wrote = r;
+  });
+  const committed = db.transaction().execute(async (trx) => {
+    await enqueueEvent(trx, event);
+    wrote();
+    await held;
+  });
+  await Promise.race([written, committed]);
+  return { release, committed };
+}
+
+/** A test database with the pipeline schema for the describe block (opened before, dropped after). */
+export function useTestDb(log: Logger): { readonly db: TestDb; readonly url: string } {
+  let database: TestDatabase | undefined;
+  let opened: { db: TestDb; close: () => Promise<void> } | undefined;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    opened = await openTestDb(database.url, log);
+  });
+  afterAll(async () => {
+    await opened?.close();
+    await database?.drop();
+  });
+  const ready = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error("the test database is not open (use it inside tests and hooks)");
+    return value;
+  };
+  return {
+    get db() {
+      return ready(opened).db;
+    },
+    get url() {
+      return ready(database).url;
+    },
+  };
 }

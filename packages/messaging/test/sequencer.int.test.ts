@@ -2,13 +2,13 @@
 // writers (some rolling back, one holding its transaction open), two relays racing (one killed mid-publish)
 // and a broker that is unreachable for a while, the published sequences are exactly 1..N, each event keeps
 // one sequence, and a change that committed before another began has the lower sequence.
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { describe, expect, it } from "@jest/globals";
 import { createEvent, type DomainEvent } from "@taskoverflow/contracts";
 import { createLogger, openDatabase } from "@taskoverflow/platform";
-import { createTestDatabase, type TestDatabase, waitFor } from "@taskoverflow/test-harness";
+import { waitFor } from "@taskoverflow/test-harness";
 import { sql } from "kysely";
 import { createOutboxRelay, type EventPublisher, enqueueEvent, type OutboxRelay } from "../src/index.ts";
-import { createTodo, openTestDb, type TestDb } from "./pipeline.ts";
+import { createTodo, holdOpenTransaction, useTestDb } from "./pipeline.ts";
 
 const log = createLogger({ service: "sequencer-test", level: "silent" });
 
@@ -51,22 +51,12 @@ function recordingBroker() {
 }
 
 describe("outbox sequencer on PostgreSQL", () => {
-  let database: TestDatabase;
-  let db: TestDb;
-  let close: () => Promise<void>;
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    ({ db, close } = await openTestDb(database.url, log));
-  });
-  afterAll(async () => {
-    await close();
-    await database.drop();
-  });
+  const testDb = useTestDb(log);
 
   it.each([20261201, 7, 424242])(
     "numbers 1..N gap-free and in commit order (seed %i)",
     async (seed) => {
+      const db = testDb.db;
       const rand = random(seed);
       await sql`TRUNCATE outbox, todos_test`.execute(db);
       await sql`UPDATE outbox_head SET sequence = 0`.execute(db);
@@ -75,7 +65,7 @@ describe("outbox sequencer on PostgreSQL", () => {
 
       // Relay A has connections of its own; on its first batch it is killed after the broker accepted the
       // batch but before it could mark it published (its backends are terminated, as when its task dies).
-      const aUrl = `${database.url}${database.url.includes("?") ? "&" : "?"}application_name=relay-a-${seed}`;
+      const aUrl = `${testDb.url}${testDb.url.includes("?") ? "&" : "?"}application_name=relay-a-${seed}`;
       const aDb = await openDatabase<unknown>({ url: aUrl, dataDir: "memory" }, log);
       let aBatches = 0;
       let aKilled = false;
@@ -144,20 +134,7 @@ describe("outbox sequencer on PostgreSQL", () => {
           producer: "todo",
         },
       );
-      let releaseLong: () => void = () => {};
-      const longHeld = new Promise<void>((r) => {
-        releaseLong = r;
-      });
-      let longWrote: () => void = () => {};
-      const longWritten = new Promise<void>((r) => {
-        longWrote = r;
-      });
-      const long = db.transaction().execute(async (trx) => {
-        await enqueueEvent(trx, longEvent);
-        longWrote();
-        await longHeld;
-      });
-      await longWritten;
+      const long = await holdOpenTransaction(db, longEvent);
 
       const writers = Array.from({ length: 8 }, (_, w) => writer(w));
       // The broker goes away for a while in the middle of the run.
@@ -166,8 +143,8 @@ describe("outbox sequencer on PostgreSQL", () => {
       await waitFor(() => committed.length >= 60, { what: "60 commits" });
       broker.setDown(false);
       await Promise.all(writers);
-      releaseLong();
-      await long;
+      long.release();
+      await long.committed;
       committed.push({ id: longEvent.id, began: longBegan, committed: performance.now() });
 
       const distinct = () => new Set(broker.accepted.map((e) => e.id));
@@ -213,71 +190,4 @@ describe("outbox sequencer on PostgreSQL", () => {
     },
     120_000,
   );
-
-  it("names the open transaction that holds numbering back", async () => {
-    await sql`TRUNCATE outbox, todos_test`.execute(db);
-    await sql`UPDATE outbox_head SET sequence = 0`.execute(db);
-    const lines: Array<Record<string, unknown>> = [];
-    const capture = createLogger({
-      service: "sequencer-test",
-      level: "warn",
-      destination: { write: (l: string) => void lines.push(JSON.parse(l)) },
-    });
-    const published: DomainEvent[] = [];
-    const relay = createOutboxRelay({
-      db,
-      log: capture,
-      publisher: { publish: async (events) => void published.push(...events) },
-      pollIntervalMs: 50,
-      stallWarnMs: 200,
-      stallCheckIntervalMs: 50,
-    });
-    let release: () => void = () => {};
-    const held = new Promise<void>((r) => {
-      release = r;
-    });
-    let wrote: () => void = () => {};
-    const written = new Promise<void>((r) => {
-      wrote = r;
-    });
-    const blocker = db.transaction().execute(async (trx) => {
-      await enqueueEvent(
-        trx,
-        createEvent(
-          "CalendarStarted",
-          { jobId: crypto.randomUUID() },
-          {
-            correlationId: "blocker",
-            producer: "todo",
-          },
-        ),
-      );
-      wrote();
-      await held;
-    });
-    await written;
-    await relay.start();
-    try {
-      const behind = await createTodo(db, "behind the blocker");
-      const warning = await waitFor(
-        () => lines.find((l) => String(l.msg).includes("wait for an older open transaction")),
-        { what: `the stall warning (logged: ${JSON.stringify(lines)})` },
-      );
-      expect(warning).toMatchObject({
-        blockingPid: expect.any(Number),
-        blockingAgeSeconds: expect.any(Number),
-      });
-      expect(published).toEqual([]);
-      release();
-      await blocker;
-      await waitFor(() => published.length === 2, { what: "both events published" });
-      expect(published.map((e) => [e.sequence, e.id === behind.id])).toEqual([
-        [1, false],
-        [2, true],
-      ]);
-    } finally {
-      release();
-      await relay.stop();
-    }
-  });
 });

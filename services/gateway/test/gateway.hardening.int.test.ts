@@ -1,58 +1,11 @@
-// The gateway's edge rules: per-client rate limits, JSON for errors Node's parser raises, UTF-8 bodies only,
-// security headers on every answer, and the OpenAPI document with its docs page.
-import { connect } from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+// The gateway's edge rules: per-client rate limits, UTF-8 bodies only, security headers on every answer, and
+// the OpenAPI document with its docs page. (Errors from Node's parser: gateway.parser.int.test.ts.)
+import { beforeAll, describe, expect, it } from "@jest/globals";
 import { openApiChecker } from "@taskoverflow/test-harness";
-import { createGatewayApp, type GatewayConfig, loadConfig } from "../src/app.ts";
-import { type FakeBackend, startFakeBackend } from "./fake-backend.ts";
+import { loadConfig } from "../src/app.ts";
+import { useGateway } from "./gateway.fixture.ts";
 
-const running: Array<() => Promise<void>> = [];
-let todo: FakeBackend;
-let jobs: FakeBackend;
-
-async function startGateway(change: Partial<GatewayConfig> = {}, now?: () => number) {
-  const base: GatewayConfig = {
-    ...loadConfig({}),
-    port: 0,
-    logLevel: "silent",
-    upstreams: { todo: todo.url, calendarExport: todo.url, jobStatus: jobs.url, calendar: todo.url },
-  };
-  const gateway = createGatewayApp({ ...base, ...change }, now ? { now } : {});
-  const { url } = await gateway.start();
-  running.push(() => gateway.stop());
-  return url;
-}
-
-beforeAll(async () => {
-  todo = await startFakeBackend("todo");
-  jobs = await startFakeBackend("job-status");
-});
-
-afterAll(async () => {
-  for (const stop of running.reverse()) await stop();
-  await todo.close();
-  await jobs.close();
-});
-
-/** Sends raw bytes on a new connection and returns everything the gateway answered until it closed. */
-function raw(
-  url: string,
-  bytes: string | Buffer,
-): Promise<{ status: number; headers: string; body: string }> {
-  const { port } = new URL(url);
-  return new Promise((resolve, reject) => {
-    const socket = connect(Number(port), "127.0.0.1");
-    const chunks: Buffer[] = [];
-    socket.on("data", (c: Buffer) => chunks.push(c));
-    socket.on("error", reject);
-    socket.on("close", () => {
-      const text = Buffer.concat(chunks).toString("utf8");
-      const [head = "", body = ""] = text.split("\r\n\r\n");
-      resolve({ status: Number(head.split(" ")[1]), headers: head.toLowerCase(), body });
-    });
-    socket.end(bytes);
-  });
-}
+const g = useGateway();
 
 const post = (url: string, path: string, body = '{"title":"x"}', headers: Record<string, string> = {}) =>
   fetch(`${url}${path}`, {
@@ -64,21 +17,21 @@ const post = (url: string, path: string, body = '{"title":"x"}', headers: Record
 describe("rate limits", () => {
   it("are off by default: no limit on writes or exports", async () => {
     expect(loadConfig({}).rateLimits).toEqual({ writesPerMinute: 0, exportsPerMinute: 0 });
-    const url = await startGateway();
+    const url = await g.start();
     for (let i = 0; i < 30; i++) expect((await post(url, "/api/v1/todos")).status).toBe(201);
   });
 
   it("limit writes per client: a JSON 429 with Retry-After, reads still served, refilled over the minute", async () => {
     let t = 1_000_000;
-    const url = await startGateway({ rateLimits: { writesPerMinute: 3, exportsPerMinute: 0 } }, () => t);
-    const before = todo.received.length;
+    const url = await g.start({ rateLimits: { writesPerMinute: 3, exportsPerMinute: 0 } }, () => t);
+    const before = g.todo.received.length;
     for (let i = 0; i < 3; i++) expect((await post(url, "/api/v1/todos")).status).toBe(201);
     const limited = await fetch(`${url}/api/v1/todos/1`, { method: "DELETE" });
     expect(limited.status).toBe(429);
     expect(limited.headers.get("retry-after")).toBe("20");
     expect(limited.headers.get("x-error-code")).toBe("rate_limited");
     expect(await limited.json()).toEqual({ error: "Too many requests" });
-    expect(todo.received.length).toBe(before + 3);
+    expect(g.todo.received.length).toBe(before + 3);
     // Reads and exports are other limits (exports: off here).
     expect((await fetch(`${url}/api/v1/todos`)).status).toBe(200);
     expect((await post(url, "/api/v1/todos/ical", "{}")).status).not.toBe(429);
@@ -92,7 +45,7 @@ describe("rate limits", () => {
 
   it("limit exports separately, and count per client: with TRUST_PROXY the address the proxy appended", async () => {
     const t = 5_000_000;
-    const url = await startGateway(
+    const url = await g.start(
       { trustProxy: true, rateLimits: { writesPerMinute: 0, exportsPerMinute: 1 } },
       () => t,
     );
@@ -125,79 +78,14 @@ describe("rate limits", () => {
   });
 });
 
-describe("errors below Koa are JSON too", () => {
-  let url: string;
-  beforeAll(async () => {
-    url = await startGateway();
-  });
-
-  const expectJson = (
-    answer: { status: number; headers: string; body: string },
-    status: number,
-    error: string,
-  ) => {
-    expect(answer.status).toBe(status);
-    expect(answer.headers).toContain("content-type: application/json");
-    expect(answer.headers).toContain("x-content-type-options: nosniff");
-    expect(JSON.parse(answer.body)).toEqual({ error });
-  };
-
-  it("conflicting Content-Length and Transfer-Encoding: 400", async () => {
-    const before = todo.received.length;
-    expectJson(
-      await raw(
-        url,
-        "POST /api/v1/todos HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
-      ),
-      400,
-      "Bad request",
-    );
-    expect(todo.received.length).toBe(before);
-  });
-
-  it("bad chunking: 400", async () => {
-    expectJson(
-      await raw(
-        url,
-        "POST /api/v1/todos HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n",
-      ),
-      400,
-      "Bad request",
-    );
-  });
-
-  it("headers over Node's limit: 431; a request line over it: 414", async () => {
-    expectJson(
-      await raw(url, `GET /api/v1/health HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(20_000)}\r\n\r\n`),
-      431,
-      "Request header fields too large",
-    );
-    expectJson(
-      await raw(url, `GET /api/v1/${"a".repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`),
-      414,
-      "URI too long",
-    );
-  });
-
-  it("a URL longer than 8 KiB that fits Node's limit: 414 from the request middleware", async () => {
-    const res = await fetch(`${url}/api/v1/todos?x=${"a".repeat(9000)}`);
-    expect(res.status).toBe(414);
-    expect(await res.json()).toEqual({ error: "URI too long" });
-  });
-
-  it("garbage instead of HTTP: 400", async () => {
-    expectJson(await raw(url, "HELLO\r\n\r\n"), 400, "Bad request");
-  });
-});
-
 describe("bodies and headers", () => {
   let url: string;
   beforeAll(async () => {
-    url = await startGateway();
+    url = await g.start();
   });
 
   it("refuses a body that is not valid UTF-8 with 400, before any backend sees it", async () => {
-    const before = todo.received.length;
+    const before = g.todo.received.length;
     for (const bytes of [
       Buffer.from([0x7b, 0x22, 0x74, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d]), // {"t":"\xff"}
       Buffer.concat([Buffer.from('{"title":"'), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('"}')]), // CESU surrogate
@@ -212,7 +100,7 @@ describe("bodies and headers", () => {
       expect(res.headers.get("x-error-code")).toBe("invalid_utf8");
       expect(await res.json()).toEqual({ error: "Request body is not valid UTF-8" });
     }
-    expect(todo.received.length).toBe(before);
+    expect(g.todo.received.length).toBe(before);
     expect((await post(url, "/api/v1/todos", '{"title":"ünïcødé 😀"}')).status).toBe(201);
   });
 
@@ -237,7 +125,7 @@ describe("bodies and headers", () => {
 describe("OpenAPI", () => {
   let url: string;
   beforeAll(async () => {
-    url = await startGateway();
+    url = await g.start();
   });
 
   it("serves an OpenAPI 3.1 document of every routed path, whose schemas compile", async () => {

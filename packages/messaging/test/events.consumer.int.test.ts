@@ -1,0 +1,136 @@
+// The consumer when handling goes wrong: retries then the dead-letter queue, malformed messages straight there,
+// and a heartbeat that keeps a slow handler's message invisible.
+import { GetQueueAttributesCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
+import { describe, expect, it } from "@jest/globals";
+import type { DomainEvent } from "@taskoverflow/contracts";
+import { awsEmulators, uniqueName, waitFor } from "@taskoverflow/test-harness";
+import {
+  createSnsPublisher,
+  ensureTopology,
+  type HandlerOutcome,
+  type MessageContext,
+} from "../src/index.ts";
+import { useBackbone } from "./backbone.ts";
+import { createTodo, fastTopology } from "./pipeline.ts";
+
+describe.each(awsEmulators())("the consumer on failure on $name", ({ start }) => {
+  const bb = useBackbone(start, "messaging-int");
+  const { lines, consume, dlqMessages } = bb;
+
+  it("dead-letters a message whose handler always fails after maxReceiveCount attempts, and says so", async () => {
+    const { clients, db } = bb.fixture;
+    const t = await ensureTopology(clients, fastTopology(`${uniqueName("poison")}-`));
+    const publisher = createSnsPublisher({ sns: clients.sns, topicArn: t.topicArn });
+    const attempts: number[] = [];
+    const exhausted: string[] = [];
+    await consume(
+      t.queues.calendar.url,
+      "poison",
+      async (_event, ctx) => {
+        attempts.push(ctx.receiveCount);
+        throw new Error("projection store is on fire");
+      },
+      { onExhausted: (event) => void exhausted.push(event.id) },
+    );
+    const event = await createTodo(db, "poison");
+    await publisher.publish([event]);
+
+    const [dead] = await dlqMessages(t.queues.calendar.dlqUrl, 1);
+    expect(JSON.parse(dead?.body ?? "{}").id).toBe(event.id);
+    expect(attempts).toEqual([1, 2, 3]);
+    expect(exhausted).toEqual([event.id]);
+    const logged = lines.filter((l) => l.eventId === event.id);
+    expect(logged.filter((l) => l.msg === "handler failed; the message will be retried")).toHaveLength(2);
+    expect(
+      logged.find((l) => l.level === "error" && String(l.msg).includes("dead-letter queue")),
+    ).toMatchObject({
+      receiveCount: 3,
+      maxReceiveCount: 3,
+      // `{ err }` is the error itself: pino keeps its type and message (and stack).
+      err: expect.objectContaining({
+        type: "Error",
+        message: expect.stringContaining("projection store is on fire"),
+      }),
+    });
+  });
+
+  it("sends a malformed message straight to the DLQ without calling the handler", async () => {
+    const { clients } = bb.fixture;
+    const t = await ensureTopology(clients, fastTopology(`${uniqueName("bad")}-`));
+    const handled: string[] = [];
+    await consume(t.queues.calendar.url, "bad", async (event) => {
+      handled.push(event.id);
+      return "done";
+    });
+    const notJson = "{ this is not json";
+    const notAnEvent = JSON.stringify({ type: "TodoCreated", id: "nope" });
+    const sent: string[] = [];
+    for (const body of [notJson, notAnEvent]) {
+      const { MessageId } = await clients.sqs.send(
+        new SendMessageCommand({ QueueUrl: t.queues.calendar.url, MessageBody: body }),
+      );
+      sent.push(MessageId ?? "");
+    }
+    const dead = await dlqMessages(t.queues.calendar.dlqUrl, 2);
+    expect(dead.map((d) => d.body).sort()).toEqual([notJson, notAnEvent].sort());
+    expect(dead.find((d) => d.body === notJson)?.reason).toMatch(/not JSON/);
+    expect(dead.find((d) => d.body === notAnEvent)?.reason).toMatch(/not a valid event/);
+    expect(handled).toEqual([]);
+    const invalid = () =>
+      lines.filter(
+        (l) =>
+          l.msg === "invalid message moved to the dead-letter queue (never retried)" &&
+          sent.includes(String(l.messageId)),
+      );
+    // The line is written once the original is deleted, just after the DLQ copy is visible: wait for it.
+    await waitFor(() => invalid().length >= 2, { timeoutMs: 10_000, what: "two invalid-message log lines" });
+    // Each of the two on its first delivery, each once.
+    expect(
+      invalid()
+        .map((l) => [l.messageId, l.receiveCount])
+        .sort(),
+    ).toEqual(sent.map((id) => [id, 1]).sort());
+    // The log says which message and why, never what it said.
+    for (const line of invalid()) {
+      expect(line).toMatchObject({ reason: expect.any(String), bodyBytes: expect.any(Number) });
+      expect(line).not.toHaveProperty("body");
+      expect(JSON.stringify(line)).not.toContain("this is not json");
+    }
+  });
+
+  it("keeps a slow handler's message invisible with a heartbeat, so a second consumer never gets it", async () => {
+    const { clients, db } = bb.fixture;
+    const t = await ensureTopology(clients, {
+      ...fastTopology(`${uniqueName("slow")}-`),
+      visibilityTimeoutSeconds: 1,
+    });
+    const publisher = createSnsPublisher({ sns: clients.sns, topicArn: t.topicArn });
+    const calls: number[] = [];
+    const slow = async (_e: DomainEvent, ctx: MessageContext): Promise<HandlerOutcome> => {
+      calls.push(ctx.receiveCount);
+      // Far beyond the 1 s visibility timeout; only the heartbeat keeps it hidden from the other consumer.
+      await new Promise((r) => setTimeout(r, 3500));
+      return "done";
+    };
+    await consume(t.queues.calendar.url, "slow-a", slow);
+    await consume(t.queues.calendar.url, "slow-b", slow);
+    await publisher.publish([await createTodo(db, "slow")]);
+    await waitFor(() => calls.length >= 1, { what: "the slow handler to start" });
+    await waitFor(
+      async () => {
+        const a = await clients.sqs.send(
+          new GetQueueAttributesCommand({
+            QueueUrl: t.queues.calendar.url,
+            AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+          }),
+        );
+        return (
+          a.Attributes?.ApproximateNumberOfMessages === "0" &&
+          a.Attributes?.ApproximateNumberOfMessagesNotVisible === "0"
+        );
+      },
+      { timeoutMs: 20_000, what: "the slow message to be deleted" },
+    );
+    expect(calls).toEqual([1]);
+  });
+});
