@@ -39,10 +39,15 @@ export function todoEvent<T extends TodoEventType>(
 
 /** The four events of one calendar job, each with the job's id. */
 export const calendarEvents = {
-  requested: (jobId: string, filters: CalendarFilters = {}, ctx: Partial<EventContext> = {}) =>
+  requested: (
+    jobId: string,
+    filters: CalendarFilters = {},
+    ctx: Partial<EventContext> = {},
+    requestedAt = new Date(),
+  ) =>
     createEvent(
       "CalendarRequested",
-      { jobId, filters, requestedAt: new Date().toISOString() },
+      { jobId, filters, requestedAt: requestedAt.toISOString() },
       testContext({ producer: "todo", ...ctx }),
     ),
   started: (jobId: string, ctx: Partial<EventContext> = {}) =>

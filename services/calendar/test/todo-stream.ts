@@ -1,5 +1,6 @@
 import { DeleteMessageCommand, ReceiveMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
-import { type CalendarFilters, createEvent, type DomainEvent, type TodoState } from "@taskoverflow/contracts";
+import type { CalendarFilters, DomainEvent, TodoState } from "@taskoverflow/contracts";
+import { calendarEvents, todoEvent, todoState } from "@taskoverflow/contracts/testing";
 import type { EventPublisher } from "@taskoverflow/messaging";
 import type { TodoSnapshot } from "../src/todos/todo.repository.ts";
 
@@ -27,25 +28,18 @@ export class TodoStream {
   ): Promise<TodoState> {
     const id = fields.id ?? nextId++;
     const before = this.todos.get(id);
-    const todo: TodoState = {
+    const todo = todoState({
       id,
       title: `Todo ${id}`,
-      description: null,
-      completed: false,
       deadlineAt: "2024-06-01T09:30:00.000Z",
-      createdAt: "2024-01-01T00:00:00.000Z",
-      updatedAt: "2024-01-01T00:00:00.000Z",
       ...before,
       ...fields,
       version: (before?.version ?? 0) + 1,
-    };
+    });
     this.history.set(`${id}@${todo.version}`, todo);
     if (type === "TodoDeleted") this.todos.delete(id);
     else this.todos.set(id, todo);
-    const event = {
-      ...createEvent(type, { todo }, { correlationId: "test", producer: "todo" }),
-      sequence: ++this.sequence,
-    };
+    const event = { ...todoEvent(type, todo), sequence: ++this.sequence };
     if (publish) await this.publisher.publish([event]);
     return todo;
   }
@@ -54,21 +48,14 @@ export class TodoStream {
   async replay(id: number, version: number): Promise<void> {
     const todo = this.history.get(`${id}@${version}`);
     if (!todo) throw new Error(`no version ${version} of todo ${id}`);
-    const event = {
-      ...createEvent("TodoUpdated", { todo }, { correlationId: "test", producer: "todo" }),
-      sequence: ++this.sequence,
-    };
+    const event = { ...todoEvent("TodoUpdated", todo), sequence: ++this.sequence };
     await this.publisher.publish([event]);
   }
 
   /** CalendarRequested as the todo service's outbox writes it; published unless `hold` is set. */
   async request(filters: CalendarFilters = {}, { hold = false, requestedAt = new Date() } = {}) {
     const event = {
-      ...createEvent(
-        "CalendarRequested",
-        { jobId: crypto.randomUUID(), filters, requestedAt: requestedAt.toISOString() },
-        { correlationId: "test", producer: "todo" },
-      ),
+      ...calendarEvents.requested(crypto.randomUUID(), filters, {}, requestedAt),
       sequence: ++this.sequence,
     };
     if (!hold) await this.publisher.publish([event]);
