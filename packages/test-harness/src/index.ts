@@ -2,6 +2,7 @@ export * from "./aws.ts";
 export * from "./aws-clients.ts";
 export * from "./browser.ts";
 export * from "./docker.ts";
+export * from "./docker-images.ts";
 export * from "./free-port.ts";
 export * from "./icalendar.ts";
 export * from "./infra.ts";

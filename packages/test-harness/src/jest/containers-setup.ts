@@ -1,14 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import {
-  composeCommand,
-  composeImage,
-  ensureDockerEngine,
-  ensureLocalstack,
-  ensureNodeBase,
-  ensurePostgres,
-  type ImageChoice,
-} from "../docker.ts";
+import { composeCommand, composeImage, ensureDockerEngine } from "../docker.ts";
+import { ensureLocalstack, ensureNodeBase, ensurePostgres, type ImageChoice } from "../docker-images.ts";
 
 /**
  * The containers tier's setup: a Docker engine (started here when none runs and we may), the Dockerfile's base
