@@ -1,25 +1,19 @@
 // Calls through the gateway that the end-to-end tests share: the API, calendar jobs and their files.
 import { request } from "node:http";
 import { expect } from "@jest/globals";
+import type {
+  TaskStatusBody as Status,
+  TaskAcceptedBody as Task,
+  TodoBody as Todo,
+} from "@taskoverflow/contracts";
 import { checkedFetch, waitFor } from "@taskoverflow/test-harness";
 import ICAL from "ical.js";
 
-export interface Todo {
-  id: number;
-  title: string;
-  description: string | null;
-  completed: boolean;
-  deadline_at: string | null;
-}
-export interface Task {
-  task_id: string;
-  task_url: string;
-}
-export interface Status {
-  task_id: string;
-  task_status: "PENDING" | "STARTED" | "SUCCESS" | "FAILURE";
-  result_url: string;
-}
+export type {
+  TaskAcceptedBody as Task,
+  TaskStatusBody as Status,
+  TodoBody as Todo,
+} from "@taskoverflow/contracts";
 
 export function veventsOf(ics: string) {
   const calendar = new ICAL.Component(ICAL.parse(ics));

@@ -8,7 +8,7 @@ import { allServices, type ServiceName, type Stack, type StackOptions, startStac
 import { variablesOf } from "../src/service-env.ts";
 
 export interface TestStack {
-  /** The running stack (only inside tests and hooks declared after startTestStack). */
+  /** The running stack (in tests and in hooks declared after startTestStack). */
   readonly stack: Stack;
   /** fetch, checking every API answer against the gateway's OpenAPI document (fails the test on a mismatch). */
   readonly apiFetch: typeof fetch;
@@ -16,9 +16,9 @@ export interface TestStack {
 
 export type TestStackOptions = Omit<StackOptions, "ports" | "dataDir" | "databaseUrls">;
 
+/** The fields are set by the beforeAll hook this registers: read them in tests and later hooks. */
 export function startTestStack(options: TestStackOptions = {}, timeoutMs = 180_000): TestStack {
-  let stack: Stack | undefined;
-  let apiFetch: typeof fetch | undefined;
+  const system = {} as { stack: Stack; apiFetch: typeof fetch };
   const dbs: TestDatabase[] = [];
 
   beforeAll(async () => {
@@ -27,25 +27,15 @@ export function startTestStack(options: TestStackOptions = {}, timeoutMs = 180_0
     const databaseUrls = Object.fromEntries(owners.map((s, i) => [s, dbs[i]?.url])) as Partial<
       Record<ServiceName, string>
     >;
-    stack = await startStack({ ...options, ports: "random", dataDir: "memory", databaseUrls });
-    if (stack.services.includes("gateway")) apiFetch = await checkedFetch(stack.gatewayUrl);
+    system.stack = await startStack({ ...options, ports: "random", dataDir: "memory", databaseUrls });
+    if (system.stack.services.includes("gateway"))
+      system.apiFetch = await checkedFetch(system.stack.gatewayUrl);
   }, timeoutMs);
 
   afterAll(async () => {
-    await stack?.stop();
+    await system.stack?.stop();
     await Promise.all(dbs.map((d) => d.drop()));
   }, timeoutMs);
 
-  const started = <T>(value: T | undefined): T => {
-    if (value === undefined) throw new Error("the test stack is not started (use it inside tests and hooks)");
-    return value;
-  };
-  return {
-    get stack() {
-      return started(stack);
-    },
-    get apiFetch() {
-      return started(apiFetch);
-    },
-  };
+  return system;
 }

@@ -12,24 +12,20 @@ import { applyEffect, capturingLogger, type PipelineFixture, startPipelineFixtur
 export function useBackbone(start: () => Promise<AwsEndpoint>, service: string) {
   const { log, lines } = capturingLogger(service);
   const stops: Array<() => Promise<void>> = [];
-  let started: PipelineFixture | undefined;
-  const fixture = (): PipelineFixture => {
-    if (!started) throw new Error("the pipeline fixture is not started (use it inside tests and hooks)");
-    return started;
-  };
+  const fixture = {} as PipelineFixture; // set by beforeAll
 
   beforeAll(async () => {
-    started = await startPipelineFixture(start, log);
+    Object.assign(fixture, await startPipelineFixture(start, log));
   });
   // Relays and consumers live for one test: a relay left running would publish the next test's outbox rows.
   afterEach(async () => {
     for (const stop of stops.splice(0).reverse()) await stop();
     // Events a test published by hand stay unpublished in the outbox; the next test's relay would send them to
     // its fresh topic and count them. Each test starts with an outbox holding nothing to send.
-    await sql`DELETE FROM outbox WHERE published_at IS NULL`.execute(fixture().db);
+    await sql`DELETE FROM outbox WHERE published_at IS NULL`.execute(fixture.db);
   });
   afterAll(async () => {
-    await started?.stop();
+    await fixture.stop?.();
   });
 
   /** A consumer on the calendar queue of a fresh topology; returns what the handler saw. */
@@ -41,7 +37,7 @@ export function useBackbone(start: () => Promise<AwsEndpoint>, service: string) 
   ) {
     const seen: Array<{ id: string; result: string; receiveCount: number }> = [];
     const c = createSqsConsumer({
-      sqs: fixture().clients.sqs,
+      sqs: fixture.clients.sqs,
       queueUrl,
       log: log.child({ consumer }),
       waitTimeSeconds: 1,
@@ -49,7 +45,7 @@ export function useBackbone(start: () => Promise<AwsEndpoint>, service: string) 
       handler:
         handler ??
         (async (event, ctx) => {
-          const result = await applyEffect(fixture().db, consumer, event);
+          const result = await applyEffect(fixture.db, consumer, event);
           seen.push({ id: event.id, result, receiveCount: ctx.receiveCount });
           return "done";
         }),
@@ -64,7 +60,7 @@ export function useBackbone(start: () => Promise<AwsEndpoint>, service: string) 
     const got: Array<{ body: string; reason: string | undefined }> = [];
     await waitFor(
       async () => {
-        const r = await fixture().clients.sqs.send(
+        const r = await fixture.clients.sqs.send(
           new ReceiveMessageCommand({
             QueueUrl: dlqUrl,
             MaxNumberOfMessages: 10,
@@ -88,8 +84,6 @@ export function useBackbone(start: () => Promise<AwsEndpoint>, service: string) 
     stops,
     consume,
     dlqMessages,
-    get fixture() {
-      return fixture();
-    },
+    fixture,
   };
 }

@@ -68,14 +68,20 @@ describe.each(awsEmulators())("consumer processes on $name", ({ name, start }) =
       { timeoutMs: 30_000, what: `${what} (${name})` },
     );
 
-  it("redelivers the message of a consumer killed mid-handler; its effect happens once", async () => {
-    const t = await ensureTopology(clients, fastTopology(`${uniqueName("kill")}-`));
+  /** A consumer process (`consumer`, in `mode`) on a fresh topology, its handler started on one event. */
+  async function handling(consumer: string, mode: string) {
+    const t = await ensureTopology(clients, fastTopology(`${uniqueName(consumer)}-`));
     const publisher = createSnsPublisher({ sns: clients.sns, topicArn: t.topicArn });
-    const first = spawnConsumer(t.queues.calendar.url, "kill", "block");
-    await marker(first, /READY/, "first consumer ready");
-    const event = await createTodo(db, "crash");
+    const child = spawnConsumer(t.queues.calendar.url, consumer, mode);
+    await marker(child, /READY/, `the ${consumer} consumer ready`);
+    const event = await createTodo(db, consumer);
     await publisher.publish([event]);
-    await marker(first, new RegExp(`STARTED ${event.id} 1`), "the handler to block");
+    await marker(child, new RegExp(`STARTED ${event.id} 1`), `the ${mode} handler to start`);
+    return { t, child, event };
+  }
+
+  it("redelivers the message of a consumer killed mid-handler; its effect happens once", async () => {
+    const { t, child: first, event } = await handling("kill", "block");
 
     first.child.kill("SIGKILL");
     await waitFor(() => first.child.signalCode === "SIGKILL", { what: "the first consumer to die" });
@@ -93,13 +99,7 @@ describe.each(awsEmulators())("consumer processes on $name", ({ name, start }) =
   });
 
   it("on SIGTERM finishes the handler in flight, deletes its message and exits", async () => {
-    const t = await ensureTopology(clients, fastTopology(`${uniqueName("term")}-`));
-    const publisher = createSnsPublisher({ sns: clients.sns, topicArn: t.topicArn });
-    const consumer = spawnConsumer(t.queues.calendar.url, "term", "slow");
-    await marker(consumer, /READY/, "consumer ready");
-    const event = await createTodo(db, "graceful");
-    await publisher.publish([event]);
-    await marker(consumer, new RegExp(`STARTED ${event.id}`), "the slow handler to start");
+    const { t, child: consumer, event } = await handling("term", "slow");
 
     consumer.child.kill("SIGTERM");
     await waitFor(() => consumer.child.exitCode !== null, { what: "the consumer to exit" });

@@ -210,27 +210,19 @@ export async function holdOpenTransaction(db: TestDb, event: DomainEvent) {
 }
 
 /** A test database with the pipeline schema for the describe block (opened before, dropped after). */
-export function useTestDb(log: Logger): { readonly db: TestDb; readonly url: string } {
-  let database: TestDatabase | undefined;
-  let opened: { db: TestDb; close: () => Promise<void> } | undefined;
+export function useTestDb(log: Logger): { db: TestDb; url: string } {
+  const opened = {} as { db: TestDb; url: string; close(): Promise<void>; drop(): Promise<void> };
   beforeAll(async () => {
-    database = await createTestDatabase();
-    opened = await openTestDb(database.url, log);
+    const database = await createTestDatabase();
+    Object.assign(
+      opened,
+      { url: database.url, drop: () => database.drop() },
+      await openTestDb(database.url, log),
+    );
   });
   afterAll(async () => {
-    await opened?.close();
-    await database?.drop();
+    await opened.close?.();
+    await opened.drop?.();
   });
-  const ready = <T>(value: T | undefined): T => {
-    if (value === undefined) throw new Error("the test database is not open (use it inside tests and hooks)");
-    return value;
-  };
-  return {
-    get db() {
-      return ready(opened).db;
-    },
-    get url() {
-      return ready(database).url;
-    },
-  };
+  return opened;
 }

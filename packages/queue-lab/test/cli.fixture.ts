@@ -54,38 +54,23 @@ export function printed(run: Run): Array<[string, number]> {
 
 /** An emulator for the describe block: its SQS client, the CLI flags that point at it, and queue creation. */
 export function useLabEmulator(start: () => Promise<AwsEndpoint>) {
-  let aws: AwsEndpoint | undefined;
-  let sqs: SQSClient | undefined;
+  const lab = {} as { aws: AwsEndpoint; sqs: SQSClient; at: string[] };
   beforeAll(async () => {
-    aws = await start();
-    ({ sqs } = clientsFor(aws));
+    lab.aws = await start();
+    lab.sqs = clientsFor(lab.aws).sqs;
+    // --endpoint and --region of the emulator.
+    lab.at = ["--endpoint", lab.aws.endpoint, "--region", lab.aws.region];
   });
   afterAll(async () => {
-    sqs?.destroy();
-    await aws?.stop();
+    lab.sqs?.destroy();
+    await lab.aws?.stop();
   });
-  const ready = <T>(value: T | undefined): T => {
-    if (value === undefined) throw new Error("the emulator is not started (use it inside tests and hooks)");
-    return value;
-  };
-  return {
-    get aws() {
-      return ready(aws);
-    },
-    get sqs() {
-      return ready(sqs);
-    },
-    /** --endpoint and --region of the emulator. */
-    get at() {
-      const a = ready(aws);
-      return ["--endpoint", a.endpoint, "--region", a.region];
-    },
-    createQueue: (name: string) =>
-      ready(sqs).send(
-        new CreateQueueCommand({
-          QueueName: name,
-          Attributes: name.endsWith(".fifo") ? { FifoQueue: "true", ContentBasedDeduplication: "true" } : {},
-        }),
-      ),
-  };
+  const createQueue = (name: string) =>
+    lab.sqs.send(
+      new CreateQueueCommand({
+        QueueName: name,
+        Attributes: name.endsWith(".fifo") ? { FifoQueue: "true", ContentBasedDeduplication: "true" } : {},
+      }),
+    );
+  return Object.assign(lab, { createQueue });
 }

@@ -35,3 +35,11 @@ export function startProcess(cmd: string, args: string[], options: SpawnOptions 
     },
   };
 }
+
+/**
+ * The environment a service's `testConfig()` loads its config from: its schema's defaults, on a free port,
+ * silent, PGlite in memory, with `extra` on top (e.g. a TODO_SERVICE_URL nothing listens on).
+ */
+export function serviceTestEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return { PORT: "0", LOG_LEVEL: "silent", DATA_DIR: "memory", ...extra };
+}

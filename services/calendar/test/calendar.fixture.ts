@@ -10,6 +10,7 @@ import {
   clientsFor,
   createTestDatabase,
   type EndpointClients,
+  serviceTestEnv,
   type TestDatabase,
   uniqueName,
   waitFor,
@@ -27,16 +28,8 @@ export const logger = createLogger({
 
 /** The service's own defaults (its config schema), quiet and on a free port, with a test's changes on top. */
 export function testConfig(changes: Partial<CalendarConfig> = {}): CalendarConfig {
-  return {
-    ...loadConfig({
-      PORT: "0",
-      LOG_LEVEL: "silent",
-      DATA_DIR: "memory",
-      TODO_SERVICE_URL: "http://127.0.0.1:9",
-      CALENDAR_HOST: "calendar.test",
-    }),
-    ...changes,
-  };
+  const env = serviceTestEnv({ TODO_SERVICE_URL: "http://127.0.0.1:9", CALENDAR_HOST: "calendar.test" });
+  return { ...loadConfig(env), ...changes };
 }
 
 /** One test's own topic and queues, todo stream and collector of what the calendar emitted. */

@@ -6,58 +6,38 @@ import { type FakeBackend, startFakeBackend } from "./fake-backend.ts";
 
 type Change = Partial<GatewayConfig> | ((base: GatewayConfig) => Partial<GatewayConfig>);
 
+/** The fields are set by the beforeAll hook this registers: read them in tests and later hooks. */
 export function useGateway(upFront?: Partial<GatewayConfig>) {
   const running: Array<() => Promise<void>> = [];
-  let todo: FakeBackend | undefined;
-  let jobs: FakeBackend | undefined;
-  let url: string | undefined;
-  const ready = <T>(value: T | undefined, what: string): T => {
-    if (value === undefined) throw new Error(`${what} is not started (use it inside tests and hooks)`);
-    return value;
-  };
+  const g = {} as { todo: FakeBackend; jobs: FakeBackend /** The gateway started up front. */; url: string };
 
   /** A gateway on the fake backends (quiet, free port) with `change` on top; returns its URL. */
   async function start(change: Change = {}, now?: () => number): Promise<string> {
-    const [t, j] = [ready(todo, "the fake todo"), ready(jobs, "the fake job-status")];
     const base: GatewayConfig = {
       ...loadConfig({}),
       port: 0,
       logLevel: "silent",
-      upstreams: { todo: t.url, calendarExport: t.url, jobStatus: j.url, calendar: t.url },
+      upstreams: { todo: g.todo.url, calendarExport: g.todo.url, jobStatus: g.jobs.url, calendar: g.todo.url },
     };
-    const gateway = createGatewayApp(
-      { ...base, ...(typeof change === "function" ? change(base) : change) },
-      now ? { now } : {},
-    );
+    const changes = typeof change === "function" ? change(base) : change;
+    const gateway = createGatewayApp({ ...base, ...changes }, now ? { now } : {});
     const started = await gateway.start();
     running.push(() => gateway.stop());
     return started.url;
   }
 
   beforeAll(async () => {
-    todo = await startFakeBackend("todo");
-    jobs = await startFakeBackend("job-status");
-    if (upFront) url = await start(upFront);
+    g.todo = await startFakeBackend("todo");
+    g.jobs = await startFakeBackend("job-status");
+    if (upFront) g.url = await start(upFront);
   });
   afterAll(async () => {
     for (const stop of running.reverse()) await stop();
-    await todo?.close();
-    await jobs?.close();
+    await g.todo?.close();
+    await g.jobs?.close();
   });
 
-  return {
-    start,
-    get todo() {
-      return ready(todo, "the fake todo");
-    },
-    get jobs() {
-      return ready(jobs, "the fake job-status");
-    },
-    /** The gateway started up front. */
-    get url() {
-      return ready(url, "the up-front gateway");
-    },
-    /** The last request a fake backend received. */
-    last: (b: FakeBackend) => b.received[b.received.length - 1],
-  };
+  /** The last request a fake backend received. */
+  const last = (b: FakeBackend) => b.received[b.received.length - 1];
+  return Object.assign(g, { start, last });
 }

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach } from "@jest/globals";
 import { createLogger, type Database, openDatabase } from "@taskoverflow/platform";
-import { createTestDatabase } from "@taskoverflow/test-harness";
+import { createTestDatabase, serviceTestEnv } from "@taskoverflow/test-harness";
 import { sql } from "kysely";
 import { type Clock, createTodoApp, type TodoOverrides } from "../src/app.ts";
 import { loadConfig, type TodoConfig } from "../src/config.ts";
@@ -24,7 +24,7 @@ export function fixedClock(iso: string): Clock & { set(iso: string): void } {
 
 /** The service's own defaults (its config schema), quiet and on a free port, with a test's changes on top. */
 export function testConfig(extra: Partial<TodoConfig> = {}): TodoConfig {
-  return { ...loadConfig({ PORT: "0", LOG_LEVEL: "silent", DATA_DIR: "memory" }), ...extra };
+  return { ...loadConfig(serviceTestEnv()), ...extra };
 }
 
 /**
@@ -77,34 +77,20 @@ export async function startTodo(shared: SharedDatabase, overrides: TodoOverrides
 
 /**
  * The usual life cycle of a describe block: one shared database for the block, a fresh service on the emptied
- * database for each test (with the overrides `overrides()` gives then, e.g. a clock set back).
+ * database for each test (with the overrides `overrides()` gives then, e.g. a clock set back). The fields are
+ * set by the hooks this registers: read them in tests and later hooks.
  */
-export function useTodo(
-  backend: Backend,
-  overrides: () => TodoOverrides = () => ({}),
-): { readonly todo: RunningTodo; readonly shared: SharedDatabase } {
-  let shared: SharedDatabase | undefined;
-  let todo: RunningTodo | undefined;
+export function useTodo(backend: Backend, overrides: () => TodoOverrides = () => ({})) {
+  const service = {} as { todo: RunningTodo; shared: SharedDatabase };
   beforeAll(async () => {
-    shared = await openSharedDatabase(backend);
+    service.shared = await openSharedDatabase(backend);
   });
-  afterAll(async () => shared?.close());
+  afterAll(async () => service.shared?.close());
   beforeEach(async () => {
-    todo = await startTodo(shared as SharedDatabase, overrides());
+    service.todo = await startTodo(service.shared, overrides());
   });
-  afterEach(async () => todo?.stop());
-  const started = <T>(value: T | undefined, what: string): T => {
-    if (value === undefined) throw new Error(`${what} is not ready (use it inside tests and hooks)`);
-    return value;
-  };
-  return {
-    get todo() {
-      return started(todo, "the todo service");
-    },
-    get shared() {
-      return started(shared, "the shared database");
-    },
-  };
+  afterEach(async () => service.todo?.stop());
+  return service;
 }
 
 /** The fixed time of the API tests, as the API writes it back (naive UTC, microseconds), and days from it. */
@@ -120,13 +106,11 @@ export function useTodoApi(backend: Backend) {
     clock.set(NOW);
     return { clock };
   });
-  return {
-    clock,
-    get todo() {
-      return service.todo;
-    },
-    ...todoCalls(() => service.todo),
-  };
+  return Object.assign(
+    service,
+    { clock },
+    todoCalls(() => service.todo),
+  );
 }
 
 /** JSON helpers over a running service, asserting the status each one expects. */

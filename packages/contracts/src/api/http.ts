@@ -38,22 +38,21 @@ export const todoFields = {
 
 export const WRITABLE_FIELDS = ["title", "description", "completed", "deadline_at"] as const;
 
-export const TodoCreateRequest = z
-  .strictObject({
-    title: todoFields.title,
-    description: todoFields.description.optional(),
-    completed: todoFields.completed.optional(),
-    deadline_at: todoFields.deadline_at.optional(),
-  })
-  .meta({ id: "TodoCreate", description: "A new todo; `description` and `deadline_at` default to null." });
+/** The fields a client writes; a create needs `title`, an update any of them. */
+const todoWritable = z.strictObject({
+  title: todoFields.title,
+  description: todoFields.description.optional(),
+  completed: todoFields.completed.optional(),
+  deadline_at: todoFields.deadline_at.optional(),
+});
 
-export const TodoUpdateRequest = z
-  .strictObject({
-    title: todoFields.title.optional(),
-    description: todoFields.description.optional(),
-    completed: todoFields.completed.optional(),
-    deadline_at: todoFields.deadline_at.optional(),
-  })
+export const TodoCreateRequest = todoWritable.meta({
+  id: "TodoCreate",
+  description: "A new todo; `description` and `deadline_at` default to null.",
+});
+
+export const TodoUpdateRequest = todoWritable
+  .partial()
   .meta({ id: "TodoUpdate", description: "A partial update: keys not sent keep their values." });
 
 export const Todo = z
@@ -136,3 +135,8 @@ export const TaskStatus = z
   .meta({ id: "TaskStatus" });
 
 export const Health = z.strictObject({ status: z.literal("ok") }).meta({ id: "Health" });
+
+/** The answers' types, for clients and tests. */
+export type TodoBody = z.infer<typeof Todo>;
+export type TaskAcceptedBody = z.infer<typeof TaskAccepted>;
+export type TaskStatusBody = z.infer<typeof TaskStatus>;

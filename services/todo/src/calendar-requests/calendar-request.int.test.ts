@@ -58,6 +58,14 @@ describe("calendar requests (todo service side)", () => {
 
   const post = (query = "", init: RequestInit = {}) =>
     fetch(`${server.url}/api/v1/todos/ical${query}`, { method: "POST", ...init });
+  /** POST with `body` as JSON, or with no body when it is undefined. */
+  const postJson = (query: string, body: unknown) =>
+    post(
+      query,
+      body === undefined
+        ? {}
+        : { headers: { "content-type": "application/json" }, body: JSON.stringify(body) },
+    );
 
   async function outboxEvent(jobId: string) {
     const { rows } = await sql<{ body: string }>`SELECT body FROM outbox ORDER BY id`.execute(database.db);
@@ -155,11 +163,7 @@ describe("calendar requests (todo service side)", () => {
       ["", { window: 1e20 }],
       ["", { window: -1 }],
     ] as const) {
-      const init: RequestInit =
-        body === undefined
-          ? {}
-          : { headers: { "content-type": "application/json" }, body: JSON.stringify(body) };
-      const res = await post(query, init);
+      const res = await postJson(query, body);
       expect(res.status).toBe(400);
       expect(((await res.json()) as { error: string }).error).toEqual(expect.any(String));
     }
@@ -175,11 +179,7 @@ describe("calendar requests (todo service side)", () => {
       ["", { window: String(bounds.windowDaysMax + 1) }],
       ["", { window: bounds.windowDaysMax }],
     ] as const) {
-      const init: RequestInit =
-        body === undefined
-          ? {}
-          : { headers: { "content-type": "application/json" }, body: JSON.stringify(body) };
-      const res = await post(query, init);
+      const res = await postJson(query, body);
       expect(res.status).toBe(202);
       const { task_id } = (await res.json()) as { task_id: string };
       const event = await outboxEvent(task_id);
