@@ -18,6 +18,15 @@ const base = {
 
 const harness = "<rootDir>/packages/test-harness/src/jest";
 
+/** A tier on real infrastructure: the harness chooses (and at the end stops) PostgreSQL and the AWS emulators. */
+const onInfra = (displayName, suffix) => ({
+  ...base,
+  displayName,
+  testMatch: [`**/*.${suffix}.test.ts`],
+  globalSetup: `${harness}/global-setup.ts`,
+  globalTeardown: `${harness}/global-teardown.ts`,
+});
+
 export default {
   // Jest reads the timeout from the top level only; integration and e2e tests start real processes.
   testTimeout: 60_000,
@@ -34,28 +43,10 @@ export default {
         "\\.fuzz\\.test\\.ts$",
       ],
     },
-    {
-      ...base,
-      displayName: "int",
-      testMatch: ["**/*.int.test.ts"],
-      globalSetup: `${harness}/global-setup.ts`,
-      globalTeardown: `${harness}/global-teardown.ts`,
-    },
-    {
-      ...base,
-      displayName: "e2e",
-      testMatch: ["**/*.e2e.test.ts"],
-      globalSetup: `${harness}/global-setup.ts`,
-      globalTeardown: `${harness}/global-teardown.ts`,
-    },
-    {
-      // Property-based tests (fast-check) through the running system; fixed seed and run count (FUZZ_SEED, FUZZ_RUNS).
-      ...base,
-      displayName: "fuzz",
-      testMatch: ["**/*.fuzz.test.ts"],
-      globalSetup: `${harness}/global-setup.ts`,
-      globalTeardown: `${harness}/global-teardown.ts`,
-    },
+    onInfra("int", "int"),
+    onInfra("e2e", "e2e"),
+    // Property-based tests (fast-check) through the running system; fixed seed and run count (FUZZ_SEED, FUZZ_RUNS).
+    onInfra("fuzz", "fuzz"),
     {
       ...base,
       displayName: "containers",

@@ -1,4 +1,4 @@
-import { topology } from "@taskoverflow/messaging";
+import { type ConsumerConfig, consumerEnv, consumerSettings } from "@taskoverflow/messaging";
 import { type BackendConfig, backendEnv, backendSettings, env, parseEnv } from "@taskoverflow/platform";
 import { z } from "zod";
 
@@ -6,14 +6,12 @@ import { z } from "zod";
 export const calendarEnvSchema = z.object({
   ...backendEnv("calendar", 6402),
   CALENDAR_BUCKET: env.string("taskoverflow-calendars"),
-  /** Names of the topic and queues when their addresses are not given (ensureTopology converges them). */
-  TOPOLOGY_PREFIX: z.string().default(topology.defaultPrefix),
+  ...consumerEnv(),
   TOPIC_ARN: z.string().optional(),
   CALENDAR_QUEUE_URL: env.optionalUrl(),
   TODO_SERVICE_URL: env.url("http://127.0.0.1:6401"),
   /** Domain of the calendar's UIDs (todo-<id>@<host>). */
   CALENDAR_HOST: env.string("taskoverflow.local"),
-  CONSUMER_CONCURRENCY: env.positiveInt(10),
   /** How long a calendar request waits in-process for earlier todo changes before it is retried later. */
   CATCH_UP_WAIT_MS: env.positiveInt(5_000),
   /** From this delivery on, a request still waiting re-reads the todo service's snapshot instead. */
@@ -24,14 +22,11 @@ export const calendarEnvSchema = z.object({
 
 export type CalendarEnv = z.infer<typeof calendarEnvSchema>;
 
-export interface CalendarConfig extends BackendConfig {
+export interface CalendarConfig extends BackendConfig, ConsumerConfig {
   bucket: string;
-  topologyPrefix: string;
   topicArn?: string | undefined;
-  queueUrl?: string | undefined;
   todoServiceUrl: string;
   calendarHost: string;
-  concurrency: number;
   catchUpWaitMs: number;
   resyncAfterReceives: number;
   feedRefreshSeconds: number;
@@ -42,13 +37,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): CalendarCon
   const e = parseEnv(calendarEnvSchema, source);
   return {
     ...backendSettings(e),
+    ...consumerSettings(e, e.CALENDAR_QUEUE_URL),
     bucket: e.CALENDAR_BUCKET,
-    topologyPrefix: e.TOPOLOGY_PREFIX,
     topicArn: e.TOPIC_ARN || undefined,
-    queueUrl: e.CALENDAR_QUEUE_URL,
     todoServiceUrl: e.TODO_SERVICE_URL,
     calendarHost: e.CALENDAR_HOST,
-    concurrency: e.CONSUMER_CONCURRENCY,
     catchUpWaitMs: e.CATCH_UP_WAIT_MS,
     resyncAfterReceives: e.RESYNC_AFTER_RECEIVES,
     feedRefreshSeconds: e.FEED_REFRESH_SECONDS,

@@ -1,4 +1,4 @@
-import { topology } from "@taskoverflow/messaging";
+import { type ConsumerConfig, consumerEnv, consumerSettings } from "@taskoverflow/messaging";
 import { type BackendConfig, backendEnv, backendSettings, env, parseEnv } from "@taskoverflow/platform";
 import { z } from "zod";
 
@@ -13,12 +13,10 @@ export const defaultEventsPollMs = 1_000;
 /** The job-status service's environment: keys are the variable names. Defaults run the embedded mode. */
 export const jobStatusEnvSchema = z.object({
   ...backendEnv("job-status", 6403),
-  /** Name prefix of the topic and queues when the queue URL is not given (ensureTopology converges them). */
-  TOPOLOGY_PREFIX: z.string().default(topology.defaultPrefix),
+  ...consumerEnv(),
   JOB_STATUS_QUEUE_URL: env.optionalUrl(),
   /** Asked whether an id we have not heard of yet was issued (GET /internal/v1/calendar-requests/:id). */
   TODO_SERVICE_URL: env.url("http://127.0.0.1:6401"),
-  CONSUMER_CONCURRENCY: env.positiveInt(10),
   /** A job that hears nothing for this long ends as FAILURE (its message may have ended in a dead-letter queue). */
   JOB_TIMEOUT_SECONDS: env.positiveInt(defaultJobTimeoutSeconds),
   /** The public address clients use (the gateway's); result_url is built on it. */
@@ -33,11 +31,8 @@ export const jobStatusEnvSchema = z.object({
 
 export type JobStatusEnv = z.infer<typeof jobStatusEnvSchema>;
 
-export interface JobStatusConfig extends BackendConfig {
-  topologyPrefix: string;
-  queueUrl?: string | undefined;
+export interface JobStatusConfig extends BackendConfig, ConsumerConfig {
   todoServiceUrl: string;
-  concurrency: number;
   /** A job silent for longer ends as FAILURE; `defaultJobTimeoutSeconds` when absent. */
   jobTimeoutSeconds?: number;
   /** Unset: links name the request's host only when it is a local one (see publicOrigin). */
@@ -53,10 +48,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): JobStatusCo
   const e = parseEnv(jobStatusEnvSchema, source);
   return {
     ...backendSettings(e),
-    topologyPrefix: e.TOPOLOGY_PREFIX,
-    queueUrl: e.JOB_STATUS_QUEUE_URL,
+    ...consumerSettings(e, e.JOB_STATUS_QUEUE_URL),
     todoServiceUrl: e.TODO_SERVICE_URL,
-    concurrency: e.CONSUMER_CONCURRENCY,
     jobTimeoutSeconds: e.JOB_TIMEOUT_SECONDS,
     publicUrl: e.PUBLIC_URL,
     calendarBucket: e.CALENDAR_BUCKET,

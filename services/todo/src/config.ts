@@ -1,4 +1,4 @@
-import { topology } from "@taskoverflow/messaging";
+import { topologyEnv } from "@taskoverflow/messaging";
 import { type BackendConfig, backendEnv, backendSettings, env, parseEnv } from "@taskoverflow/platform";
 import { z } from "zod";
 
@@ -9,7 +9,7 @@ export const todoEnvSchema = z.object({
   /** The topic the outbox relay publishes to; unset means it is resolved by name from the topology. */
   TOPIC_ARN: z.string().trim().optional(),
   /** Name prefix of the topic when it is resolved by name (the consumers find their queues the same way). */
-  TOPOLOGY_PREFIX: z.string().default(topology.defaultPrefix),
+  ...topologyEnv(),
   /** The public address clients use (the gateway's); absolute URLs (task_url, Link) are built on it. */
   PUBLIC_URL: env.optionalUrl(),
 });

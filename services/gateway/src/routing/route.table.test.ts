@@ -8,34 +8,37 @@ describe("route table", () => {
     return m.kind === "route" ? m.rule.upstream : m.kind;
   };
 
-  it("sends the todo resource to the todo service", () => {
-    expect(upstreamOf("GET", "/api/v1/todos")).toBe("todo");
-    expect(upstreamOf("POST", "/api/v1/todos")).toBe("todo");
-    expect(upstreamOf("GET", "/api/v1/todos/7")).toBe("todo");
-    expect(upstreamOf("PUT", "/api/v1/todos/7")).toBe("todo");
-    expect(upstreamOf("DELETE", "/api/v1/todos/7")).toBe("todo");
-  });
-
-  it("sends the calendar export before the :id placeholder can take it", () => {
-    expect(upstreamOf("POST", "/api/v1/todos/ical")).toBe("calendarExport");
-    expect(upstreamOf("GET", "/api/v1/todos/ical/abc-123/status")).toBe("jobStatus");
-    expect(upstreamOf("GET", "/api/v1/todos/ical/abc-123/result")).toBe("jobStatus");
-    expect(upstreamOf("GET", "/api/v1/todos/ical/abc-123/events")).toBe("jobStatus");
+  it.each([
+    // The todo resource goes to the todo service.
+    ["GET", "/api/v1/todos", "todo"],
+    ["POST", "/api/v1/todos", "todo"],
+    ["GET", "/api/v1/todos/7", "todo"],
+    ["PUT", "/api/v1/todos/7", "todo"],
+    ["DELETE", "/api/v1/todos/7", "todo"],
+    // HEAD is taken as GET.
+    ["HEAD", "/api/v1/todos/3", "todo"],
+    // The calendar export, before the :id placeholder can take it.
+    ["POST", "/api/v1/todos/ical", "calendarExport"],
+    ["GET", "/api/v1/todos/ical/abc-123/status", "jobStatus"],
+    ["GET", "/api/v1/todos/ical/abc-123/result", "jobStatus"],
+    ["GET", "/api/v1/todos/ical/abc-123/events", "jobStatus"],
+    // The subscribed feed goes to the calendar service, not to the todo service's /todos/:id.
+    ["GET", "/api/v1/todos/calendar.ics", "calendar"],
+    ["HEAD", "/api/v1/todos/calendar.ics", "calendar"],
+    ["GET", "/api/v1/todos/calendar.icsx", "todo"],
+    // Nothing of other paths, empty placeholders or extra segments.
+    ["GET", "/api/v1/nope", "none"],
+    ["GET", "/api/v1/todos/", "none"],
+    ["GET", "/api/v1/todos/1/extra", "none"],
+    ["GET", "/api/v1/todos/ical//status", "none"],
+    ["GET", "/api/v2/todos", "none"],
+  ])("routes %s %s to %s", (method, path, upstream) => {
+    expect(upstreamOf(method, path)).toBe(upstream);
   });
 
   it("marks only the event stream as a stream (its own pool, no buffering, an idle limit only)", () => {
     const streams = routeTable.filter((r) => r.stream === true).map((r) => `${r.method} ${r.pattern}`);
     expect(streams).toEqual(["GET /api/v1/todos/ical/:taskId/events"]);
-  });
-
-  it("sends the subscribed feed to the calendar service, not to the todo service's /todos/:id", () => {
-    expect(upstreamOf("GET", "/api/v1/todos/calendar.ics")).toBe("calendar");
-    expect(upstreamOf("HEAD", "/api/v1/todos/calendar.ics")).toBe("calendar");
-    expect(upstreamOf("GET", "/api/v1/todos/calendar.icsx")).toBe("todo");
-  });
-
-  it("treats HEAD as GET", () => {
-    expect(upstreamOf("HEAD", "/api/v1/todos/3")).toBe("todo");
   });
 
   it("answers method-not-allowed with the methods the path has", () => {
@@ -47,14 +50,6 @@ describe("route table", () => {
       kind: "method-not-allowed",
       allow: ["GET", "POST"],
     });
-  });
-
-  it("knows nothing of other paths, empty placeholders or extra segments", () => {
-    expect(upstreamOf("GET", "/api/v1/nope")).toBe("none");
-    expect(upstreamOf("GET", "/api/v1/todos/")).toBe("none");
-    expect(upstreamOf("GET", "/api/v1/todos/1/extra")).toBe("none");
-    expect(upstreamOf("GET", "/api/v1/todos/ical//status")).toBe("none");
-    expect(upstreamOf("GET", "/api/v2/todos")).toBe("none");
   });
 
   it("is data: a different table routes differently", () => {
