@@ -57,6 +57,9 @@ const taskIdParam = z.object({
  * The OpenAPI 3.1 document of the public API, generated from the zod schemas the services validate with.
  * Served by the gateway at `GET /api/v1/openapi.json`.
  */
+/** Answers that change: nothing (browser or proxy) may cache them. */
+const noStore = z.object({ "Cache-Control": z.literal("no-store") });
+
 export function openApiDocument(): ReturnType<typeof createDocument> {
   return createDocument({
     openapi: "3.1.0",
@@ -222,7 +225,7 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
           responses: {
             "200": {
               description: "The status (`Cache-Control: no-store`).",
-              headers: z.object({ "Cache-Control": z.literal("no-store") }),
+              headers: noStore,
               ...json(TaskStatus),
             },
             "404": error("`Task not found`: never issued."),
@@ -271,7 +274,7 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
           responses: {
             "200": {
               description: "The calendar (RFC 5545).",
-              headers: z.object({ "Cache-Control": z.literal("no-store") }),
+              headers: noStore,
               content: { "text/calendar": { schema: z.string() } },
             },
             "404": error("`Task not finished`."),
