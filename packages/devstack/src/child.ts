@@ -1,5 +1,4 @@
 import type { ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
 import { HEALTH_PATH } from "@taskoverflow/platform";
 
 /** Children still running when this process exits (even abnormally) are killed rather than orphaned. */
@@ -8,16 +7,7 @@ process.once("exit", () => {
   for (const child of killOnExit) child.kill("SIGKILL");
 });
 
-export function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const srv = createServer();
-    srv.once("error", fail);
-    srv.listen(0, "127.0.0.1", () => {
-      const address = srv.address();
-      srv.close(() => done(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
+export { freePort } from "@taskoverflow/platform/net";
 
 /** Resolves once the service answers its health route; fails as soon as the process exits. */
 export async function waitHealthy(name: string, url: string, child: ChildProcess, output: () => string) {

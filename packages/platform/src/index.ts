@@ -4,5 +4,6 @@ export * from "./errors.ts";
 export * from "./http.ts";
 export * from "./json-body.ts";
 export * from "./logger.ts";
+export * from "./net.ts";
 export * from "./service.ts";
 export * from "./service-app.ts";

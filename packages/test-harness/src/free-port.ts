@@ -1,14 +1,2 @@
-import { createServer } from "node:net";
-
-/** A TCP port that was free a moment ago on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const address = srv.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+// One implementation for the launcher (devstack) and the tests: @taskoverflow/platform/net.
+export { freePort } from "@taskoverflow/platform/net";
