@@ -17,7 +17,12 @@ export function useGateway(upFront?: Partial<GatewayConfig>) {
       ...loadConfig({}),
       port: 0,
       logLevel: "silent",
-      upstreams: { todo: g.todo.url, calendarExport: g.todo.url, jobStatus: g.jobs.url, calendar: g.todo.url },
+      upstreams: {
+        todo: g.todo.url,
+        calendarExport: g.todo.url,
+        jobStatus: g.jobs.url,
+        calendar: g.todo.url,
+      },
     };
     const changes = typeof change === "function" ? change(base) : change;
     const gateway = createGatewayApp({ ...base, ...changes }, now ? { now } : {});
