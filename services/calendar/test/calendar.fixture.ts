@@ -64,10 +64,14 @@ export function useCalendarWorld(start: () => Promise<AwsEndpoint>) {
   async function startApp(
     { topology, stream }: World,
     overrides: Partial<CalendarConfig> = {},
-    extra: { store?: ObjectStore; logger?: Logger } = {},
-  ): Promise<{ app: CalendarApp; database: TestDatabase }> {
-    const database = await createTestDatabase();
-    databases.push(database);
+    /** `database`: share another instance's database (several instances, one queue). */
+    extra: { store?: ObjectStore; logger?: Logger; database?: TestDatabase } = {},
+  ): Promise<{ app: CalendarApp; database: TestDatabase; url: string }> {
+    let database = extra.database;
+    if (!database) {
+      database = await createTestDatabase();
+      databases.push(database);
+    }
     const config = testConfig({
       databaseUrl: database.url,
       aws: { endpoint: aws.endpoint, region: aws.region },
@@ -89,8 +93,8 @@ export function useCalendarWorld(start: () => Promise<AwsEndpoint>) {
       ...(extra.store && { store: extra.store }),
     });
     apps.push(app);
-    await app.start();
-    return { app, database };
+    const { url } = await app.start();
+    return { app, database, url };
   }
 
   beforeAll(async () => {

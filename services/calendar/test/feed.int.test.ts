@@ -1,24 +1,17 @@
 import { request as httpRequest } from "node:http";
 import { gunzipSync } from "node:zlib";
-import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { SNSClient } from "@aws-sdk/client-sns";
-import { SQSClient } from "@aws-sdk/client-sqs";
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { GetObjectCommand } from "@aws-sdk/client-s3";
+import { describe, expect, it } from "@jest/globals";
 import type { EventOf } from "@taskoverflow/contracts";
-import { createSnsPublisher, ensureTopology } from "@taskoverflow/messaging";
 import { createLogger } from "@taskoverflow/platform";
 import {
-  type AwsEndpoint,
   awsEmulators,
-  createTestDatabase,
   readWithPythonIcalendar,
   type TestDatabase,
-  uniqueName,
   waitFor,
 } from "@taskoverflow/test-harness";
 import ICAL from "ical.js";
-import { type CalendarApp, type CalendarConfig, createCalendarApp } from "../src/app.ts";
-import { collect, TodoStream } from "./todo-stream.ts";
+import { useCalendarWorld, type World } from "./calendar.fixture.ts";
 
 const logger = createLogger({
   service: "calendar-feed-test",
@@ -54,82 +47,17 @@ const eventsOf = (ics: string) =>
 const emulator = awsEmulators()[0] as ReturnType<typeof awsEmulators>[number];
 
 describe(`calendar feed (on ${emulator.name})`, () => {
-  let aws: AwsEndpoint;
-  let sns: SNSClient;
-  let sqs: SQSClient;
-  let s3: S3Client;
-  const apps: CalendarApp[] = [];
-  const databases: TestDatabase[] = [];
-  const collectors: Array<ReturnType<typeof collect>> = [];
-  const bucket = uniqueName("feeds");
-
-  async function world() {
-    const topology = await ensureTopology(
-      { sns, sqs },
-      { prefix: `${uniqueName("feed")}-`, visibilityTimeoutSeconds: 2, maxReceiveCount: 4 },
-    );
-    const stream = new TodoStream(createSnsPublisher({ sns, topicArn: topology.topicArn }));
-    const out = collect(sqs, topology.queues["job-status"].url);
-    collectors.push(out);
-    return { topology, stream, out };
-  }
-  type World = Awaited<ReturnType<typeof world>>;
+  const { world, startApp: startCalendar, clients } = useCalendarWorld(emulator.start);
 
   /** A calendar instance; `database` shares another instance's database (several instances, one queue). */
-  async function startApp({ topology, stream }: World, database?: TestDatabase) {
-    let db = database;
-    if (!db) {
-      db = await createTestDatabase();
-      databases.push(db);
-    }
-    const config: CalendarConfig = {
-      port: 0,
-      host: "127.0.0.1",
-      logLevel: "silent",
-      databaseUrl: db.url,
-      dataDir: "memory",
-      aws: { endpoint: aws.endpoint, region: aws.region },
-      bucket,
-      topologyPrefix: "unused-",
-      topicArn: topology.topicArn,
-      queueUrl: topology.queues.calendar.url,
-      todoServiceUrl: "http://127.0.0.1:9",
-      calendarHost: "calendar.test",
-      concurrency: 10,
-      catchUpWaitMs: 500,
-      resyncAfterReceives: 3,
-      feedRefreshSeconds: 600,
-    };
-    const app = createCalendarApp(config, {
-      logger,
-      sns,
-      sqs,
-      s3,
-      snapshots: { fetch: async () => stream.snapshot() },
-      consumer: { waitTimeSeconds: 1, retryBaseSeconds: 1 },
-    });
-    apps.push(app);
-    const { url } = await app.start();
+  async function startApp(w: World, database?: TestDatabase) {
+    const {
+      app,
+      database: db,
+      url,
+    } = await startCalendar(w, { feedRefreshSeconds: 600 }, { logger, ...(database && { database }) });
     return { app, database: db, feed: `${url}/api/v1/todos/calendar.ics` };
   }
-
-  beforeAll(async () => {
-    aws = await emulator.start();
-    const clientConfig = { endpoint: aws.endpoint, region: aws.region, credentials: aws.credentials };
-    sns = new SNSClient(clientConfig);
-    sqs = new SQSClient(clientConfig);
-    s3 = new S3Client({ ...clientConfig, forcePathStyle: true });
-  });
-
-  afterAll(async () => {
-    for (const app of apps) await app.stop();
-    for (const out of collectors) await out.stop();
-    for (const db of databases) await db.drop();
-    sns?.destroy();
-    sqs?.destroy();
-    s3?.destroy();
-    await aws?.stop();
-  });
 
   /** Waits until the feed's events satisfy `ok`; returns the answer and its parsed events. */
   async function feedUntil(url: string, ok: (events: ICAL.Event[]) => boolean, what: string) {
@@ -187,7 +115,7 @@ describe(`calendar feed (on ${emulator.name})`, () => {
           .find((e): e is EventOf<"CalendarReady"> => e.type === "CalendarReady"),
       { timeoutMs: 30_000, what: "the export" },
     );
-    const object = await s3.send(
+    const object = await clients().s3.send(
       new GetObjectCommand({ Bucket: ready.payload.bucket, Key: ready.payload.key }),
     );
     const exported = eventsOf((await object.Body?.transformToString("utf-8")) ?? "");
