@@ -140,8 +140,12 @@ export function createCalendarApp(config: CalendarConfig, overrides: CalendarOve
       logger.warn({ err }, "could not seed the projection yet; the first calendar request will retry");
     });
     onStop(() => initialising);
-    // The watermark is derived on demand; compacting now and then keeps the applied-sequence rows few.
+    // The watermark is derived on demand; compacting now and then keeps the applied-sequence rows few. Only
+    // messages add such rows, so an idle service does no periodic work.
+    let handledSinceCompaction = false;
     const compaction = setInterval(() => {
+      if (!handledSinceCompaction) return;
+      handledSinceCompaction = false;
       projector.progress().catch((err: unknown) => logger.warn({ err }, "projection compaction failed"));
     }, 5_000);
     compaction.unref();
@@ -150,7 +154,10 @@ export function createCalendarApp(config: CalendarConfig, overrides: CalendarOve
     const consumer = createSqsConsumer({
       sqs,
       queueUrl,
-      handler: handler.handle,
+      handler: (event, context) => {
+        handledSinceCompaction = true;
+        return handler.handle(event, context);
+      },
       onExhausted: handler.onExhausted,
       log: logger.child({ component: "consumer" }),
       concurrency: config.concurrency,
