@@ -1,10 +1,9 @@
 // The subscribed calendar feed end to end: the four services as processes on real PostgreSQL, the in-process
 // SNS/SQS/S3 emulator, every request through the gateway (answers checked against the OpenAPI document). Read by
 // ical.js and by Debian's python3-icalendar.
-import { request } from "node:http";
 import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "@jest/globals";
-import { readWithPythonIcalendar, waitFor } from "@taskoverflow/test-harness";
+import { rawGet, readWithPythonIcalendar, waitFor } from "@taskoverflow/test-harness";
 import { gatewayClient, type Todo, veventsOf } from "./gateway.client.ts";
 import { startTestStack } from "./test-stack.ts";
 
@@ -14,26 +13,6 @@ const { api, apiFetch, createTodo, requestCalendar, finished, download } = gatew
   () => system.stack.gatewayUrl,
 );
 const feedUrl = (query = "") => `${system.stack.gatewayUrl}/api/v1/todos/calendar.ics${query}`;
-
-/** The raw answer (fetch would decompress gzip out of sight). */
-function raw(url: string, headers: Record<string, string> = {}) {
-  return new Promise<{
-    status: number;
-    headers: Record<string, string | string[] | undefined>;
-    body: Buffer;
-  }>((resolve, reject) => {
-    const req = request(url, { headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () =>
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
-      );
-      res.on("error", reject);
-    });
-    req.on("error", reject);
-    req.end();
-  });
-}
 
 async function feed(query = "") {
   const res = await apiFetch(feedUrl(query));
@@ -136,14 +115,14 @@ describe("the calendar feed through the gateway", () => {
   });
 
   it("passes the precompressed gzip through the gateway to clients that accept it", async () => {
-    const plain = await raw(feedUrl(), { "accept-encoding": "identity" });
-    const zipped = await raw(feedUrl(), { "accept-encoding": "gzip" });
+    const plain = await rawGet(feedUrl(), { "accept-encoding": "identity" });
+    const zipped = await rawGet(feedUrl(), { "accept-encoding": "gzip" });
     expect(plain.headers["content-encoding"]).toBeUndefined();
     expect(zipped.headers["content-encoding"]).toBe("gzip");
     expect(zipped.headers.vary).toBe("Accept-Encoding");
     expect(gunzipSync(zipped.body).equals(plain.body)).toBe(true);
     const etag = String(zipped.headers.etag);
-    expect((await raw(feedUrl(), { "accept-encoding": "gzip", "if-none-match": etag })).status).toBe(304);
+    expect((await rawGet(feedUrl(), { "accept-encoding": "gzip", "if-none-match": etag })).status).toBe(304);
   });
 
   it("filters like the export and refuses bad filters with JSON 400", async () => {

@@ -9,5 +9,6 @@ export * from "./infra.ts";
 export * from "./openapi.ts";
 export * from "./postgres.ts";
 export * from "./process.ts";
+export * from "./raw-http.ts";
 export * from "./sse.ts";
 export * from "./wait.ts";

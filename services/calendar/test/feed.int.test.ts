@@ -1,4 +1,3 @@
-import { request as httpRequest } from "node:http";
 import { gunzipSync } from "node:zlib";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { describe, expect, it } from "@jest/globals";
@@ -6,6 +5,7 @@ import type { EventOf } from "@taskoverflow/contracts";
 import { createLogger } from "@taskoverflow/platform";
 import {
   awsEmulators,
+  rawGet,
   readWithPythonIcalendar,
   type TestDatabase,
   waitFor,
@@ -18,27 +18,8 @@ const logger = createLogger({
   level: process.env.TEST_LOG_LEVEL === "debug" ? "debug" : "silent",
 });
 
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: Buffer;
-}
-
 /** A raw GET (no transparent decompression, unlike fetch), so the test sees the bytes on the wire. */
-function get(url: string, headers: Record<string, string> = {}): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () =>
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
-      );
-      res.on("error", reject);
-    });
-    req.on("error", reject);
-    req.end();
-  });
-}
+const get = rawGet;
 
 const eventsOf = (ics: string) =>
   new ICAL.Component(ICAL.parse(ics)).getAllSubcomponents("vevent").map((v) => new ICAL.Event(v));

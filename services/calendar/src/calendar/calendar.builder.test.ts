@@ -1,24 +1,22 @@
 import { describe, expect, it } from "@jest/globals";
+import { todoState } from "@taskoverflow/contracts/testing";
 import ICAL from "ical.js";
 import { buildCalendar, type CalendarTodo, uidOf } from "./calendar.builder.ts";
 
 const host = "taskoverflow.test";
 const stamp = new Date("2024-05-01T12:34:56.000Z");
 
+/** The fixed times of these tests' todos (deadline, created, updated). */
+const times = {
+  deadlineAt: "2024-06-01T09:30:00.000Z",
+  createdAt: "2024-04-01T00:00:00.000Z",
+  updatedAt: "2024-04-02T00:00:00.000Z",
+};
+
 let nextId = 1;
 function todo(overrides: Partial<CalendarTodo> = {}): CalendarTodo {
   const id = nextId++;
-  return {
-    id,
-    title: `Todo ${id}`,
-    description: null,
-    completed: false,
-    deadlineAt: "2024-06-01T09:30:00.000Z",
-    createdAt: "2024-04-01T00:00:00.000Z",
-    updatedAt: "2024-04-02T00:00:00.000Z",
-    version: 1,
-    ...overrides,
-  };
+  return todoState({ id, title: `Todo ${id}`, ...times, ...overrides });
 }
 
 interface ParsedEvent {

@@ -1,5 +1,6 @@
 import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "@jest/globals";
+import { todoState } from "@taskoverflow/contracts/testing";
 import ICAL from "ical.js";
 import { buildCalendar, type CalendarTodo, feedFrame, renderEvents } from "../calendar/calendar.builder.ts";
 import { parseFeedQuery } from "./feed.query.ts";
@@ -10,17 +11,15 @@ const host = "feed.test";
 const DAY = 86_400_000;
 const now = Date.parse("2024-05-20T00:00:00Z");
 
-const todo = (id: number, o: Partial<CalendarTodo> = {}): CalendarTodo => ({
-  id,
-  title: `Todo ${id}`,
-  description: null,
-  completed: false,
-  deadlineAt: "2024-06-01T09:30:00.000Z",
-  createdAt: "2024-04-01T00:00:00.000Z",
-  updatedAt: "2024-04-02T00:00:00.000Z",
-  version: 1,
-  ...o,
-});
+const todo = (id: number, o: Partial<CalendarTodo> = {}): CalendarTodo =>
+  todoState({
+    id,
+    title: `Todo ${id}`,
+    deadlineAt: "2024-06-01T09:30:00.000Z",
+    createdAt: "2024-04-01T00:00:00.000Z",
+    updatedAt: "2024-04-02T00:00:00.000Z",
+    ...o,
+  });
 
 const entries = (todos: CalendarTodo[]) =>
   renderEvents(todos, { host, stampOf: (t) => new Date(t.updatedAt) }).map(
