@@ -1,7 +1,7 @@
 import { calendarObjectKey, type DomainEvent } from "@taskoverflow/contracts";
 import { type HandlerOutcome, type MessageContext, processOnce } from "@taskoverflow/messaging";
 import { evolve, JOB_EVENT_TYPES, type JobEvent } from "./job.projection.ts";
-import type { JobDb, JobRepository } from "./job.repository.ts";
+import type { JobStore } from "./job.repository.ts";
 
 export const CONSUMER = "job-status";
 
@@ -37,14 +37,9 @@ export function createJobHandler({
   clock,
   calendarBucket,
   onChanged = () => {},
-}: {
-  db: JobDb;
-  jobs: JobRepository;
-  clock: { now(): Date };
+}: JobStore & {
   /** The bucket calendars are stored in (CALENDAR_BUCKET). */
   calendarBucket: string;
-  /** After the commit, when the event changed the job's status (event streams wake on it). */
-  onChanged?: (jobIds: readonly string[]) => void;
 }) {
   return async function handle(event: DomainEvent, { log }: MessageContext): Promise<HandlerOutcome> {
     if (!isJobEvent(event)) {

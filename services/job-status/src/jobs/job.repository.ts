@@ -31,6 +31,15 @@ function toJob(row: Selectable<JobTable>): Job {
 }
 
 /** Persistence of the jobs projection; Kysely row types stay in here. */
+/** What the job handler and the timeouts share: the database, the repository, the clock, and who hears changes. */
+export interface JobStore {
+  db: JobDb;
+  jobs: JobRepository;
+  clock: { now(): Date };
+  /** After the commit, with the jobs whose status changed (event streams wake on it). */
+  onChanged?: (jobIds: readonly string[]) => void;
+}
+
 export class JobRepository {
   async find(db: JobDb | JobTrx, id: string): Promise<Job | undefined> {
     const row = await db.selectFrom("jobs").selectAll().where("id", "=", id).executeTakeFirst();

@@ -1,6 +1,6 @@
 import type { Logger } from "@taskoverflow/platform";
 import type { Job, JobStatus } from "./job.projection.ts";
-import type { JobDb, JobRepository } from "./job.repository.ts";
+import type { JobStore } from "./job.repository.ts";
 
 // The timeout policy: a job that hears nothing for `timeoutMs` ends as FAILURE, never PENDING forever. Two
 // paths reach it: the sweep (jobs we know, silent too long) and a status request for an issued id whose
@@ -44,14 +44,7 @@ export function createJobTimeouts({
   clock,
   timeoutMs,
   onChanged = () => {},
-}: {
-  db: JobDb;
-  jobs: JobRepository;
-  clock: { now(): Date };
-  timeoutMs: number;
-  /** After the commit, with the jobs it ended (event streams wake on it). */
-  onChanged?: (jobIds: readonly string[]) => void;
-}): JobTimeouts {
+}: JobStore & { timeoutMs: number }): JobTimeouts {
   const sweep = async () => {
     const now = clock.now();
     const ended = await jobs.failStale(
