@@ -1,8 +1,7 @@
 import { z } from "zod";
-import { createDocument, type ZodOpenApiResponsesObject } from "zod-openapi";
+import { createDocument } from "zod-openapi";
 import {
   CalendarExportRequest,
-  ErrorBody,
   Health,
   ListQuery,
   TaskAccepted,
@@ -11,55 +10,12 @@ import {
   TodoCreateRequest,
   TodoUpdateRequest,
 } from "./http.ts";
-
-const Ready = z
-  .strictObject({
-    status: z.enum(["ok", "unavailable"]),
-    error: z.string().optional(),
-    backends: z.record(z.string(), z.enum(["ok", "down"])),
-  })
-  .meta({ id: "Ready" });
-
-const json = (schema: z.ZodType) => ({ content: { "application/json": { schema } } });
-const error = (description: string) => ({ description, ...json(ErrorBody) });
-
-const errorCode = z.string().describe("A stable machine-readable code of the error (`todo_not_found`, ...).");
-const retryAfter = z.string().regex(/^\d+$/).describe("Seconds to wait before trying again.");
-
-/** Answers any route may give: the gateway's own errors. */
-const common: ZodOpenApiResponsesObject = {
-  "429": {
-    description: "Too many writes or exports from this client (only where rate limits are configured).",
-    headers: z.object({ "Retry-After": retryAfter, "X-Error-Code": errorCode }),
-    ...json(ErrorBody),
-  },
-  "502": error("A backend could not be reached."),
-  "503": {
-    description: "A backend's circuit is open.",
-    headers: z.object({ "Retry-After": retryAfter }),
-    ...json(ErrorBody),
-  },
-  "504": error("A backend did not answer in time."),
-};
-const bodyErrors: ZodOpenApiResponsesObject = {
-  "413": error("The body is over the gateway's limit (64 KiB by default)."),
-  "415": error("The body is not `application/json`."),
-};
-
-const todoId = z.object({
-  id: z.string().regex(/^\d+$/).describe("The todo's id; anything else is a 404."),
-});
-const taskIdParam = z.object({
-  taskId: z.string().describe("A task_id from `POST /api/v1/todos/ical`; anything else is a 404."),
-});
+import { bodyErrors, common, error, json, noStore, Ready, taskIdParam, todoId } from "./openapi.parts.ts";
 
 /**
  * The OpenAPI 3.1 document of the public API, generated from the zod schemas the services validate with.
  * Served by the gateway at `GET /api/v1/openapi.json`.
  */
-/** Answers that change: nothing (browser or proxy) may cache them. */
-const noStore = z.object({ "Cache-Control": z.literal("no-store") });
-
 export function openApiDocument(): ReturnType<typeof createDocument> {
   return createDocument({
     openapi: "3.1.0",
