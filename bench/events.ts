@@ -113,22 +113,16 @@ try {
         started.delete(id);
         effects.delete(id);
       };
-      producer.onReport((r) => {
-        if (r.type !== "written") return;
-        for (const [id, t0] of r.at) {
-          started.set(id, t0);
+      // Each side reports (event id, time) pairs; a latency is known once both sides have reported an id.
+      const record = (times: Map<string, number>, at: [string, number][]) => {
+        for (const [id, t] of at) {
+          times.set(id, t);
           match(id);
         }
         onEffect?.();
-      });
-      consumer.onReport((r) => {
-        if (r.type !== "effects") return;
-        for (const [id, t1] of r.at) {
-          effects.set(id, t1);
-          match(id);
-        }
-        onEffect?.();
-      });
+      };
+      producer.onReport((r) => r.type === "written" && record(started, r.at));
+      consumer.onReport((r) => r.type === "effects" && record(effects, r.at));
       const waitForEffects = (n: number) =>
         new Promise<void>((resolve) => {
           onEffect = () => latencies.length >= n && resolve();

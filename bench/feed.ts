@@ -1,15 +1,3 @@
-// npm run bench -- feed [--sizes 100,100000] [--samples 50] [--duration 10] [--connections 50] [--load auto|wrk|autocannon]
-// The subscribed calendar feed (GET /api/v1/todos/calendar.ics), every service its own process on a local
-// PostgreSQL server (durable settings), fauxqs in a process of its own, everything measured through the gateway:
-// 1. freshness: PUT /api/v1/todos/:id -> the new title visible in the feed, p50/p99 (the client polls with
-//    If-None-Match, so waiting costs 304s);
-// 2. feed reads per second (gzip, as calendar clients ask) and 304 answers per second;
-// 3. the calendar service's memory (VmRSS now, VmHWM = peak since start) holding the feed.
-// Each size seeds its todos straight into the todo service's table (no events), then starts the calendar service
-// for the first time, which reads them from the todo service's snapshot, as a new deployment would.
-// Floors (issue 13): p99 freshness < 250 ms; >= 3,000 reads/s at 100 todos; >= 50/s at 100,000 todos;
-// 304 >= 5,000/s; calendar memory < 512 MiB at 100,000 todos.
-import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { cpus, loadavg } from "node:os";
@@ -28,6 +16,7 @@ import {
 import autocannon from "autocannon";
 import { startFauxqsProcess } from "./lib/fauxqs-process.ts";
 import { wrkVersion } from "./lib/load.ts";
+import { runForOutput } from "./lib/run-output.ts";
 
 const { values } = parseArgs({
   options: {
@@ -147,18 +136,7 @@ async function load(url: string, headers: Record<string, string>, conns: number)
     const args = [`-t2`, `-c${conns}`, `-d${duration}s`, "--timeout", "30s", "--latency"];
     for (const [k, v] of Object.entries(headers)) args.push("-H", `${k}: ${v}`);
     args.push(url);
-    const text = await new Promise<string>((resolve, reject) => {
-      const child = spawn("wrk", args, { stdio: ["ignore", "pipe", "pipe"] });
-      let t = "";
-      child.stdout.on("data", (b: Buffer) => {
-        t += b.toString();
-      });
-      child.stderr.on("data", (b: Buffer) => {
-        t += b.toString();
-      });
-      child.once("error", reject);
-      child.once("exit", (code) => (code === 0 ? resolve(t) : reject(new Error(`wrk: ${code}\n${t}`))));
-    });
+    const text = await runForOutput("wrk", args);
     const ms = (label: string) => {
       const m = new RegExp(`\\s${label}%\\s+([\\d.]+)(us|ms|s)`).exec(text);
       if (!m) return Number.NaN;

@@ -1,10 +1,11 @@
 // The course's Flask + gunicorn + Celery + Redis stack (../shared/peers/course-stack) as a peer to measure against,
 // started by its own run.sh on a database we give it (the same PostgreSQL server as TaskOverflow's) and on free
 // ports. It is a yardstick: nothing in the product depends on it.
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { freePort, waitFor } from "@taskoverflow/test-harness";
+import { runForOutput } from "./run-output.ts";
 
 /** run.sh keeps its pid files and logs here (fixed in the script). */
 const stateDir = "/tmp/course-peer";
@@ -105,23 +106,7 @@ export async function startCoursePeer(repoRoot: string, databaseUrl: string): Pr
   };
 
   try {
-    const out = await new Promise<string>((done, fail) => {
-      const child = spawn("bash", [join(dir, "run.sh"), "start", db], {
-        env,
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      let text = "";
-      child.stdout.on("data", (b: Buffer) => {
-        text += b.toString();
-      });
-      child.stderr.on("data", (b: Buffer) => {
-        text += b.toString();
-      });
-      child.once("error", fail);
-      child.once("exit", (code) =>
-        code === 0 ? done(text) : fail(new Error(`run.sh start exited with ${code}:\n${text}`)),
-      );
-    });
+    const out = await runForOutput("bash", [join(dir, "run.sh"), "start", db], { env, what: "run.sh start" });
     await waitFor(
       async () => {
         const res = await fetch(`${url}/api/v1/health`);

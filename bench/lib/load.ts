@@ -1,10 +1,11 @@
 // HTTP load for the API benchmark: wrk when it is installed (what the issue's figures were measured with: wrk -t2
 // -c50), autocannon otherwise. Both are driven with the same workloads and report the same numbers.
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
+import { runForOutput } from "./run-output.ts";
 
 export type LoadGeneratorName = "wrk" | "autocannon";
 
@@ -125,20 +126,7 @@ async function runWrk(w: Workload, o: LoadOptions): Promise<LoadResult> {
       script,
       w.base,
     ];
-    const out = await new Promise<string>((resolve, reject) => {
-      const child = spawn("wrk", args, { stdio: ["ignore", "pipe", "pipe"] });
-      let text = "";
-      child.stdout.on("data", (b: Buffer) => {
-        text += b.toString();
-      });
-      child.stderr.on("data", (b: Buffer) => {
-        text += b.toString();
-      });
-      child.once("error", reject);
-      child.once("exit", (code) =>
-        code === 0 ? resolve(text) : reject(new Error(`wrk exited with ${code}:\n${text}`)),
-      );
-    });
+    const out = await runForOutput("wrk", args);
     const line = /BENCH_RESULT (\{.*\})/.exec(out)?.[1];
     if (!line) throw new Error(`wrk printed no result:\n${out}`);
     const r = JSON.parse(line) as {

@@ -1,13 +1,22 @@
 // The event backbone tests' shared block: an emulator and a database for the describe block (startPipelineFixture),
 // relays and consumers that live for one test, a consumer that applies each event through the inbox, and a DLQ
-// reader.
+// reader; useTestDb, a database with the pipeline schema for a describe block. (pipeline.ts has no Jest hooks:
+// the events benchmark imports it.)
 import { ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import { afterAll, afterEach, beforeAll } from "@jest/globals";
 import type { DomainEvent } from "@taskoverflow/contracts";
-import { type AwsEndpoint, waitFor } from "@taskoverflow/test-harness";
+import type { Logger } from "@taskoverflow/platform";
+import { type AwsEndpoint, createTestDatabase, waitFor } from "@taskoverflow/test-harness";
 import { sql } from "kysely";
 import { createSqsConsumer, type HandlerOutcome, type MessageContext } from "../src/index.ts";
-import { applyEffect, capturingLogger, type PipelineFixture, startPipelineFixture } from "./pipeline.ts";
+import {
+  applyEffect,
+  capturingLogger,
+  openTestDb,
+  type PipelineFixture,
+  startPipelineFixture,
+  type TestDb,
+} from "./pipeline.ts";
 
 export function useBackbone(start: () => Promise<AwsEndpoint>, service: string) {
   const { log, lines } = capturingLogger(service);
@@ -86,4 +95,22 @@ export function useBackbone(start: () => Promise<AwsEndpoint>, service: string) 
     dlqMessages,
     fixture,
   };
+}
+
+/** A test database with the pipeline schema for the describe block (opened before, dropped after). */
+export function useTestDb(log: Logger): { db: TestDb; url: string } {
+  const opened = {} as { db: TestDb; url: string; close(): Promise<void>; drop(): Promise<void> };
+  beforeAll(async () => {
+    const database = await createTestDatabase();
+    Object.assign(
+      opened,
+      { url: database.url, drop: () => database.drop() },
+      await openTestDb(database.url, log),
+    );
+  });
+  afterAll(async () => {
+    await opened.close?.();
+    await opened.drop?.();
+  });
+  return opened;
 }

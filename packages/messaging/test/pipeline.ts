@@ -1,6 +1,5 @@
 // A small test-only "todo service" around the messaging package: a table, a write that enqueues its event in
 // the same transaction, the relay, SNS -> SQS through ensureTopology, and a consumer whose effect is a row.
-import { afterAll, beforeAll } from "@jest/globals";
 import { createEvent, type DomainEvent } from "@taskoverflow/contracts";
 import { todoState } from "@taskoverflow/contracts/testing";
 import { createLogger, type Logger, migrate, openDatabase } from "@taskoverflow/platform";
@@ -207,22 +206,4 @@ export async function holdOpenTransaction(db: TestDb, event: DomainEvent) {
   });
   await Promise.race([written, committed]);
   return { release, committed };
-}
-
-/** A test database with the pipeline schema for the describe block (opened before, dropped after). */
-export function useTestDb(log: Logger): { db: TestDb; url: string } {
-  const opened = {} as { db: TestDb; url: string; close(): Promise<void>; drop(): Promise<void> };
-  beforeAll(async () => {
-    const database = await createTestDatabase();
-    Object.assign(
-      opened,
-      { url: database.url, drop: () => database.drop() },
-      await openTestDb(database.url, log),
-    );
-  });
-  afterAll(async () => {
-    await opened.close?.();
-    await opened.drop?.();
-  });
-  return opened;
 }

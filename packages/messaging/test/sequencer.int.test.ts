@@ -8,7 +8,8 @@ import { createLogger, openDatabase } from "@taskoverflow/platform";
 import { waitFor } from "@taskoverflow/test-harness";
 import { sql } from "kysely";
 import { createOutboxRelay, type EventPublisher, enqueueEvent, type OutboxRelay } from "../src/index.ts";
-import { createTodo, holdOpenTransaction, useTestDb } from "./pipeline.ts";
+import { useTestDb } from "./backbone.ts";
+import { createTodo, holdOpenTransaction } from "./pipeline.ts";
 
 const log = createLogger({ service: "sequencer-test", level: "silent" });
 

@@ -6,7 +6,8 @@ import { createLogger } from "@taskoverflow/platform";
 import { waitFor } from "@taskoverflow/test-harness";
 import { sql } from "kysely";
 import { createOutboxRelay } from "../src/index.ts";
-import { createTodo, holdOpenTransaction, useTestDb } from "./pipeline.ts";
+import { useTestDb } from "./backbone.ts";
+import { createTodo, holdOpenTransaction } from "./pipeline.ts";
 
 const log = createLogger({ service: "sequencer-test", level: "silent" });
 
