@@ -137,15 +137,20 @@ describe.each(awsEmulators())("queue-lab delivery against $name", ({ start }) =>
       for (const s of senders) expect(s).toMatchObject({ code: 0, stderr: "" });
       const reports = await Promise.all(receivers);
       expect(reports.map((r) => r.stoppedBy)).toEqual(["signal", "signal"]);
-      expect(reports.reduce((n, r) => n + r.summary.received, 0)).toBe(clients.length * count);
+      // A standard queue delivers at least once (a message can come twice, more often on a loaded machine);
+      // a FIFO queue exactly once.
+      const received = reports.reduce((n, r) => n + r.summary.received, 0);
+      if (kind === "fifo") expect(received).toBe(clients.length * count);
+      else expect(received).toBeGreaterThanOrEqual(clients.length * count);
 
       const all = Array.from({ length: count }, (_, i) => i);
       for (const client of clients) {
         const indices = seenBy.map((seen) =>
           seen.filter((d) => d.client === client).map((d) => Number(d.body.replace(/^.*Message /, ""))),
         );
-        // Every message reached exactly one receiver.
-        expect(indices.flat().sort((a, b) => a - b)).toEqual(all);
+        // Every message reached a receiver: exactly one on FIFO, at least one on standard.
+        const reached = indices.flat().sort((a, b) => a - b);
+        expect(kind === "fifo" ? reached : [...new Set(reached)]).toEqual(all);
         reports.forEach(({ summary }, k) => {
           const seen = indices[k] ?? [];
           const mine = summary.senders.find((s) => s.client === client);
