@@ -9,6 +9,7 @@ for (const [service, variable] of [
   ["todo", "TODO_DATABASE_URL"],
   ["calendar", "CALENDAR_DATABASE_URL"],
   ["job-status", "JOB_STATUS_DATABASE_URL"],
+  ["explorer", "EXPLORER_DATABASE_URL"],
 ] as const) {
   const url = process.env[variable];
   if (url) databaseUrls[service] = url;

@@ -88,8 +88,9 @@ resource "aws_sns_topic_subscription" "work" {
   protocol             = "sqs"
   endpoint             = aws_sqs_queue.work[each.key].arn
   raw_message_delivery = each.value.subscription.rawMessageDelivery
-  filter_policy_scope  = each.value.subscription.filterPolicyScope
-  filter_policy        = jsonencode(each.value.subscription.filterPolicy)
+  # A queue with no filter policy (the explorer's) receives every event: neither attribute is set.
+  filter_policy_scope = each.value.subscription.filterPolicy == null ? null : each.value.subscription.filterPolicyScope
+  filter_policy       = each.value.subscription.filterPolicy == null ? null : jsonencode(each.value.subscription.filterPolicy)
 
   # Without the queue policy SNS would drop the first deliveries.
   depends_on = [aws_sqs_queue_policy.work]

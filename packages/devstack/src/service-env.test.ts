@@ -22,6 +22,12 @@ const offered = stackEnvironment({
         dlqUrl: "http://q/jd",
         dlqArn: "arn:q:jd",
       },
+      explorer: {
+        url: "http://q/explorer",
+        arn: "arn:q:ex",
+        dlqUrl: "http://q/ed",
+        dlqArn: "arn:q:ed",
+      },
     },
   },
   bucket: "b",
@@ -38,6 +44,8 @@ describe("a service's environment comes from its own config schema", () => {
     expect(todo.TOPIC_ARN).toBe("arn:aws:sns:us-east-1:000000000000:t-events");
     expect(todo).not.toHaveProperty("CALENDAR_QUEUE_URL");
     expect(environmentFor("calendar", offered).CALENDAR_QUEUE_URL).toBe("http://q/calendar");
+    expect(environmentFor("explorer", offered).EXPLORER_QUEUE_URL).toBe("http://q/explorer");
+    expect(environmentFor("explorer", offered)).not.toHaveProperty("EXPLORER_TOKEN");
     expect(environmentFor("gateway", offered)).not.toHaveProperty("AWS_ENDPOINT_URL");
     for (const name of allServices) {
       const given = Object.keys(environmentFor(name, offered)).filter((v) => !v.startsWith("AWS_SECRET"));
@@ -62,7 +70,13 @@ describe("a service's environment comes from its own config schema", () => {
     expect(dependenciesOf("todo", allServices)).toEqual([]);
     expect(dependenciesOf("calendar", allServices)).toEqual(["todo"]);
     expect(dependenciesOf("job-status", allServices)).toEqual(["todo"]);
-    expect(dependenciesOf("gateway", allServices).sort()).toEqual(["calendar", "job-status", "todo"]);
+    expect(dependenciesOf("explorer", allServices)).toEqual([]);
+    expect(dependenciesOf("gateway", allServices).sort()).toEqual([
+      "calendar",
+      "explorer",
+      "job-status",
+      "todo",
+    ]);
     expect(dependenciesOf("calendar", ["calendar", "job-status"])).toEqual([]);
   });
 });

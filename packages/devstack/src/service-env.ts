@@ -2,6 +2,7 @@
 // variables a service is given, their defaults and the services it calls all come from there, never from a
 // second hand-kept list.
 import { calendarEnvSchema } from "../../../services/calendar/src/config.ts";
+import { explorerEnvSchema } from "../../../services/explorer/src/config.ts";
 import { configSchema as gatewayEnvSchema } from "../../../services/gateway/src/config.ts";
 import { jobStatusEnvSchema } from "../../../services/job-status/src/config.ts";
 import { todoEnvSchema } from "../../../services/todo/src/config.ts";
@@ -16,6 +17,7 @@ const envSchemas: Record<ServiceName, EnvSchema> = {
   todo: todoEnvSchema,
   calendar: calendarEnvSchema,
   "job-status": jobStatusEnvSchema,
+  explorer: explorerEnvSchema,
   gateway: gatewayEnvSchema,
 };
 

@@ -221,5 +221,6 @@ export function stackEnvironment(stack: {
     TOPOLOGY_PREFIX: stack.prefix,
     CALENDAR_QUEUE_URL: stack.topology.queues.calendar.url,
     JOB_STATUS_QUEUE_URL: stack.topology.queues["job-status"].url,
+    EXPLORER_QUEUE_URL: stack.topology.queues.explorer.url,
   };
 }

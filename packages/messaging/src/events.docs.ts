@@ -86,7 +86,8 @@ export function renderEventsDoc(): string {
     "",
     `Every event is published to the SNS topic \`${plan.topicName}\` as a JSON body (raw message delivery) with`,
     "the message attributes `type` (the event type) and `correlationId`. Each consumer has its own SQS queue,",
-    "subscribed with a filter policy on `type`, and a dead-letter queue that takes a message after",
+    "subscribed with a filter policy on `type` (or with none: the explorer's queue receives every event),",
+    "and a dead-letter queue that takes a message after",
     `\`maxReceiveCount\` receives (default ${topology.queues.calendar.maxReceiveCount}) or at once when it fails validation.`,
     "Delivery is at least once; consumers record `id` in `processed_events` in the same transaction as their",
     "effects, so a redelivered event has no second effect.",
@@ -109,7 +110,7 @@ export function renderEventsDoc(): string {
   out.push("|---|---|---|---|---|");
   for (const q of plan.queues) {
     out.push(
-      `| \`${q.name}\` | \`${q.dlqName}\` | ${q.types.join(", ")} | ${q.visibilityTimeoutSeconds} s | ${q.maxReceiveCount} |`,
+      `| \`${q.name}\` | \`${q.dlqName}\` | ${q.filterPolicy === null ? "every event (no filter policy)" : q.types.join(", ")} | ${q.visibilityTimeoutSeconds} s | ${q.maxReceiveCount} |`,
     );
   }
   for (const option of DomainEvent.options) {

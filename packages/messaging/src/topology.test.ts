@@ -5,7 +5,14 @@ import { describe, expect, it } from "@jest/globals";
 import { eventTypes } from "@taskoverflow/contracts";
 import { backoffDelay } from "./backoff.ts";
 import { generatedContents } from "./topology.generate.ts";
-import { planTopology, queuePolicy, topology, topologyDocument } from "./topology.ts";
+import {
+  planTopology,
+  queuePolicy,
+  routeOf,
+  subscriptionAttributes,
+  topology,
+  topologyDocument,
+} from "./topology.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 
@@ -27,13 +34,29 @@ describe("topology", () => {
     expect(plan.queues.map((q) => [q.name, q.dlqName])).toEqual([
       ["t1-calendar", "t1-calendar-dlq"],
       ["t1-job-status", "t1-job-status-dlq"],
+      ["t1-explorer", "t1-explorer-dlq"],
     ]);
     expect(planTopology().topicName).toBe("taskoverflow-events");
   });
 
   it("routes every event type to at least one queue, and only known types", () => {
-    const routed = new Set(Object.values(topology.queues).flatMap((q) => [...q.types]));
+    const routed = new Set(planTopology().queues.flatMap((q) => q.types));
     expect([...routed].sort()).toEqual([...eventTypes].sort());
+  });
+
+  it("routes a type to the queues whose filter policy names it, and to the unfiltered explorer queue", () => {
+    const plan = planTopology();
+    expect(routeOf(plan, "TodoCreated")).toEqual(["calendar", "explorer"]);
+    expect(routeOf(plan, "CalendarRequested")).toEqual(["calendar", "job-status", "explorer"]);
+    expect(routeOf(plan, "CalendarReady")).toEqual(["job-status", "explorer"]);
+    expect(routeOf(plan, "SomethingNew")).toEqual(["explorer"]);
+  });
+
+  it("subscribes the explorer with no filter policy, so no producer names it", () => {
+    expect(topology.queues.explorer.types).toBe("all");
+    expect(topologyDocument().queues.explorer?.subscription.filterPolicy).toBeNull();
+    const explorer = planTopology().queues.find((q) => q.key === "explorer");
+    expect(explorer && subscriptionAttributes(explorer)).toEqual({ RawMessageDelivery: "true" });
   });
 
   it("applies test overrides to every queue", () => {

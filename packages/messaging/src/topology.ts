@@ -1,4 +1,4 @@
-import type { EventType } from "@taskoverflow/contracts";
+import { type EventType, eventTypes } from "@taskoverflow/contracts";
 
 /**
  * The one definition of the event backbone: one standard SNS topic fanning out to one SQS queue per consumer,
@@ -22,6 +22,14 @@ export const topology = {
       visibilityTimeoutSeconds: 30,
       maxReceiveCount: 5,
     },
+    explorer: {
+      description:
+        "The event explorer: records every event and where it was routed (subscribed with no filter policy).",
+      // "all": the subscription has no filter policy, so every event published, of any type, is delivered.
+      types: "all",
+      visibilityTimeoutSeconds: 30,
+      maxReceiveCount: 5,
+    },
   },
   /** Messages are kept 4 days in a work queue and 14 days (the maximum) in a dead-letter queue. */
   retentionSeconds: 345_600,
@@ -35,7 +43,8 @@ export const topology = {
     string,
     {
       description: string;
-      types: readonly EventType[];
+      /** The filter policy on `type`, or "all": no filter policy at all. */
+      types: readonly EventType[] | "all";
       visibilityTimeoutSeconds: number;
       maxReceiveCount: number;
     }
@@ -62,11 +71,12 @@ export interface QueuePlan {
   name: string;
   dlqName: string;
   description: string;
-  /** Event types delivered to this queue: the subscription's filter policy on the `type` attribute. */
+  /** Event types delivered to this queue (every known type when the subscription has no filter policy). */
   types: EventType[];
   visibilityTimeoutSeconds: number;
   maxReceiveCount: number;
-  filterPolicy: { type: EventType[] };
+  /** The subscription's filter policy on the `type` attribute; null: none, every message is delivered. */
+  filterPolicy: { type: EventType[] } | null;
 }
 
 export interface TopologyPlan {
@@ -86,8 +96,8 @@ export function planTopology(options: TopologyOptions = {}): TopologyPlan {
     dlqRetentionSeconds: topology.dlqRetentionSeconds,
     receiveWaitTimeSeconds: topology.receiveWaitTimeSeconds,
     queues: queueKeys.map((key) => {
-      const q = topology.queues[key];
-      const types = [...q.types];
+      const q: (typeof topology.queues)[QueueKey] = topology.queues[key];
+      const types = q.types === "all" ? [...eventTypes] : [...q.types];
       return {
         key,
         name: `${prefix}${key}`,
@@ -96,10 +106,20 @@ export function planTopology(options: TopologyOptions = {}): TopologyPlan {
         types,
         visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? q.visibilityTimeoutSeconds,
         maxReceiveCount: options.maxReceiveCount ?? q.maxReceiveCount,
-        filterPolicy: { type: types },
+        filterPolicy: q.types === "all" ? null : { type: types },
       };
     }),
   };
+}
+
+/**
+ * Where the topic delivers a message of this type: the queues whose filter policy matches (a queue with no
+ * filter policy matches every message). A type no queue names, say from a newer producer, still reaches those.
+ */
+export function routeOf(plan: TopologyPlan, type: string): QueueKey[] {
+  return plan.queues
+    .filter((q) => q.filterPolicy === null || (q.filterPolicy.type as string[]).includes(type))
+    .map((q) => q.key);
 }
 
 /** Only the topic may send to the queue: the SNS service principal, conditioned on the topic's ARN. */
@@ -140,6 +160,7 @@ export function dlqAttributes(plan: TopologyPlan): Record<string, string> {
 
 /** Subscription attributes: raw delivery (the body is the event JSON) and the filter policy on `type`. */
 export function subscriptionAttributes(q: QueuePlan): Record<string, string> {
+  if (q.filterPolicy === null) return { RawMessageDelivery: "true" };
   return {
     RawMessageDelivery: "true",
     FilterPolicyScope: "MessageAttributes",

@@ -11,6 +11,7 @@ describe("gateway config", () => {
       calendarExport: "http://127.0.0.1:6401",
       jobStatus: "http://127.0.0.1:6403",
       calendar: "http://127.0.0.1:6402",
+      explorer: "http://127.0.0.1:6404",
     });
     expect(c.bodyLimitBytes).toBe(65_536);
   });

@@ -11,6 +11,8 @@ export const configSchema = z.object({
   JOB_STATUS_SERVICE_URL: env.url("http://127.0.0.1:6403"),
   /** The calendar service: serves the subscribed feed `GET /api/v1/todos/calendar.ics`. */
   CALENDAR_SERVICE_URL: env.url("http://127.0.0.1:6402"),
+  /** The event explorer (`/api/v1/explorer/*`). */
+  EXPLORER_SERVICE_URL: env.url("http://127.0.0.1:6404"),
   /** Who takes `POST /api/v1/todos/ical`; the todo service until the calendar side is wired. */
   CALENDAR_EXPORT_SERVICE_URL: env.optionalUrl(),
   BODY_LIMIT_BYTES: env.positiveInt(64 * 1024),
@@ -31,7 +33,7 @@ export const configSchema = z.object({
 export type GatewayEnv = z.infer<typeof configSchema>;
 
 /** The names the route table uses for the services behind the gateway. */
-export type UpstreamName = "todo" | "calendarExport" | "jobStatus" | "calendar";
+export type UpstreamName = "todo" | "calendarExport" | "jobStatus" | "calendar" | "explorer";
 
 export interface GatewayConfig extends ListenConfig {
   upstreams: Record<UpstreamName, string>;
@@ -55,6 +57,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): GatewayConf
       calendarExport: e.CALENDAR_EXPORT_SERVICE_URL ?? e.TODO_SERVICE_URL,
       jobStatus: e.JOB_STATUS_SERVICE_URL,
       calendar: e.CALENDAR_SERVICE_URL,
+      explorer: e.EXPLORER_SERVICE_URL,
     },
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_MS,

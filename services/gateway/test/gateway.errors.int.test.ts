@@ -58,7 +58,13 @@ describe("errors are JSON", () => {
   it("answers 502 when the backend refuses the connection", async () => {
     const closed = `http://127.0.0.1:${await freePort()}`;
     const url = await g.start(() => ({
-      upstreams: { todo: closed, calendarExport: closed, jobStatus: closed, calendar: closed },
+      upstreams: {
+        todo: closed,
+        calendarExport: closed,
+        jobStatus: closed,
+        calendar: closed,
+        explorer: closed,
+      },
     }));
     const res = await fetch(`${url}/api/v1/todos`);
     expect(res.status).toBe(502);
@@ -69,7 +75,13 @@ describe("errors are JSON", () => {
   it("opens the circuit after repeated failures: 503 at once, with Retry-After", async () => {
     const closed = `http://127.0.0.1:${await freePort()}`;
     const url = await g.start((c) => ({
-      upstreams: { todo: closed, calendarExport: closed, jobStatus: closed, calendar: closed },
+      upstreams: {
+        todo: closed,
+        calendarExport: closed,
+        jobStatus: closed,
+        calendar: closed,
+        explorer: closed,
+      },
       circuit: { ...c.circuit, failureThreshold: 2, openMs: 60_000 },
     }));
     expect((await fetch(`${url}/api/v1/todos`)).status).toBe(502);
@@ -88,6 +100,7 @@ describe("errors are JSON", () => {
         calendarExport: g.todo.url,
         jobStatus: g.jobs.url,
         calendar: g.todo.url,
+        explorer: g.todo.url,
       },
       upstreamTimeoutMs: 200,
     }));
@@ -110,21 +123,27 @@ describe("health and readiness", () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({
       status: "ok",
-      backends: { todo: "ok", calendarExport: "ok", jobStatus: "ok", calendar: "ok" },
+      backends: { todo: "ok", calendarExport: "ok", jobStatus: "ok", calendar: "ok", explorer: "ok" },
     });
   });
 
   it("is not ready, and says which backend is down", async () => {
     const closed = `http://127.0.0.1:${await freePort()}`;
     const url = await g.start(() => ({
-      upstreams: { todo: g.todo.url, calendarExport: g.todo.url, jobStatus: closed, calendar: g.todo.url },
+      upstreams: {
+        todo: g.todo.url,
+        calendarExport: g.todo.url,
+        jobStatus: closed,
+        calendar: g.todo.url,
+        explorer: g.todo.url,
+      },
     }));
     const res = await fetch(`${url}/api/v1/ready`);
     expect(res.status).toBe(503);
     expect(await res.json()).toEqual({
       status: "unavailable",
       error: "Backend unavailable: jobStatus",
-      backends: { todo: "ok", calendarExport: "ok", jobStatus: "down", calendar: "ok" },
+      backends: { todo: "ok", calendarExport: "ok", jobStatus: "down", calendar: "ok", explorer: "ok" },
     });
     g.jobs.healthy = false;
     try {

@@ -22,6 +22,7 @@ export function useGateway(upFront?: Partial<GatewayConfig>) {
         calendarExport: g.todo.url,
         jobStatus: g.jobs.url,
         calendar: g.todo.url,
+        explorer: g.todo.url,
       },
     };
     const changes = typeof change === "function" ? change(base) : change;

@@ -15,7 +15,13 @@ async function startGateway(changes: Partial<GatewayConfig> = {}) {
     ...loadConfig({}),
     port: 0,
     logLevel: "silent",
-    upstreams: { todo: todo.url, calendarExport: todo.url, jobStatus: jobs.url, calendar: todo.url },
+    upstreams: {
+      todo: todo.url,
+      calendarExport: todo.url,
+      jobStatus: jobs.url,
+      calendar: todo.url,
+      explorer: todo.url,
+    },
     ...changes,
   });
   const { url } = await gateway.start();

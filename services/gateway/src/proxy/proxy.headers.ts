@@ -38,8 +38,13 @@ export const forwardedResponseHeaders: readonly string[] = [
   "location",
   "retry-after",
   "vary",
+  "www-authenticate",
+  "x-accel-buffering",
   "x-error-code",
 ];
+
+/** Passed on only to a backend that checks the caller itself (a route with `credentials`). */
+export const credentialRequestHeaders: readonly string[] = ["authorization", "last-event-id"];
 
 export interface ForwardingContext {
   correlationId: string;
@@ -49,6 +54,8 @@ export interface ForwardingContext {
   /** The client's address chain, nearest last, as X-Forwarded-For lists it. */
   forwardedFor: string;
   contentLength?: number;
+  /** Also pass `credentialRequestHeaders` (the route's backend checks the caller). */
+  credentials?: boolean;
 }
 
 /** The headers sent upstream: the allowlisted client headers plus what the gateway knows. */
@@ -57,7 +64,10 @@ export function upstreamRequestHeaders(
   forwarding: ForwardingContext,
 ): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const name of forwardedRequestHeaders) {
+  const names = forwarding.credentials
+    ? [...forwardedRequestHeaders, ...credentialRequestHeaders]
+    : forwardedRequestHeaders;
+  for (const name of names) {
     const value = incoming[name];
     if (typeof value === "string") out[name] = value;
   }

@@ -67,6 +67,7 @@ export function proxyMiddleware({
       host: ctx.host,
       protocol: ctx.protocol,
       forwardedFor: forwardedFor(ctx.req.headers, ctx.request.socket.remoteAddress, ctx.app.proxy),
+      credentials: match.rule.credentials === true,
       ...(body !== undefined ? { contentLength: body.length } : {}),
     });
     const streaming = match.rule.stream === true;

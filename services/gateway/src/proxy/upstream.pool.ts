@@ -74,6 +74,7 @@ export function createUpstreams(
       calendarExport: make("calendarExport"),
       jobStatus: make("jobStatus"),
       calendar: make("calendar"),
+      explorer: make("explorer"),
     },
     close: async () => {
       // Open streams would hold close() until they end; they are cut (their clients reconnect).

@@ -41,6 +41,29 @@ describe("route table", () => {
     expect(streams).toEqual(["GET /api/v1/todos/ical/:taskId/events"]);
   });
 
+  it("sends the explorer's API to the explorer, credentials passed on, the stream streamed", () => {
+    const rule = (method: string, path: string) => {
+      const m = matcher.match(method, path);
+      return m.kind === "route" ? m.rule : m.kind;
+    };
+    expect(rule("GET", "/api/v1/explorer/events")).toEqual({
+      method: "GET",
+      pattern: "/api/v1/explorer/events",
+      upstream: "explorer",
+      credentials: true,
+    });
+    expect(upstreamOf("GET", "/api/v1/explorer/correlations/abc")).toBe("explorer");
+    expect(upstreamOf("GET", "/api/v1/explorer/queues")).toBe("explorer");
+    expect(upstreamOf("GET", "/api/v1/explorer/dead-letters/calendar")).toBe("explorer");
+    expect(upstreamOf("POST", "/api/v1/explorer/dead-letters/calendar/redrive")).toBe("explorer");
+    expect(rule("GET", "/api/v1/explorer/stream")).toMatchObject({ stream: true, credentials: true });
+    expect(matcher.match("GET", "/api/v1/explorer/dead-letters/calendar/redrive")).toEqual({
+      kind: "method-not-allowed",
+      allow: ["POST"],
+    });
+    expect(rule("GET", "/api/v1/todos")).not.toHaveProperty("credentials");
+  });
+
   it("answers method-not-allowed with the methods the path has", () => {
     expect(matcher.match("PATCH", "/api/v1/todos/3")).toEqual({
       kind: "method-not-allowed",

@@ -11,6 +11,8 @@ export interface RouteRule {
    * total time limit, only `STREAM_IDLE_TIMEOUT_MS` between two chunks (the backend sends heartbeats).
    */
   stream?: boolean;
+  /** The backend checks the caller itself: `Authorization` (and `Last-Event-ID`) are passed on to it. */
+  credentials?: true;
 }
 
 /**
@@ -30,6 +32,24 @@ export const routeTable: readonly RouteRule[] = [
   { method: "GET", pattern: "/api/v1/todos/:id", upstream: "todo" },
   { method: "PUT", pattern: "/api/v1/todos/:id", upstream: "todo" },
   { method: "DELETE", pattern: "/api/v1/todos/:id", upstream: "todo" },
+  // The event explorer checks its own bearer token (EXPLORER_TOKEN), so the credentials go through.
+  { method: "GET", pattern: "/api/v1/explorer/events", upstream: "explorer", credentials: true },
+  {
+    method: "GET",
+    pattern: "/api/v1/explorer/stream",
+    upstream: "explorer",
+    credentials: true,
+    stream: true,
+  },
+  { method: "GET", pattern: "/api/v1/explorer/correlations/:id", upstream: "explorer", credentials: true },
+  { method: "GET", pattern: "/api/v1/explorer/queues", upstream: "explorer", credentials: true },
+  { method: "GET", pattern: "/api/v1/explorer/dead-letters/:queue", upstream: "explorer", credentials: true },
+  {
+    method: "POST",
+    pattern: "/api/v1/explorer/dead-letters/:queue/redrive",
+    upstream: "explorer",
+    credentials: true,
+  },
 ];
 
 export type RouteMatch =
