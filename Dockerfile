@@ -1,6 +1,6 @@
 # One image per service:
 #   docker build --build-arg SERVICE=todo --build-arg PORT=6401 -t taskoverflow-todo .
-# SERVICE/PORT: todo/6401, calendar/6402, job-status/6403, gateway/6400 (docker-compose.yml passes both).
+# SERVICE/PORT: todo/6401, calendar/6402, job-status/6403, explorer/6404, gateway/6400 (docker-compose.yml passes both).
 # Node.js 24 runs the TypeScript sources directly (type stripping), so there is no compile step.
 # Works with BuildKit and with the legacy builder (DOCKER_BUILDKIT=0; Debian's docker.io has no buildx).
 ARG NODE_IMAGE=node:24-bookworm-slim
@@ -34,7 +34,7 @@ FROM fetch AS build
 COPY . .
 ARG SERVICE
 RUN test -n "${SERVICE}" -a -f "services/${SERVICE}/src/main.ts" \
-    || { echo "build with --build-arg SERVICE=<todo|calendar|job-status|gateway> --build-arg PORT=<port>" >&2; exit 1; }
+    || { echo "build with --build-arg SERVICE=<todo|calendar|job-status|explorer|gateway> --build-arg PORT=<port>" >&2; exit 1; }
 RUN pnpm install --offline --frozen-lockfile --prod --filter-prod "@taskoverflow/${SERVICE}..." \
  && mkdir -p /out \
  && cp -a package.json node_modules /out/ \

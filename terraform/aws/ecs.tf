@@ -10,6 +10,7 @@ locals {
     todo         = { port = 6401, database = "todo", queue = null, publishes = true, bucket_access = null, discoverable = true }
     calendar     = { port = 6402, database = "calendar", queue = "calendar", publishes = true, bucket_access = "write", discoverable = true }
     "job-status" = { port = 6403, database = "job_status", queue = "job-status", publishes = false, bucket_access = "read", discoverable = true }
+    explorer     = { port = 6404, database = "explorer", queue = "explorer", publishes = false, bucket_access = null, discoverable = true }
   }
 
   # HTTP calls between services (security group rules follow these).
@@ -17,6 +18,7 @@ locals {
     { from = "gateway", to = "todo" },
     { from = "gateway", to = "job-status" },
     { from = "gateway", to = "calendar" }, # GET /api/v1/todos/calendar.ics (the subscribed feed)
+    { from = "gateway", to = "explorer" }, # /api/v1/explorer/* (explorer.tf)
     { from = "calendar", to = "todo" },    # GET /internal/todos/snapshot
     { from = "job-status", to = "todo" },  # GET /internal/v1/calendar-requests/:id
   ]
@@ -34,6 +36,7 @@ locals {
       TODO_SERVICE_URL       = local.url.todo
       JOB_STATUS_SERVICE_URL = local.url["job-status"]
       CALENDAR_SERVICE_URL   = local.url.calendar
+      EXPLORER_SERVICE_URL   = local.url.explorer
       TRUST_PROXY            = "true"
       # Per-client limits on writes and exports (429 + Retry-After); 0 turns a limit off.
       RATE_LIMIT_WRITES_PER_MINUTE  = tostring(var.rate_limit_writes_per_minute)
@@ -57,6 +60,7 @@ locals {
       # job-status serves results only from this bucket (a CalendarReady naming another is dropped).
       CALENDAR_BUCKET = aws_s3_bucket.calendars.bucket
     }
+    explorer = local.explorer_environment # explorer.tf
   }
 
   health_check_path = "/api/v1/health" # every service serves it
@@ -132,9 +136,13 @@ resource "aws_ecs_task_definition" "service" {
         local.environment[each.key],
       ) : { name = name, value = value }
     ]
-    secrets = each.value.database == null ? [] : [
-      { name = "DATABASE_URL", valueFrom = aws_secretsmanager_secret.database_url[each.key].arn }
-    ]
+    secrets = concat(
+      each.value.database == null ? [] : [
+        { name = "DATABASE_URL", valueFrom = aws_secretsmanager_secret.database_url[each.key].arn }
+      ],
+      # Other secrets of a service (EXPLORER_TOKEN, explorer.tf).
+      [for name, arn in lookup(local.service_secrets, each.key, {}) : { name = name, valueFrom = arn }],
+    )
     # The image has no curl; Node.js 24 has fetch.
     healthCheck = {
       command     = ["CMD", "node", "-e", "fetch('http://127.0.0.1:${each.value.port}${local.health_check_path}').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
@@ -223,5 +231,8 @@ resource "aws_ecs_service" "service" {
   }
 
   # db-init: the roles and databases exist before a service starts.
-  depends_on = [aws_lb_listener.http, aws_iam_role_policy.execution, aws_iam_role_policy.task, terraform_data.db_init]
+  depends_on = [
+    aws_lb_listener.http, aws_iam_role_policy.execution, aws_iam_role_policy.task, terraform_data.db_init,
+    aws_iam_role_policy.explorer, aws_secretsmanager_secret_version.explorer_token, # explorer.tf
+  ]
 }

@@ -85,6 +85,15 @@ data "aws_iam_policy_document" "execution" {
       ) : [aws_secretsmanager_secret.database_url[each.key].arn]
     }
   }
+  # A service's other secrets (EXPLORER_TOKEN for the explorer, explorer.tf).
+  dynamic "statement" {
+    for_each = length(lookup(local.service_secrets, each.key, {})) > 0 ? [1] : []
+    content {
+      sid       = "ServiceSecrets"
+      actions   = ["secretsmanager:GetSecretValue"]
+      resources = values(local.service_secrets[each.key])
+    }
+  }
 }
 
 resource "aws_iam_role_policy" "execution" {

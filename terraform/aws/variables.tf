@@ -67,7 +67,7 @@ variable "ecr_force_delete" {
 # --- services -------------------------------------------------------------------------------------------------
 
 variable "services" {
-  description = "Per-service Fargate size and replica count. Keys are fixed: gateway, todo, calendar, job-status. desired_count is the count a service is created with (the calendar's is then its autoscaling's business); see README."
+  description = "Per-service Fargate size and replica count. Keys are fixed: gateway, todo, calendar, job-status, explorer. desired_count is the count a service is created with (the calendar's is then its autoscaling's business); see README."
   type = map(object({
     cpu           = number
     memory        = number
@@ -78,11 +78,13 @@ variable "services" {
     todo         = { cpu = 256, memory = 512, desired_count = 2 }
     calendar     = { cpu = 256, memory = 512, desired_count = 2 }
     "job-status" = { cpu = 256, memory = 512, desired_count = 2 }
+    # One is enough for an inspection tool; more share the database and the queue (and each streams it all).
+    explorer = { cpu = 256, memory = 512, desired_count = 1 }
   }
 
   validation {
-    condition     = toset(keys(var.services)) == toset(["gateway", "todo", "calendar", "job-status"])
-    error_message = "services must have exactly the keys gateway, todo, calendar, job-status."
+    condition     = toset(keys(var.services)) == toset(["gateway", "todo", "calendar", "job-status", "explorer"])
+    error_message = "services must have exactly the keys gateway, todo, calendar, job-status, explorer."
   }
 }
 

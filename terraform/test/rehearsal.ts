@@ -30,7 +30,7 @@ export interface TaskDefinition {
   containerDefinitions: ContainerDefinition[];
 }
 
-export const services = ["gateway", "todo", "calendar", "job-status"] as const;
+export const services = ["gateway", "todo", "calendar", "job-status", "explorer"] as const;
 
 /** What one rehearsal's apply left, filled in by its beforeAll. */
 export interface Rehearsal {
