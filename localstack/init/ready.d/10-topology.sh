@@ -42,24 +42,9 @@ queue taskoverflow-job-status taskoverflow-job-status-dlq \
   '{"RawMessageDelivery":"true","FilterPolicyScope":"MessageAttributes","FilterPolicy":"{\"type\":[\"CalendarRequested\",\"CalendarStarted\",\"CalendarReady\",\"CalendarFailed\"]}"}'
 
 # taskoverflow-explorer: The event explorer: records every event and where it was routed (subscribed with no filter policy).
-EXPLORER_DLQ_URL="$(awslocal sqs create-queue --queue-name taskoverflow-explorer-dlq --query QueueUrl --output text)"
-cat > "$TMP/taskoverflow-explorer-dlq.json" <<EOF
-{"MessageRetentionPeriod":"1209600"}
-EOF
-awslocal sqs set-queue-attributes --queue-url "$EXPLORER_DLQ_URL" --attributes "file://$TMP/taskoverflow-explorer-dlq.json"
-EXPLORER_DLQ_ARN="$(awslocal sqs get-queue-attributes --queue-url "$EXPLORER_DLQ_URL" --attribute-names QueueArn --query Attributes.QueueArn --output text)"
-EXPLORER_URL="$(awslocal sqs create-queue --queue-name taskoverflow-explorer --query QueueUrl --output text)"
-EXPLORER_ARN="$(awslocal sqs get-queue-attributes --queue-url "$EXPLORER_URL" --attribute-names QueueArn --query Attributes.QueueArn --output text)"
-cat > "$TMP/taskoverflow-explorer.json" <<EOF
-{"VisibilityTimeout":"30","MessageRetentionPeriod":"345600","ReceiveMessageWaitTimeSeconds":"20","RedrivePolicy":"{\"deadLetterTargetArn\":\"${EXPLORER_DLQ_ARN}\",\"maxReceiveCount\":5}","Policy":"{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"AllowTopicOnly\",\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"sns.amazonaws.com\"},\"Action\":\"sqs:SendMessage\",\"Resource\":\"${EXPLORER_ARN}\",\"Condition\":{\"ArnEquals\":{\"aws:SourceArn\":\"${TOPIC_ARN}\"}}}]}"}
-EOF
-awslocal sqs set-queue-attributes --queue-url "$EXPLORER_URL" --attributes "file://$TMP/taskoverflow-explorer.json"
-cat > "$TMP/taskoverflow-explorer-subscription.json" <<EOF
-{"RawMessageDelivery":"true"}
-EOF
-if [ -z "$(awslocal sns list-subscriptions-by-topic --topic-arn "$TOPIC_ARN" --query "Subscriptions[?Endpoint=='${EXPLORER_ARN}'].SubscriptionArn" --output text)" ]; then
-  awslocal sns subscribe --topic-arn "$TOPIC_ARN" --protocol sqs --notification-endpoint "$EXPLORER_ARN" \
-    --attributes "file://$TMP/taskoverflow-explorer-subscription.json" >/dev/null
-fi
+queue taskoverflow-explorer taskoverflow-explorer-dlq \
+  '{"MessageRetentionPeriod":"1209600"}' \
+  '{"VisibilityTimeout":"30","MessageRetentionPeriod":"345600","ReceiveMessageWaitTimeSeconds":"20","RedrivePolicy":"{\"deadLetterTargetArn\":\"@DLQ_ARN@\",\"maxReceiveCount\":5}","Policy":"{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"AllowTopicOnly\",\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"sns.amazonaws.com\"},\"Action\":\"sqs:SendMessage\",\"Resource\":\"@QUEUE_ARN@\",\"Condition\":{\"ArnEquals\":{\"aws:SourceArn\":\"@TOPIC_ARN@\"}}}]}"}' \
+  '{"RawMessageDelivery":"true"}'
 
 echo "taskoverflow topology ready: $TOPIC_ARN"

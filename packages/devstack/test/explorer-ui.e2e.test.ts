@@ -5,35 +5,33 @@ import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { todoEvent } from "@taskoverflow/contracts/testing";
 import { clientsFor, type EndpointClients, launchChromium } from "@taskoverflow/test-harness";
-import { type Stack, startStack } from "../src/index.ts";
+import { startTestStack } from "./test-stack.ts";
 
 type Browser = Awaited<ReturnType<typeof launchChromium>>;
 
 const TOKEN = "ui-explorer-token-0123456789";
-let stack: Stack;
+const system = startTestStack({
+  logLevel: "warn",
+  topology: { prefix: "e2e-ui-ex-", visibilityTimeoutSeconds: 2 },
+  env: { explorer: { EXPLORER_TOKEN: TOKEN } },
+});
+let stack: typeof system.stack;
 let browser: Browser;
 let aws: EndpointClients;
 
 beforeAll(async () => {
-  stack = await startStack({
-    ports: "random",
-    dataDir: "memory",
-    logLevel: "warn",
-    topology: { prefix: "e2e-ui-ex-", visibilityTimeoutSeconds: 2 },
-    env: { explorer: { EXPLORER_TOKEN: TOKEN } },
-  });
+  stack = system.stack;
   aws = clientsFor({
     endpoint: stack.aws.endpoint,
     region: stack.aws.region,
     credentials: { accessKeyId: stack.aws.accessKeyId, secretAccessKey: stack.aws.secretAccessKey },
   });
   browser = await launchChromium();
-}, 180_000);
+}, 60_000);
 
 afterAll(async () => {
   await browser?.close();
   aws?.destroy();
-  await stack?.stop();
 });
 
 describe("the explorer page", () => {

@@ -5,46 +5,30 @@ import { PublishCommand } from "@aws-sdk/client-sns";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { calendarEvents } from "@taskoverflow/contracts/testing";
-import {
-  clientsFor,
-  createTestDatabase,
-  type EndpointClients,
-  type TestDatabase,
-  waitFor,
-} from "@taskoverflow/test-harness";
-import { type Stack, startStack } from "../src/index.ts";
+import { clientsFor, type EndpointClients, waitFor } from "@taskoverflow/test-harness";
 import { checkedFetchFor } from "./gateway.client.ts";
+import { startTestStack } from "./test-stack.ts";
 
 const TOKEN = "e2e-explorer-token-0123456789";
-let stack: Stack;
+const system = startTestStack({
+  topology: { prefix: "e2e-ex-", visibilityTimeoutSeconds: 2 },
+  env: { explorer: { EXPLORER_TOKEN: TOKEN } },
+  logLevel: "info",
+});
 let aws: EndpointClients;
-const dbs: TestDatabase[] = [];
+let stack: typeof system.stack;
 
-beforeAll(async () => {
-  const [todo, explorer] = (await Promise.all([1, 2].map(() => createTestDatabase()))) as [
-    TestDatabase,
-    TestDatabase,
-  ];
-  dbs.push(todo, explorer);
-  stack = await startStack({
-    ports: "random",
-    dataDir: "memory",
-    databaseUrls: { todo: todo.url, explorer: explorer.url },
-    topology: { prefix: "e2e-ex-", visibilityTimeoutSeconds: 2 },
-    env: { explorer: { EXPLORER_TOKEN: TOKEN } },
-    logLevel: "info",
-  });
+beforeAll(() => {
+  stack = system.stack;
   aws = clientsFor({
     endpoint: stack.aws.endpoint,
     region: stack.aws.region,
     credentials: { accessKeyId: stack.aws.accessKeyId, secretAccessKey: stack.aws.secretAccessKey },
   });
-}, 180_000);
+});
 
-afterAll(async () => {
+afterAll(() => {
   aws?.destroy();
-  await stack?.stop();
-  await Promise.all(dbs.map((d) => d.drop()));
 });
 
 const apiFetch = checkedFetchFor(() => stack.gatewayUrl);

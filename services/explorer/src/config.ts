@@ -1,23 +1,10 @@
 import { topology } from "@taskoverflow/messaging";
-import {
-  type AwsSettings,
-  awsEnv,
-  awsSettings,
-  databaseEnv,
-  databaseSettings,
-  env,
-  parseEnv,
-  type ServiceDatabaseConfig,
-} from "@taskoverflow/platform";
+import { type BackendConfig, backendEnv, backendSettings, env, parseEnv } from "@taskoverflow/platform";
 import { z } from "zod";
 
 /** The explorer's environment: keys are the variable names. Defaults run the embedded mode (npm start). */
 export const explorerEnvSchema = z.object({
-  PORT: env.port(6404),
-  HOST: env.string("127.0.0.1"),
-  LOG_LEVEL: env.logLevel(),
-  ...databaseEnv("explorer"),
-  ...awsEnv(),
+  ...backendEnv("explorer", 6404),
   /** Name prefix of the topic and queues: the explorer finds every queue it shows by its name. */
   TOPOLOGY_PREFIX: z.string().default(topology.defaultPrefix),
   /** Its own queue (subscribed with no filter policy); unset: converged with ensureTopology at start. */
@@ -43,11 +30,7 @@ export const explorerEnvSchema = z.object({
 
 export type ExplorerEnv = z.infer<typeof explorerEnvSchema>;
 
-export interface ExplorerConfig extends ServiceDatabaseConfig {
-  port: number;
-  host: string;
-  logLevel: ExplorerEnv["LOG_LEVEL"];
-  aws: AwsSettings;
+export interface ExplorerConfig extends BackendConfig {
   topologyPrefix: string;
   queueUrl?: string | undefined;
   concurrency: number;
@@ -62,11 +45,7 @@ export interface ExplorerConfig extends ServiceDatabaseConfig {
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): ExplorerConfig {
   const e = parseEnv(explorerEnvSchema, source);
   return {
-    port: e.PORT,
-    host: e.HOST,
-    logLevel: e.LOG_LEVEL,
-    ...databaseSettings(e),
-    aws: awsSettings(e),
+    ...backendSettings(e),
     topologyPrefix: e.TOPOLOGY_PREFIX,
     queueUrl: e.EXPLORER_QUEUE_URL,
     concurrency: e.CONSUMER_CONCURRENCY,
