@@ -19,6 +19,8 @@ const events: Migration = {
       .addColumn("payload_bytes", "integer", (c) => c.notNull())
       .addColumn("payload_truncated", "boolean", (c) => c.notNull())
       .addColumn("routed_to", "jsonb", (c) => c.notNull())
+      // The inserting transaction: the live stream's cursor (seq is not in commit order; see event.repository.ts).
+      .addColumn("tx", sql`xid8`, (c) => c.notNull().defaultTo(sql`pg_current_xact_id()`))
       .execute();
     // GET /events?type= and the timeline of one request (GET /correlations/{id}).
     await db.schema.createIndex("events_type_seq").on("events").columns(["type", "seq"]).execute();
@@ -28,6 +30,7 @@ const events: Migration = {
       .columns(["correlation_id", "occurred_at"])
       .execute();
     await db.schema.createIndex("events_recorded_at").on("events").column("recorded_at").execute();
+    await db.schema.createIndex("events_tx").on("events").column("tx").execute();
   },
   async down(db: Kysely<unknown>) {
     await db.schema.dropTable("events").execute();

@@ -17,6 +17,8 @@ export interface EventTable {
   payload_bytes: number;
   payload_truncated: boolean;
   routed_to: ColumnType<string[], string, never>;
+  /** xid8 of the inserting transaction, as text. */
+  tx: ColumnType<string, never, never>;
 }
 
 export interface ExplorerTables extends InboxTables {

@@ -1,4 +1,4 @@
-import type { Kysely, Selectable, Transaction } from "kysely";
+import { type Kysely, type Selectable, sql, type Transaction } from "kysely";
 import type { EventTable, ExplorerTables } from "../db/tables.ts";
 import type { RecordedEvent } from "./event.domain.ts";
 
@@ -69,22 +69,43 @@ export class EventRepository {
     return rows.map(toStored);
   }
 
-  /** Oldest first, after the `after` seq: what a live stream has not sent yet. */
-  async after(db: ExplorerDb, filter: EventFilter, after: string, limit: number): Promise<StoredEvent[]> {
-    let q = db.selectFrom("events").selectAll().where("seq", ">", after);
-    if (filter.type !== undefined) q = q.where("type", "=", filter.type);
-    if (filter.correlationId !== undefined) q = q.where("correlation_id", "=", filter.correlationId);
-    const rows = await q.orderBy("seq", "asc").limit(limit).execute();
-    return rows.map(toStored);
+  /**
+   * Where a live stream starts: the oldest transaction still running (or the next one). Everything a stream
+   * sends is read through `settled`, which only returns rows of transactions below such a point.
+   */
+  async streamStart(db: ExplorerDb): Promise<string> {
+    const { rows } = await sql<{
+      xmin: string;
+    }>`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin`.execute(db);
+    return rows[0]?.xmin ?? "0";
   }
 
-  /** The newest seq recorded ("0" when none): a live stream starts after it. */
-  async lastSeq(db: ExplorerDb): Promise<string> {
-    const row = await db
+  /**
+   * The events of finished transactions from `from` (an xid8) on, in transaction order, and where to read on.
+   * `seq` cannot be a stream's cursor: identities are drawn at insert, not at commit, so under concurrent
+   * inserts a lower seq can commit after a higher one a stream already passed, and would never be sent. Below
+   * the snapshot's xmin every transaction has finished, and every later transaction gets a higher xid: reading
+   * [from, xmin) and going on from xmin sends every committed event exactly once. (One event per transaction.)
+   */
+  async settled(
+    db: ExplorerDb,
+    filter: EventFilter,
+    from: string,
+    limit: number,
+  ): Promise<{ events: Array<StoredEvent & { tx: string }>; next: string }> {
+    const xmin = await this.streamStart(db);
+    let q = db
       .selectFrom("events")
-      .select((eb) => eb.fn.max("seq").as("max"))
-      .executeTakeFirst();
-    return row?.max === null || row?.max === undefined ? "0" : String(row.max);
+      .selectAll()
+      .select(sql<string>`tx::text`.as("tx_text"))
+      .where(sql<boolean>`tx >= ${from}::xid8 AND tx < ${xmin}::xid8`);
+    if (filter.type !== undefined) q = q.where("type", "=", filter.type);
+    if (filter.correlationId !== undefined) q = q.where("correlation_id", "=", filter.correlationId);
+    const rows = await q.orderBy("tx").limit(limit).execute();
+    const events = rows.map((r) => ({ ...toStored(r), tx: r.tx_text }));
+    const last = events.at(-1);
+    const next = events.length === limit && last ? String(BigInt(last.tx) + 1n) : xmin;
+    return { events, next };
   }
 
   /**

@@ -58,8 +58,9 @@ export function eventRoutes({ db, events, feed, publicUrl }: EventRouteDeps): Ro
     if (q.limit !== undefined || q.before !== undefined)
       throw new ValidationError("stream takes type and correlationId only");
     const filter = { type: q.type, correlationId: q.correlationId };
+    // A stream's position is a transaction id (see EventRepository.settled); Last-Event-ID resumes from one.
     const lastEventId = ctx.get("last-event-id");
-    let cursor = /^\d{1,18}$/.test(lastEventId) ? lastEventId : await events.lastSeq(db);
+    let cursor = /^\d{1,20}$/.test(lastEventId) ? lastEventId : await events.streamStart(db);
 
     const out = new PassThrough();
     const stop = new AbortController();
@@ -77,12 +78,12 @@ export function eventRoutes({ db, events, feed, publicUrl }: EventRouteDeps): Ro
     void (async () => {
       let lastWrite = Date.now();
       while (!stop.signal.aborted) {
-        const fresh = await events.after(db, filter, cursor, 200);
-        for (const e of fresh) {
-          out.write(`id: ${e.seq}\nevent: recorded\ndata: ${JSON.stringify(e)}\n\n`);
-          cursor = e.seq;
+        const { events: fresh, next } = await events.settled(db, filter, cursor, 200);
+        for (const { tx, ...e } of fresh) {
+          out.write(`id: ${BigInt(tx) + 1n}\nevent: recorded\ndata: ${JSON.stringify(e)}\n\n`);
           lastWrite = Date.now();
         }
+        cursor = next;
         if (fresh.length === 200) continue;
         if (Date.now() - lastWrite >= STREAM_HEARTBEAT_MS) {
           out.write(": heartbeat\n\n");

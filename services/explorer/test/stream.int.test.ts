@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { todoEvent } from "@taskoverflow/contracts/testing";
+import { planTopology } from "@taskoverflow/messaging";
+import { createLogger, type Database, openMigratedDatabase } from "@taskoverflow/platform";
+import { createTestDatabase, type TestDatabase } from "@taskoverflow/test-harness";
+import { migrations } from "../src/db/migrations.ts";
+import type { ExplorerTables } from "../src/db/tables.ts";
+import { recordOf } from "../src/events/event.domain.ts";
+import { EventRepository } from "../src/events/event.repository.ts";
+
+const log = createLogger({ service: "explorer-test", level: "silent" });
+const plan = planTopology();
+
+describe("the live stream's cursor", () => {
+  let database: TestDatabase;
+  let db: Database<ExplorerTables>;
+  const events = new EventRepository();
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    db = await openMigratedDatabase<ExplorerTables>(
+      { databaseUrl: database.url, dataDir: "memory" },
+      migrations,
+      log,
+    );
+  });
+  afterAll(async () => {
+    await db?.close();
+    await database?.drop();
+  });
+
+  it("sends an event whose transaction commits after a later-numbered one, exactly once", async () => {
+    const filter = { correlationId: `stream-${Date.now()}` };
+    const [early, late] = [todoEvent("TodoCreated", {}, filter), todoEvent("TodoUpdated", {}, filter)];
+    let cursor = await events.streamStart(db.db);
+
+    // `early` takes the lower seq and stays open while `late` takes the next seq and commits.
+    let commitEarly: () => void = () => {};
+    let inserted: () => void = () => {};
+    const earlyInserted = new Promise<void>((r) => {
+      inserted = r;
+    });
+    const earlyTx = db.db.transaction().execute(async (trx) => {
+      await events.insert(trx, recordOf(early, plan, 100), new Date());
+      inserted();
+      await new Promise<void>((r) => {
+        commitEarly = r;
+      });
+    });
+    await earlyInserted;
+    await events.insert(db.db, recordOf(late, plan, 100), new Date());
+    const seqs = await db.db
+      .selectFrom("events")
+      .select(["id", "seq"])
+      .where("correlation_id", "=", filter.correlationId)
+      .execute();
+    expect(seqs).toEqual([{ id: late.id, seq: expect.any(String) }]);
+
+    // While `early` runs, nothing after it is settled: `late` waits instead of overtaking it.
+    const first = await events.settled(db.db, filter, cursor, 200);
+    expect(first.events).toEqual([]);
+    cursor = first.next;
+
+    commitEarly();
+    await earlyTx;
+    const second = await events.settled(db.db, filter, cursor, 200);
+    expect(second.events.map((e) => e.id)).toEqual([early.id, late.id]);
+    const third = await events.settled(db.db, filter, second.next, 200);
+    expect(third.events).toEqual([]);
+  });
+});
