@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "@jest/globals";
 import { calendarEnvSchema } from "../services/calendar/src/config.ts";
+import { explorerEnvSchema } from "../services/explorer/src/config.ts";
 import { configSchema as gatewayEnvSchema } from "../services/gateway/src/config.ts";
 import { jobStatusEnvSchema } from "../services/job-status/src/config.ts";
 import { todoEnvSchema } from "../services/todo/src/config.ts";
@@ -12,6 +13,7 @@ const schemas: Record<string, string[]> = {
   todo: Object.keys(todoEnvSchema.shape),
   calendar: Object.keys(calendarEnvSchema.shape),
   "job-status": Object.keys(jobStatusEnvSchema.shape),
+  explorer: Object.keys(explorerEnvSchema.shape),
   gateway: Object.keys(gatewayEnvSchema.shape),
 };
 
