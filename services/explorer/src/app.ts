@@ -63,10 +63,13 @@ export function createExplorerApp(config: ExplorerConfig, overrides: ExplorerOve
   let server: RunningServer | undefined;
   let consumer: SqsConsumer | undefined;
   let stopSweeping = () => {};
+  let closing = new AbortController();
 
   async function stop(): Promise<void> {
     const [s, c, d] = [server, consumer, database];
     stopSweeping();
+    closing.abort();
+    closing = new AbortController();
     server = consumer = database = undefined;
     await s?.close();
     await c?.stop();
@@ -123,7 +126,7 @@ export function createExplorerApp(config: ExplorerConfig, overrides: ExplorerOve
         });
         const app = new Koa<RequestState>();
         const routes = [
-          eventRoutes({ db, events, feed }),
+          eventRoutes({ db, events, feed, closing: closing.signal }),
           queueRoutes({ inspector, topicName: plan.topicName }),
         ];
         const auth = tokenMiddleware(config.token);

@@ -18,10 +18,12 @@ export interface EventRouteDeps {
   events: EventRepository;
   feed: LiveFeed;
   publicUrl?: string | undefined;
+  /** Aborted when the service stops: open streams end at once, so shutdown does not wait for them. */
+  closing?: AbortSignal;
 }
 
 /** The recorded events: a page of them, one request's timeline, and the live stream. */
-export function eventRoutes({ db, events, feed, publicUrl }: EventRouteDeps): Router<RequestState> {
+export function eventRoutes({ db, events, feed, publicUrl, closing }: EventRouteDeps): Router<RequestState> {
   const router = new Router<RequestState>({ prefix: EXPLORER_PREFIX });
 
   router.get("/events", async (ctx) => {
@@ -66,6 +68,7 @@ export function eventRoutes({ db, events, feed, publicUrl }: EventRouteDeps): Ro
     const stop = new AbortController();
     ctx.req.once("close", () => stop.abort());
     out.once("close", () => stop.abort());
+    closing?.addEventListener("abort", () => stop.abort(), { once: true, signal: stop.signal });
     ctx.status = 200;
     ctx.type = "text/event-stream";
     ctx.set("Cache-Control", "no-store");

@@ -30,7 +30,14 @@ function report(err) {
 }
 
 /** @param {string} iso */
-const clock = (iso) => new Date(iso).toLocaleTimeString([], { hour12: false, fractionalSecondDigits: 3 });
+const clock = (iso) =>
+  new Date(iso).toLocaleTimeString([], {
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+    fractionalSecondDigits: 3,
+    hour12: false,
+  });
 
 /** @param {RecordedEvent} e @param {"new" | "old"} where */
 function addEvent(e, where) {

@@ -45,14 +45,22 @@ export function drawTopology(host, topic, queues) {
         class: "edge",
       }),
     );
-    const sub = el(
-      "text",
-      { x: 255, y: y + 14, class: "filter" },
-      filter.length > 60 ? `${filter.slice(0, 57)}...` : filter,
-    );
+    // The subscription: a box with its filter policy, wrapped on commas into at most three lines.
+    const sub = el("g", { "data-testid": `subscription-${q.key}` });
+    sub.append(el("rect", { x: 250, y: y - 4, width: 230, height: 52, rx: 6, class: "node subscription" }));
+    /** @type {string[]} */
+    const lines = [];
+    for (const part of filter.split(", ")) {
+      const last = lines.at(-1);
+      if (last !== undefined && `${last}, ${part}`.length <= 30) lines[lines.length - 1] = `${last}, ${part}`;
+      else lines.push(part);
+    }
+    lines.slice(0, 3).forEach((line, n) => {
+      sub.append(el("text", { x: 258, y: y + 12 + n * 14, class: "filter" }, line));
+    });
     sub.append(el("title", {}, `filter policy: ${filter}`));
     svg.append(sub);
-    svg.append(el("line", { x1: 250, y1: y + 22, x2: 520, y2: y + 22, class: "edge" }));
+    svg.append(el("line", { x1: 480, y1: y + 22, x2: 520, y2: y + 22, class: "edge" }));
     const queue = el("g", { "data-testid": `queue-${q.key}`, "data-depth": depth(q.counts) });
     queue.append(el("rect", { x: 520, y, width: 210, height: 44, rx: 8, class: "node queue" }));
     queue.append(el("text", { x: 530, y: y + 18, class: "label" }, q.name));
