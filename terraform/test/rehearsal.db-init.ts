@@ -36,11 +36,12 @@ export function dbInitChecks(r: Rehearsal, postgres: () => PostgresServer): void
           });
           r.printed.push(result.stdout, result.stderr);
           expect({ round, code: result.code, stderr: result.stderr }).toEqual({ round, code: 0, stderr: "" });
-          expect(result.stdout.match(/role and database ready/g)).toHaveLength(3);
+          expect(result.stdout.match(/role and database ready/g)).toHaveLength(4);
         }
         const urls = Object.entries(envOf).filter(([k]) => k.startsWith("DATABASE_URL_"));
         expect(urls.map(([k]) => k).sort()).toEqual([
           "DATABASE_URL_CALENDAR",
+          "DATABASE_URL_EXPLORER",
           "DATABASE_URL_JOB_STATUS",
           "DATABASE_URL_TODO",
         ]);

@@ -14,6 +14,8 @@ export function edgeChecks(rh: Rehearsal, labRole: string | undefined): void {
     const topic = (JSON.parse(rh.outputs) as Record<string, { value: unknown }>).alarms_topic_arn?.value;
     expect(alarms.map((a) => a.MetricName).sort()).toEqual(
       [
+        // One per dead-letter queue: calendar, job-status, explorer.
+        "ApproximateNumberOfMessagesVisible",
         "ApproximateNumberOfMessagesVisible",
         "ApproximateNumberOfMessagesVisible",
         "CPUUtilization",

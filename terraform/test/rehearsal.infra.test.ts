@@ -103,7 +103,7 @@ describe.each([
         (await aws(rh.endpoint, "iam", "list-roles")) as { Roles: { RoleName: string; Arn: string }[] }
       ).Roles;
       const families = [...rh.taskDefinitions.values()];
-      expect(families).toHaveLength(5);
+      expect(families).toHaveLength(6);
       if (labRole) {
         const arn = roles.find((r) => r.RoleName === labRole)?.Arn;
         expect(iamResources).toEqual([]);
@@ -119,8 +119,8 @@ describe.each([
         const arns = families
           .flatMap((td) => [td.executionRoleArn, td.taskRoleArn])
           .filter((a) => a !== undefined);
-        expect(new Set(arns).size).toBe(arns.length); // 4 services x 2 + db-init's execution role, none shared
-        expect(arns).toHaveLength(9);
+        expect(new Set(arns).size).toBe(arns.length); // 5 services x 2 + db-init's execution role, none shared
+        expect(arns).toHaveLength(11);
       }
     },
   );
@@ -132,7 +132,8 @@ describe.each([
   it(
     "destroys, and no database password is in the state or in anything terraform printed",
     async () => {
-      // The passwords as they are in the account: the RDS-managed master secret and each DATABASE_URL secret.
+      // The passwords as they are in the account: the RDS-managed master secret, each DATABASE_URL secret and
+      // the explorer's bearer token.
       const list = (await aws(rh.endpoint, "secretsmanager", "list-secrets")) as {
         SecretList: { ARN: string; Name: string }[];
       };
@@ -142,10 +143,12 @@ describe.each([
         passwords.push(
           s.Name.startsWith("rds!")
             ? String((JSON.parse(value) as { password: string }).password)
-            : decodeURIComponent(new URL(value).password),
+            : s.Name.endsWith("/explorer/token")
+              ? value
+              : decodeURIComponent(new URL(value).password),
         );
       }
-      expect(passwords.length).toBe(4);
+      expect(passwords.length).toBe(6);
       for (const p of passwords) expect(p.length).toBeGreaterThanOrEqual(8);
 
       const started = Date.now();
