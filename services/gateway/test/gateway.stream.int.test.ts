@@ -1,4 +1,4 @@
-// The gateway in front of a stream (Server-Sent Events, the explorer's /api/v1/explorer/stream): each event
+// The gateway in front of the explorer's stream (Server-Sent Events, /api/v1/explorer/stream): each event
 // reaches the client as the backend writes it, a quiet stream outlives UPSTREAM_TIMEOUT_MS, and the explorer's
 // routes (only they) receive the caller's Authorization and Last-Event-ID.
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
@@ -37,7 +37,13 @@ beforeAll(async () => {
     port: 0,
     logLevel: "silent",
     upstreamTimeoutMs: 300,
-    upstreams: { todo: origin, calendarExport: origin, jobStatus: origin, explorer: origin },
+    upstreams: {
+      todo: origin,
+      calendarExport: origin,
+      jobStatus: origin,
+      calendar: origin,
+      explorer: origin,
+    },
   });
   url = (await app.start()).url;
   gateway = app;
