@@ -36,9 +36,9 @@ describe("route table", () => {
     expect(upstreamOf(method, path)).toBe(upstream);
   });
 
-  it("marks only the event stream as a stream (its own pool, no buffering, an idle limit only)", () => {
+  it("marks only the event streams as streams (their own pool, no buffering, an idle limit only)", () => {
     const streams = routeTable.filter((r) => r.stream === true).map((r) => `${r.method} ${r.pattern}`);
-    expect(streams).toEqual(["GET /api/v1/todos/ical/:taskId/events"]);
+    expect(streams).toEqual(["GET /api/v1/todos/ical/:taskId/events", "GET /api/v1/explorer/stream"]);
   });
 
   it("sends the explorer's API to the explorer, credentials passed on, the stream streamed", () => {
