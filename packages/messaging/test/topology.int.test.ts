@@ -60,7 +60,7 @@ describe.each(awsEmulators())("topology on $name", ({ start }) => {
     expect(first.topicArn).toMatch(new RegExp(`:${prefix}events$`));
     const subs = await clients.sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: first.topicArn }));
     expect(subs.Subscriptions?.map((s) => s.Endpoint).sort()).toEqual(
-      [first.queues.calendar.arn, first.queues["job-status"].arn].sort(),
+      [first.queues.calendar.arn, first.queues["job-status"].arn, first.queues.explorer.arn].sort(),
     );
     const attrs = await clients.sqs.send(
       new GetQueueAttributesCommand({ QueueUrl: first.queues.calendar.url, AttributeNames: ["All"] }),
@@ -96,6 +96,8 @@ describe.each(awsEmulators())("topology on $name", ({ start }) => {
       ["CalendarRequested", "CalendarStarted", "CalendarReady", "CalendarFailed"],
       await drain(clients.sqs, addresses.queues["job-status"].url, 4),
     );
+    // The explorer's subscription has no filter policy: every event, whatever its type.
+    expectTypes(eventTypes, await drain(clients.sqs, addresses.queues.explorer.url, eventTypes.length));
     expect(eventTypes).toHaveLength(oneOfEach.length);
   });
 });
