@@ -1,15 +1,14 @@
-import { topology } from "@taskoverflow/messaging";
+import { type ConsumerConfig, consumerEnv, consumerSettings } from "@taskoverflow/messaging";
 import { type BackendConfig, backendEnv, backendSettings, env, parseEnv } from "@taskoverflow/platform";
 import { z } from "zod";
 
 /** The explorer's environment: keys are the variable names. Defaults run the embedded mode (npm start). */
 export const explorerEnvSchema = z.object({
   ...backendEnv("explorer", 6404),
-  /** Name prefix of the topic and queues: the explorer finds every queue it shows by its name. */
-  TOPOLOGY_PREFIX: z.string().default(topology.defaultPrefix),
+  // TOPOLOGY_PREFIX also names every queue the explorer shows (found by name); CONSUMER_CONCURRENCY.
+  ...consumerEnv(),
   /** Its own queue (subscribed with no filter policy); unset: converged with ensureTopology at start. */
   EXPLORER_QUEUE_URL: env.optionalUrl(),
-  CONSUMER_CONCURRENCY: env.positiveInt(10),
   /** When set, every /api/v1/explorer request needs `Authorization: Bearer <token>` (401 otherwise). */
   EXPLORER_TOKEN: z
     .string()
@@ -30,10 +29,7 @@ export const explorerEnvSchema = z.object({
 
 export type ExplorerEnv = z.infer<typeof explorerEnvSchema>;
 
-export interface ExplorerConfig extends BackendConfig {
-  topologyPrefix: string;
-  queueUrl?: string | undefined;
-  concurrency: number;
+export interface ExplorerConfig extends BackendConfig, ConsumerConfig {
   /** Unset: the explorer API is open (npm start, on localhost). */
   token?: string | undefined;
   retention: { maxAgeMs: number; maxEvents: number; sweepIntervalMs: number };
@@ -46,9 +42,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): ExplorerCon
   const e = parseEnv(explorerEnvSchema, source);
   return {
     ...backendSettings(e),
-    topologyPrefix: e.TOPOLOGY_PREFIX,
-    queueUrl: e.EXPLORER_QUEUE_URL,
-    concurrency: e.CONSUMER_CONCURRENCY,
+    ...consumerSettings(e, e.EXPLORER_QUEUE_URL),
     token: e.EXPLORER_TOKEN,
     retention: {
       maxAgeMs: e.EXPLORER_RETENTION_HOURS * 3_600_000,

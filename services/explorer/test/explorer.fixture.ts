@@ -1,10 +1,10 @@
 import type { TopologyAddresses } from "@taskoverflow/messaging";
-import type { AwsEndpoint, TestDatabase } from "@taskoverflow/test-harness";
+import { type AwsEndpoint, serviceTestEnv, type TestDatabase } from "@taskoverflow/test-harness";
 import { type ExplorerConfig, loadConfig } from "../src/app.ts";
 
 /** The service's own defaults (its config schema), quiet and on a free port, with a test's changes on top. */
 export function testConfig(changes: Partial<ExplorerConfig> = {}): ExplorerConfig {
-  return { ...loadConfig({ PORT: "0", LOG_LEVEL: "silent", DATA_DIR: "memory" }), ...changes };
+  return { ...loadConfig(serviceTestEnv()), ...changes };
 }
 
 /** `testConfig()` on a test database, an emulator and a topology (its prefix and its explorer queue). */

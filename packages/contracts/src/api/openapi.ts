@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { createDocument } from "zod-openapi";
+import { createDocument, type ZodOpenApiResponsesObject } from "zod-openapi";
 import {
   ExplorerDeadLetters,
   ExplorerEventPage,
@@ -10,6 +10,7 @@ import {
 } from "./explorer.ts";
 import {
   CalendarExportRequest,
+  ErrorBody,
   Health,
   ListQuery,
   TaskAccepted,
