@@ -98,6 +98,8 @@ describe("the explorer page", () => {
       .getByTestId("redrive-status")
       .filter({ hasText: "Moved 1 message back to explorer." })
       .waitFor();
+    // The view looks again after the redrive: the dead-letter queue is empty now.
+    await letter.first().waitFor({ state: "detached" });
     expect(await letter.count()).toBe(0);
     // Redriven and processed: the explorer recorded it, and it arrives in the live list.
     await page.locator(`[data-correlation-id="${correlationId}-dlq"]`).waitFor({ timeout: 10_000 });
