@@ -1,6 +1,6 @@
 // npm run bench -- api [--peer course] [--target URL] [--durability durable|fast|both] [--duration 10] [--rounds 3]
 //                      [--warmup 2] [--connections 50] [--threads 2] [--load auto|wrk|autocannon] [--todos 100]
-//                      [--jobs 40] [--poll-ms 2] [--clear]
+//                      [--jobs 40] [--poll-ms 2] [--clear] [--with-explorer]
 // Through the API contract (../shared/taskoverflow-api.md), after seeding `--todos` todos through the API:
 //   unchanged GET /api/v1/todos; 9 GET : 1 PUT (the PUTs rotate over the seeded todos, so the list keeps
 //   changing); POST /api/v1/todos; and calendar job latency (POST /todos/ical -> status polled to SUCCESS ->
@@ -13,7 +13,7 @@
 import { execFileSync } from "node:child_process";
 import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
-import { repoRoot, type Stack, startStack } from "@taskoverflow/devstack";
+import { allServices, repoRoot, type Stack, startStack } from "@taskoverflow/devstack";
 import {
   type AwsEndpoint,
   createTestDatabase,
@@ -42,6 +42,8 @@ const { values } = parseArgs({
     jobs: { type: "string", default: "40" },
     "poll-ms": { type: "string", default: "2" },
     clear: { type: "boolean", default: false },
+    /** Also run the explorer (a fifth consumer of every event); issue 8's figures are for the four services. */
+    "with-explorer": { type: "boolean", default: false },
   },
 });
 
@@ -357,6 +359,7 @@ for (const mode of modes) {
       // event loop that also polls job status.
       broker = await startFauxqsProcess();
       stack = await startStack({
+        services: allServices.filter((s) => s !== "explorer" || values["with-explorer"]),
         ports: "random",
         dataDir: "memory",
         databaseUrls: { todo: await newDb(), calendar: await newDb(), "job-status": await newDb() },
@@ -407,7 +410,7 @@ console.log(`
 - date: ${startedAt.toISOString().replace(/\.\d+Z$/, "Z")}; machine: ${cpus().length} cores (nproc), ${cpu}; Node ${process.version}; load average at start ${load0.toFixed(2)}
 - load generator: ${gen.describe(connections)}; ${duration} s rounds after a ${warmup} s warm-up, median of ${rounds} round${rounds > 1 ? "s" : ""} per figure (requests/s, p50, p99 each; errors summed)
 - calendar: 5 warm-up jobs, then ${rounds} round${rounds > 1 ? "s" : ""} of ${jobCount} jobs in sequence (status polled every ${pollMs} ms), median of the rounds' p50 and p99
-- ${target ? `target: ${target}` : "TaskOverflow: todo, calendar, job-status and gateway as separate processes (devstack), fauxqs in a process of its own, LOG_LEVEL=warn"}${withPeer ? "; course stack: ../shared/peers/course-stack/run.sh (gunicorn 4 sync workers, Celery -c 2, Redis)" : ""}
+- ${target ? `target: ${target}` : `TaskOverflow: todo, calendar, job-status${values["with-explorer"] ? ", explorer" : ""} and gateway as separate processes (devstack), fauxqs in a process of its own, LOG_LEVEL=warn`}${withPeer ? "; course stack: ../shared/peers/course-stack/run.sh (gunicorn 4 sync workers, Celery -c 2, Redis)" : ""}
 
 ${reports.join("\n\n")}
 `);
