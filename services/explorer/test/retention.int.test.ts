@@ -1,36 +1,21 @@
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { describe, expect, it } from "@jest/globals";
 import { todoEvent } from "@taskoverflow/contracts/testing";
 import { planTopology } from "@taskoverflow/messaging";
-import { createLogger, type Database, openMigratedDatabase } from "@taskoverflow/platform";
-import { createTestDatabase, type TestDatabase, waitFor } from "@taskoverflow/test-harness";
-import { migrations } from "../src/db/migrations.ts";
-import type { ExplorerTables } from "../src/db/tables.ts";
+import { createLogger } from "@taskoverflow/platform";
+import { waitFor } from "@taskoverflow/test-harness";
 import { recordOf } from "../src/events/event.domain.ts";
 import { CONSUMER } from "../src/events/event.handler.ts";
 import { EventRepository } from "../src/events/event.repository.ts";
 import { createRetentionSweep, inboxRetentionMs } from "../src/events/event.retention.ts";
+import { useExplorerDb } from "./explorer.fixture.ts";
 
 const log = createLogger({ service: "explorer-test", level: "silent" });
 const plan = planTopology();
 const HOUR = 3_600_000;
 
 describe("retention", () => {
-  let database: TestDatabase;
-  let db: Database<ExplorerTables>;
+  const db = useExplorerDb(log);
   const events = new EventRepository();
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    db = await openMigratedDatabase<ExplorerTables>(
-      { databaseUrl: database.url, dataDir: "memory" },
-      migrations,
-      log,
-    );
-  });
-  afterAll(async () => {
-    await db?.close();
-    await database?.drop();
-  });
 
   const record = (hoursAgo: number, now: number) => {
     const e = todoEvent("TodoCreated");

@@ -1,33 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { describe, expect, it } from "@jest/globals";
 import { todoEvent } from "@taskoverflow/contracts/testing";
 import { planTopology } from "@taskoverflow/messaging";
-import { createLogger, type Database, openMigratedDatabase } from "@taskoverflow/platform";
-import { createTestDatabase, type TestDatabase } from "@taskoverflow/test-harness";
-import { migrations } from "../src/db/migrations.ts";
-import type { ExplorerTables } from "../src/db/tables.ts";
+import { createLogger } from "@taskoverflow/platform";
 import { recordOf } from "../src/events/event.domain.ts";
 import { EventRepository } from "../src/events/event.repository.ts";
+import { useExplorerDb } from "./explorer.fixture.ts";
 
 const log = createLogger({ service: "explorer-test", level: "silent" });
 const plan = planTopology();
 
 describe("the live stream's cursor", () => {
-  let database: TestDatabase;
-  let db: Database<ExplorerTables>;
+  const db = useExplorerDb(log);
   const events = new EventRepository();
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    db = await openMigratedDatabase<ExplorerTables>(
-      { databaseUrl: database.url, dataDir: "memory" },
-      migrations,
-      log,
-    );
-  });
-  afterAll(async () => {
-    await db?.close();
-    await database?.drop();
-  });
 
   it("sends an event whose transaction commits after a later-numbered one, exactly once", async () => {
     const filter = { correlationId: `stream-${Date.now()}` };
