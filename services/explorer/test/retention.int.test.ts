@@ -19,7 +19,8 @@ describe("retention", () => {
 
   const record = (hoursAgo: number, now: number) => {
     const e = todoEvent("TodoCreated");
-    return events.insert(db.db, recordOf(e, plan, 100), new Date(now - hoursAgo * HOUR)).then(() => e.id);
+    const recordedAt = new Date(now - hoursAgo * HOUR);
+    return events.recordAll(db.db, "test", [{ record: recordOf(e, plan, 100), recordedAt }]).then(() => e.id);
   };
   const ids = async () =>
     (await db.db.selectFrom("events").select("id").orderBy("seq").execute()).map((r) => r.id);
@@ -44,7 +45,11 @@ describe("retention", () => {
     });
     expect(await sweep.sweepOnce()).toEqual({ events: 3, inbox: 1 });
     expect(await ids()).toEqual(kept.slice(2));
-    const inbox = await db.db.selectFrom("processed_events").select("event_id").execute();
+    const inbox = await db.db
+      .selectFrom("processed_events")
+      .select("event_id")
+      .where("consumer", "=", CONSUMER)
+      .execute();
     expect(inbox.map((r) => r.event_id)).toEqual([kept[0]]);
     // Nothing more to do: a second sweep removes nothing.
     expect(await sweep.sweepOnce()).toEqual({ events: 0, inbox: 0 });

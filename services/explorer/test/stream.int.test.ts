@@ -25,14 +25,14 @@ describe("the live stream's cursor", () => {
       inserted = r;
     });
     const earlyTx = db.db.transaction().execute(async (trx) => {
-      await events.insert(trx, recordOf(early, plan, 100), new Date());
+      await events.recordAll(trx, "test", [{ record: recordOf(early, plan, 100), recordedAt: new Date() }]);
       inserted();
       await new Promise<void>((r) => {
         commitEarly = r;
       });
     });
     await earlyInserted;
-    await events.insert(db.db, recordOf(late, plan, 100), new Date());
+    await events.recordAll(db.db, "test", [{ record: recordOf(late, plan, 100), recordedAt: new Date() }]);
     const seqs = await db.db
       .selectFrom("events")
       .select(["id", "seq"])

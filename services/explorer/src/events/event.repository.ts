@@ -33,26 +33,67 @@ const toStored = (r: Selectable<EventTable>): StoredEvent => ({
   routedTo: r.routed_to as RecordedEvent["routedTo"],
 });
 
+const stampTx = (r: Selectable<EventTable> & { tx_text: string }) => ({ ...toStored(r), tx: r.tx_text });
+
 /** The events table; Kysely row types stay in here. */
 export class EventRepository {
-  async insert(db: ExplorerDb, e: RecordedEvent, recordedAt: Date): Promise<void> {
-    await db
-      .insertInto("events")
-      .values({
+  /**
+   * Records a batch of events in ONE statement, each effectively once: an inbox row per (consumer, event id) and
+   * the event row only where the inbox row is new (rows taken in id order, so concurrent batches never wait for
+   * each other in a cycle). An event id given twice is recorded once: its later copies answer "duplicate".
+   */
+  async recordAll(
+    db: ExplorerDb,
+    consumer: string,
+    items: readonly { record: RecordedEvent; recordedAt: Date }[],
+  ): Promise<("processed" | "duplicate")[]> {
+    const firstOf = new Map<string, number>();
+    items.forEach(({ record }, i) => {
+      if (!firstOf.has(record.id)) firstOf.set(record.id, i);
+    });
+    const input = [...firstOf.values()].map((i) => {
+      const { record: e, recordedAt } = items[i] as (typeof items)[number];
+      return {
+        ord: i,
         id: e.id,
         type: e.type,
         version: e.version,
         producer: e.producer,
         sequence: e.sequence,
         correlation_id: e.correlationId,
-        occurred_at: new Date(e.occurredAt),
-        recorded_at: recordedAt,
+        occurred_at: e.occurredAt,
+        recorded_at: recordedAt.toISOString(),
         payload_summary: e.payloadSummary,
         payload_bytes: e.payloadBytes,
         payload_truncated: e.payloadTruncated,
-        routed_to: JSON.stringify(e.routedTo),
-      })
-      .execute();
+        routed_to: e.routedTo,
+      };
+    });
+    const { rows } = await sql<{ event_id: string }>`
+      WITH input AS (
+        SELECT * FROM jsonb_to_recordset(${JSON.stringify(input)}::jsonb) AS x(ord integer, id uuid, type text,
+          version integer, producer text, sequence bigint, correlation_id text, occurred_at timestamptz,
+          recorded_at timestamptz, payload_summary text, payload_bytes integer, payload_truncated boolean,
+          routed_to jsonb)
+      ),
+      inbox AS (
+        INSERT INTO processed_events (consumer, event_id)
+        SELECT ${consumer}, id FROM input ORDER BY id
+        ON CONFLICT DO NOTHING RETURNING event_id
+      ),
+      recorded AS (
+        INSERT INTO events (id, type, version, producer, sequence, correlation_id, occurred_at, recorded_at,
+          payload_summary, payload_bytes, payload_truncated, routed_to)
+        SELECT id, type, version, producer, sequence, correlation_id, occurred_at, recorded_at,
+          payload_summary, payload_bytes, payload_truncated, routed_to
+        FROM input JOIN inbox ON inbox.event_id = input.id ORDER BY ord
+        ON CONFLICT (id) DO NOTHING
+      )
+      SELECT event_id::text AS event_id FROM inbox`.execute(db);
+    const processed = new Set(rows.map((r) => r.event_id));
+    return items.map(({ record }, i) =>
+      firstOf.get(record.id) === i && processed.has(record.id) ? "processed" : "duplicate",
+    );
   }
 
   /** Newest first, before the `before` seq (keyset), at most `limit`. */
@@ -85,7 +126,9 @@ export class EventRepository {
    * `seq` cannot be a stream's cursor: identities are drawn at insert, not at commit, so under concurrent
    * inserts a lower seq can commit after a higher one a stream already passed, and would never be sent. Below
    * the snapshot's xmin every transaction has finished, and every later transaction gets a higher xid: reading
-   * [from, xmin) and going on from xmin sends every committed event exactly once. (One event per transaction.)
+   * [from, xmin) and going on from xmin sends every committed event exactly once. A transaction may hold several
+   * events (the consumer records a received batch at once): a page that ends inside one is completed with the
+   * rest of that transaction, so the next page can start after it.
    */
   async settled(
     db: ExplorerDb,
@@ -94,18 +137,26 @@ export class EventRepository {
     limit: number,
   ): Promise<{ events: Array<StoredEvent & { tx: string }>; next: string }> {
     const xmin = await this.streamStart(db);
-    let q = db
-      .selectFrom("events")
-      .selectAll()
-      .select(sql<string>`tx::text`.as("tx_text"))
-      .where(sql<boolean>`tx >= ${from}::xid8 AND tx < ${xmin}::xid8`);
-    if (filter.type !== undefined) q = q.where("type", "=", filter.type);
-    if (filter.correlationId !== undefined) q = q.where("correlation_id", "=", filter.correlationId);
-    const rows = await q.orderBy("tx").limit(limit).execute();
-    const events = rows.map((r) => ({ ...toStored(r), tx: r.tx_text }));
-    const last = events.at(-1);
-    const next = events.length === limit && last ? String(BigInt(last.tx) + 1n) : xmin;
-    return { events, next };
+    const matching = () => {
+      let q = db.selectFrom("events").selectAll().select(sql<string>`tx::text`.as("tx_text"));
+      if (filter.type !== undefined) q = q.where("type", "=", filter.type);
+      if (filter.correlationId !== undefined) q = q.where("correlation_id", "=", filter.correlationId);
+      return q;
+    };
+    const rows = await matching()
+      .where(sql<boolean>`tx >= ${from}::xid8 AND tx < ${xmin}::xid8`)
+      .orderBy("tx")
+      .orderBy("seq")
+      .limit(limit)
+      .execute();
+    const last = rows.at(-1);
+    if (rows.length < limit || !last) return { events: rows.map(stampTx), next: xmin };
+    const tail = await matching()
+      .where(sql<boolean>`tx = ${last.tx_text}::xid8`)
+      .where("seq", ">", last.seq)
+      .orderBy("seq")
+      .execute();
+    return { events: [...rows, ...tail].map(stampTx), next: String(BigInt(last.tx_text) + 1n) };
   }
 
   /**
