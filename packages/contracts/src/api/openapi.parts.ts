@@ -5,7 +5,7 @@ import { ErrorBody } from "./http.ts";
 
 export const Ready = z
   .strictObject({
-    status: z.enum(["ok", "unavailable"]),
+    status: z.enum(["ok", "degraded", "unavailable"]),
     error: z.string().optional(),
     backends: z.record(z.string(), z.enum(["ok", "down"])),
   })

@@ -76,8 +76,11 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
         get: {
           summary: "Readiness: every backend answers its health check",
           responses: {
-            "200": { description: "All backends up.", ...json(Ready) },
-            "503": { description: "A backend is down.", ...json(Ready) },
+            "200": {
+              description: "All backends up (ok), or only optional ones down (degraded).",
+              ...json(Ready),
+            },
+            "503": { description: "A backend the todo flow needs is down.", ...json(Ready) },
           },
         },
       },

@@ -6,8 +6,15 @@ import type { Upstream } from "../proxy/upstream.pool.ts";
 export type BackendState = "ok" | "down";
 
 /**
+ * Backends the product works without: the event explorer is a learning tool beside the todo flow, so its outage
+ * is reported (`degraded`) but does not make the gateway unready.
+ */
+export const OPTIONAL_BACKENDS: ReadonlySet<UpstreamName> = new Set(["explorer"]);
+
+/**
  * `GET /api/v1/ready` asks every backend's own health route, in parallel and with a short timeout, and says which
- * one is down. Liveness (`GET /api/v1/health`) is the shared `healthRoute()`, registered before this router.
+ * one is down: 503 when a backend the todo flow needs is down, 200 `degraded` when only optional ones are.
+ * Liveness (`GET /api/v1/health`) is the shared `healthRoute()`, registered before this router.
  */
 export function healthRoutes(
   upstreams: Record<UpstreamName, Upstream>,
@@ -16,15 +23,16 @@ export function healthRoutes(
   const router = new Router<RequestState>();
   router.get("/api/v1/ready", async (ctx) => {
     const backends = await checkBackends(Object.values(upstreams), timeoutMs);
-    const down = Object.entries(backends)
-      .filter(([, state]) => state === "down")
-      .map(([name]) => name);
+    const down = (Object.keys(backends) as UpstreamName[]).filter((name) => backends[name] === "down");
+    const needed = down.filter((name) => !OPTIONAL_BACKENDS.has(name));
     ctx.set("Cache-Control", "no-store");
     if (down.length === 0) {
       ctx.body = { status: "ok", backends };
+    } else if (needed.length === 0) {
+      ctx.body = { status: "degraded", error: `Optional backend unavailable: ${down.join(", ")}`, backends };
     } else {
       ctx.status = 503;
-      ctx.body = { status: "unavailable", error: `Backend unavailable: ${down.join(", ")}`, backends };
+      ctx.body = { status: "unavailable", error: `Backend unavailable: ${needed.join(", ")}`, backends };
     }
   });
   return router;
