@@ -6,7 +6,7 @@ import { createTestDatabase, type TestDatabase, waitFor } from "@taskoverflow/te
 import { sql } from "kysely";
 import pg from "pg";
 import { createOutboxRelay, SEQUENCER_LOCK } from "../src/index.ts";
-import { openTestDb, type TestDb } from "./pipeline.ts";
+import { createTodo, openTestDb, type TestDb } from "./pipeline.ts";
 
 const log = createLogger({ service: "relay-wake-test", level: "silent" });
 
@@ -76,6 +76,53 @@ describe("outbox relay wake-ups across instances", () => {
       await holder.end(); // first: a pass waiting for its lock must finish before the relay can stop
       await relay.stop();
       await listener.end();
+    }
+  });
+
+  it("publishes a row held back by an older transaction soon after that one ends, though nothing wakes it", async () => {
+    // An older transaction with an xid that writes no outbox row (so its commit wakes no relay) is open while a
+    // later one commits its event: the woken pass must leave the row; the next must come by itself.
+    const older = new pg.Client({ connectionString: testDb.url });
+    await older.connect();
+    const published: string[] = [];
+    // What each pass of the sequencer saw: whether committed rows were held back.
+    const passes: boolean[] = [];
+    const observed = db.withPlugin({
+      transformQuery: (args) => args.node,
+      transformResult: async ({ result }) => {
+        const row = result.rows[0] as { held_back?: boolean } | undefined;
+        if (row && "held_back" in row) passes.push(row.held_back === true);
+        return result;
+      },
+    });
+    const relay = createOutboxRelay({
+      db: observed,
+      log,
+      publisher: {
+        publish: async (events) => {
+          published.push(...events.map((e) => e.id));
+        },
+      },
+      pollIntervalMs: 600_000,
+    });
+    try {
+      await relay.start();
+      await waitFor(() => passes.length === 1, { what: "the first pass" });
+      await older.query("BEGIN");
+      await older.query("INSERT INTO todos_test (title) VALUES ('older')");
+      const event = await createTodo(db, "held back");
+      relay.wake();
+      await waitFor(() => passes.length >= 2, { what: "the woken pass" });
+      expect(passes[1]).toBe(true);
+      expect(published).not.toContain(event.id);
+      await older.query("COMMIT");
+      await waitFor(() => published.includes(event.id), {
+        what: "the held-back event published without a wake",
+        timeoutMs: 20_000,
+      });
+    } finally {
+      await older.end();
+      await relay.stop();
     }
   });
 });

@@ -35,6 +35,8 @@ export interface OutboxRelayOptions {
   stallCheckIntervalMs?: number;
   /** Local commits are announced to other instances at most this often. Default 10 ms. */
   notifyDebounceMs?: number;
+  /** First retry while committed rows are held back by an older open transaction (doubling). Default 2 ms. */
+  heldBackRetryMs?: number;
 }
 
 /** The sequencer's advisory lock key (any constant; one sequencer per database at a time). */
@@ -71,6 +73,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     stallWarnMs = 5000,
     stallCheckIntervalMs = 2000,
     notifyDebounceMs = 10,
+    heldBackRetryMs = 2,
   } = options;
   const db = options.db as Kysely<OutboxTables>;
   let running = false;
@@ -99,14 +102,21 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
    * one relay per database at a time, the others wait their turn; a relay that dies releases it with its
    * connection). First numbers committed rows whose transaction is below the snapshot horizon, contiguously
    * from `outbox_head`, in (xid, id) order; then publishes the oldest unpublished rows in sequence order
-   * and marks them. Returns how many rows it published.
+   * and marks them. Returns how many rows it published, and whether committed rows are held back (their
+   * transaction is not below the horizon yet: an older one is still open, and may never wake the relay).
    */
-  async function publishBatch(): Promise<number> {
+  async function publishBatch(): Promise<{ published: number; heldBack: boolean }> {
     let failure: unknown;
+    let heldBack = false;
     const published = await db.transaction().execute(async (trx) => {
       await sql`SELECT pg_advisory_xact_lock(${SEQUENCER_LOCK}::bigint)`.execute(trx);
       // Separate statement from the lock: it must see what the previous holder committed.
-      const { rows } = await sql<{ sequence: string; event_id: string; body: string }>`
+      const { rows: found } = await sql<{
+        held_back: boolean;
+        sequence: string | null;
+        event_id: string;
+        body: string;
+      }>`
         WITH head AS (SELECT sequence FROM outbox_head WHERE id = 1),
         eligible AS (
           SELECT id, row_number() OVER (ORDER BY xid, id) AS n FROM (
@@ -124,11 +134,21 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
           UPDATE outbox_head SET sequence = sequence + (SELECT count(*) FROM numbered)
           WHERE id = 1 AND EXISTS (SELECT 1 FROM numbered)
         )
-        SELECT sequence::text AS sequence, event_id, body FROM (
-          SELECT sequence, event_id, body FROM outbox WHERE published_at IS NULL AND sequence IS NOT NULL
-          UNION ALL
-          SELECT sequence, event_id, body FROM numbered
-        ) pending ORDER BY sequence LIMIT ${batchSize}`.execute(trx);
+        SELECT h.held_back, p.sequence, p.event_id, p.body
+        FROM (
+          SELECT EXISTS (
+            SELECT 1 FROM outbox WHERE sequence IS NULL AND xid >= pg_snapshot_xmin(pg_current_snapshot())
+          ) AS held_back
+        ) h
+        LEFT JOIN LATERAL (
+          SELECT sequence::text AS sequence, event_id, body FROM (
+            SELECT sequence, event_id, body FROM outbox WHERE published_at IS NULL AND sequence IS NOT NULL
+            UNION ALL
+            SELECT sequence, event_id, body FROM numbered
+          ) pending ORDER BY sequence LIMIT ${batchSize}
+        ) p ON true`.execute(trx);
+      heldBack = found[0]?.held_back ?? false;
+      const rows = found.filter((r) => r.sequence !== null);
       if (rows.length === 0) return 0;
       const events = rows.map(
         (r) => ({ ...(JSON.parse(r.body) as DomainEvent), sequence: Number(r.sequence) }) as DomainEvent,
@@ -156,7 +176,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       return done.length;
     });
     if (failure !== undefined) throw failure;
-    return published;
+    return { published, heldBack };
   }
 
   /**
@@ -205,12 +225,13 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     }, notifyDebounceMs);
   }
 
-  async function drain(): Promise<void> {
+  /** Publishes until nothing is left; answers whether committed rows are still held back by the horizon. */
+  async function drain(): Promise<boolean> {
     for (;;) {
       woken = false;
-      const n = await publishBatch();
+      const { published: n, heldBack } = await publishBatch();
       if (n > 0) log.debug({ published: n }, "outbox events published");
-      if (n < batchSize && !woken) return;
+      if (n < batchSize && !woken) return heldBack;
     }
   }
 
@@ -239,10 +260,17 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   }
 
   async function run(): Promise<void> {
+    // Rows held back by an older open transaction are retried soon, doubling: the transaction that holds them
+    // back may write no outbox row of its own, so no wake would follow its commit (only the fallback poll).
+    let heldBackDelay = heldBackRetryMs;
     while (running) {
       let delay = pollIntervalMs;
       try {
-        await drain();
+        const heldBack = await drain();
+        if (heldBack) {
+          delay = Math.min(pollIntervalMs, heldBackDelay);
+          heldBackDelay *= 2;
+        } else heldBackDelay = heldBackRetryMs;
         if (failures > 0)
           log.info({ failedAttempts: failures }, "outbox relay recovered: broker reachable again");
         failures = 0;
