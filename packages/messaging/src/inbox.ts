@@ -1,21 +1,16 @@
+import { createTablesMigration } from "@taskoverflow/platform";
 import { type Kysely, type RawBuilder, sql, type Transaction } from "kysely";
 import type { Migration } from "kysely/migration";
 
 /** The consumer side of effectively-once: which events each consumer has already applied. */
-export const inboxMigration: Migration = {
-  async up(db: Kysely<unknown>) {
-    await db.schema
-      .createTable("processed_events")
+export const inboxMigration: Migration = createTablesMigration({
+  processed_events: (t) =>
+    t
       .addColumn("consumer", "text", (c) => c.notNull())
       .addColumn("event_id", "uuid", (c) => c.notNull())
       .addColumn("processed_at", "timestamptz", (c) => c.notNull().defaultTo(sql`now()`))
-      .addPrimaryKeyConstraint("processed_events_pk", ["consumer", "event_id"])
-      .execute();
-  },
-  async down(db: Kysely<unknown>) {
-    await db.schema.dropTable("processed_events").execute();
-  },
-};
+      .addPrimaryKeyConstraint("processed_events_pk", ["consumer", "event_id"]),
+});
 
 export interface InboxTables {
   processed_events: { consumer: string; event_id: string; processed_at: Date };

@@ -28,13 +28,6 @@ export class NotFoundError extends AppError {
   }
 }
 
-export class ConflictError extends AppError {
-  override readonly name = "ConflictError";
-  constructor(message: string, code = "conflict") {
-    super(409, code, message);
-  }
-}
-
 export class UpstreamError extends AppError {
   override readonly name = "UpstreamError";
   constructor(

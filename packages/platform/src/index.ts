@@ -4,6 +4,8 @@ export * from "./errors.ts";
 export * from "./http.ts";
 export * from "./json-body.ts";
 export * from "./logger.ts";
+export * from "./migration.ts";
 export * from "./net.ts";
+export * from "./query.ts";
 export * from "./service.ts";
 export * from "./service-app.ts";

@@ -1,3 +1,4 @@
+import { createTablesMigration } from "@taskoverflow/platform";
 import { type Generated, type Kysely, sql } from "kysely";
 import type { Migration } from "kysely/migration";
 
@@ -6,32 +7,26 @@ import type { Migration } from "kysely/migration";
  * locked until it committed). Kept as it was so databases migrated with it stay valid; `outboxV2Migration`
  * turns it into the lock-free design below. New services apply both, in order.
  */
-export const outboxMigration: Migration = {
-  async up(db: Kysely<unknown>) {
-    await db.schema
-      .createTable("outbox_sequence")
-      .addColumn("id", "smallint", (c) => c.primaryKey())
-      .addColumn("value", "bigint", (c) => c.notNull())
-      .execute();
+export const outboxMigration: Migration = createTablesMigration(
+  {
+    outbox_sequence: (t) =>
+      t.addColumn("id", "smallint", (c) => c.primaryKey()).addColumn("value", "bigint", (c) => c.notNull()),
+    outbox: (t) =>
+      t
+        .addColumn("position", "bigint", (c) => c.primaryKey())
+        .addColumn("event_id", "uuid", (c) => c.notNull().unique())
+        .addColumn("type", "text", (c) => c.notNull())
+        .addColumn("body", "text", (c) => c.notNull())
+        .addColumn("created_at", "timestamptz", (c) => c.notNull().defaultTo(sql`now()`))
+        .addColumn("published_at", "timestamptz")
+        .addColumn("attempts", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("last_error", "text"),
+  },
+  async (db) => {
     await sql`INSERT INTO outbox_sequence (id, value) VALUES (1, 0)`.execute(db);
-    await db.schema
-      .createTable("outbox")
-      .addColumn("position", "bigint", (c) => c.primaryKey())
-      .addColumn("event_id", "uuid", (c) => c.notNull().unique())
-      .addColumn("type", "text", (c) => c.notNull())
-      .addColumn("body", "text", (c) => c.notNull())
-      .addColumn("created_at", "timestamptz", (c) => c.notNull().defaultTo(sql`now()`))
-      .addColumn("published_at", "timestamptz")
-      .addColumn("attempts", "integer", (c) => c.notNull().defaultTo(0))
-      .addColumn("last_error", "text")
-      .execute();
     await sql`CREATE INDEX outbox_pending ON outbox (position) WHERE published_at IS NULL`.execute(db);
   },
-  async down(db: Kysely<unknown>) {
-    await db.schema.dropTable("outbox").execute();
-    await db.schema.dropTable("outbox_sequence").execute();
-  },
-};
+);
 
 /**
  * The outbox without a shared write lock (docs/architecture.md, "Event backbone v2"). A writer inserts its

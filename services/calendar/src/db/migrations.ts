@@ -1,34 +1,31 @@
 import { inboxMigration, outboxMigration, outboxV2Migration } from "@taskoverflow/messaging";
+import { createTablesMigration } from "@taskoverflow/platform";
 import { type Kysely, sql } from "kysely";
 import type { Migration } from "kysely/migration";
 
 /** The todo projection and how far it has caught up with the todo service's outbox stream. */
-const projection: Migration = {
-  async up(db: Kysely<unknown>) {
-    await db.schema
-      .createTable("todos_projection")
-      .addColumn("id", "integer", (c) => c.primaryKey())
-      .addColumn("state", "jsonb", (c) => c.notNull())
-      .addColumn("version", "integer", (c) => c.notNull())
-      .addColumn("deleted", "boolean", (c) => c.notNull().defaultTo(false))
-      // The todo-stream sequence this row reflects (event or snapshot): a snapshot taken later that lacks
-      // the row proves the todo was deleted.
-      .addColumn("sequence", "bigint", (c) => c.notNull().defaultTo(0))
-      .execute();
-    await db.schema
-      .createTable("projection_progress")
-      .addColumn("id", "smallint", (c) => c.primaryKey())
-      .addColumn("watermark", "bigint", (c) => c.notNull())
-      .addColumn("ahead", "jsonb", (c) => c.notNull())
-      .addColumn("initialised_at", "timestamptz")
-      .execute();
+const projection = createTablesMigration(
+  {
+    todos_projection: (t) =>
+      t
+        .addColumn("id", "integer", (c) => c.primaryKey())
+        .addColumn("state", "jsonb", (c) => c.notNull())
+        .addColumn("version", "integer", (c) => c.notNull())
+        .addColumn("deleted", "boolean", (c) => c.notNull().defaultTo(false))
+        // The todo-stream sequence this row reflects (event or snapshot): a snapshot taken later that lacks
+        // the row proves the todo was deleted.
+        .addColumn("sequence", "bigint", (c) => c.notNull().defaultTo(0)),
+    projection_progress: (t) =>
+      t
+        .addColumn("id", "smallint", (c) => c.primaryKey())
+        .addColumn("watermark", "bigint", (c) => c.notNull())
+        .addColumn("ahead", "jsonb", (c) => c.notNull())
+        .addColumn("initialised_at", "timestamptz"),
+  },
+  async (db) => {
     await sql`INSERT INTO projection_progress (id, watermark, ahead) VALUES (1, 0, '[]'::jsonb)`.execute(db);
   },
-  async down(db: Kysely<unknown>) {
-    await db.schema.dropTable("projection_progress").execute();
-    await db.schema.dropTable("todos_projection").execute();
-  },
-};
+);
 
 /**
  * Applied sequences get a row each, so applying an event updates no shared row (the watermark is derived

@@ -1,5 +1,7 @@
 import { bounds, type CalendarFilters, listQueryParams } from "@taskoverflow/contracts";
-import { ValidationError } from "@taskoverflow/platform";
+import { queryParams } from "@taskoverflow/platform";
+
+const param = queryParams(listQueryParams);
 
 /**
  * `?completed=true|false` and `?window=N` of the feed, validated exactly as the export and the list validate
@@ -14,17 +16,4 @@ export function parseFeedQuery(query: Record<string, unknown>): CalendarFilters 
     ...(completed !== undefined && { completed: completed === "true" }),
     ...(window !== undefined && { windowDays: Math.min(Number(window), bounds.windowDaysMax) }),
   };
-}
-
-function param(query: Record<string, unknown>, name: "completed" | "window"): string | undefined {
-  const value = query[name];
-  if (value === undefined) return undefined;
-  const schema = listQueryParams[name];
-  const result = typeof value === "string" ? schema.safeParse(value) : undefined;
-  if (result?.success) return result.data;
-  const message = schema.safeParse("").error?.issues[0]?.message;
-  throw new ValidationError(
-    result?.error.issues[0]?.message ?? message ?? `${name} is invalid`,
-    "invalid_query",
-  );
 }

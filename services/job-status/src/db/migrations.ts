@@ -1,11 +1,10 @@
 import { inboxMigration } from "@taskoverflow/messaging";
-import type { Kysely } from "kysely";
+import { createTablesMigration } from "@taskoverflow/platform";
 import type { Migration } from "kysely/migration";
 
-const jobs: Migration = {
-  async up(db: Kysely<unknown>) {
-    await db.schema
-      .createTable("jobs")
+const jobs = createTablesMigration({
+  jobs: (t) =>
+    t
       .addColumn("id", "uuid", (c) => c.primaryKey())
       .addColumn("status", "text", (c) => c.notNull())
       .addColumn("requested_at", "timestamptz")
@@ -16,13 +15,8 @@ const jobs: Migration = {
       .addColumn("sha256", "text")
       .addColumn("event_count", "integer")
       .addColumn("error", "text")
-      .addColumn("last_event_at", "timestamptz", (c) => c.notNull())
-      .execute();
-  },
-  async down(db: Kysely<unknown>) {
-    await db.schema.dropTable("jobs").execute();
-  },
-};
+      .addColumn("last_event_at", "timestamptz", (c) => c.notNull()),
+});
 
 export const migrations: Record<string, Migration> = {
   "0001_jobs": jobs,

@@ -6,7 +6,7 @@ import {
   todoFields,
   WRITABLE_FIELDS,
 } from "@taskoverflow/contracts";
-import { ValidationError } from "@taskoverflow/platform";
+import { queryParams, ValidationError } from "@taskoverflow/platform";
 import { z } from "zod";
 import type { TodoChanges, TodoDraft, TodoFilter } from "./todo.domain.ts";
 import { parseTimestamp } from "./todo.time.ts";
@@ -80,19 +80,7 @@ export function parseUpdate(body: unknown): TodoChanges {
 }
 
 /** One query parameter: absent, or given once and valid (a repeated one is a 400, like a bad one). */
-function param(query: Record<string, unknown>, name: keyof typeof listQueryParams): string | undefined {
-  const value = query[name];
-  if (value === undefined) return undefined;
-  const schema = listQueryParams[name];
-  const result = typeof value === "string" ? schema.safeParse(value) : undefined;
-  if (result?.success) return result.data;
-  // Every parameter's schema has one message (the empty string fails with it); a repeated parameter gets it too.
-  const message = schema.safeParse("").error?.issues[0]?.message;
-  throw new ValidationError(
-    result?.error.issues[0]?.message ?? message ?? `${name} is invalid`,
-    "invalid_query",
-  );
-}
+const param = queryParams(listQueryParams);
 
 /**
  * `?completed=true|false` and `?window=N` (days, N >= 0); they combine. Known parameters only; others are
