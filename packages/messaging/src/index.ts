@@ -8,6 +8,7 @@ export * from "./outbox/outbox.relay.ts";
 export * from "./outbox/outbox.store.ts";
 export * from "./ports.ts";
 export * from "./service.config.ts";
+export * from "./service.consumer.ts";
 export * from "./sns.publisher.ts";
 export * from "./sqs.consumer.ts";
 export * from "./topology.aws.ts";

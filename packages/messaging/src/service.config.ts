@@ -1,4 +1,4 @@
-import { env } from "@taskoverflow/platform";
+import { type BackendConfig, backendEnv, backendSettings, env } from "@taskoverflow/platform";
 import { z } from "zod";
 import { topology } from "./topology.ts";
 
@@ -29,4 +29,24 @@ export function consumerSettings(
   queueUrl: string | undefined,
 ): ConsumerConfig {
   return { topologyPrefix: e.TOPOLOGY_PREFIX, queueUrl, concurrency: e.CONSUMER_CONCURRENCY };
+}
+
+/**
+ * A back-end service that consumes its queue of the topology (calendar, job-status, explorer): `backendEnv`
+ * (PORT, HOST, LOG_LEVEL, database, AWS) and `consumerEnv()` in one; spread into its schema beside its queue's
+ * URL variable.
+ */
+export function consumerBackendEnv(service: string, port: number) {
+  return { ...backendEnv(service, port), ...consumerEnv() };
+}
+
+/** The config of a back-end service that consumes its queue. */
+export interface ConsumerBackend extends BackendConfig, ConsumerConfig {}
+
+/** The config fields read from `consumerBackendEnv()`'s variables and the service's own queue URL variable. */
+export function consumerBackendSettings(
+  e: Parameters<typeof backendSettings>[0] & Parameters<typeof consumerSettings>[0],
+  queueUrl: string | undefined,
+): ConsumerBackend {
+  return { ...backendSettings(e), ...consumerSettings(e, queueUrl) };
 }

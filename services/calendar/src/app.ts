@@ -3,11 +3,11 @@ import {
   awsClients,
   createOutboxRelay,
   createSnsPublisher,
-  createSqsConsumer,
   ensureTopology,
   type GivenAwsClients,
   pgOutboxWakeSource,
   type SqsConsumerOptions,
+  startServiceConsumer,
 } from "@taskoverflow/messaging";
 import {
   ConfigError,
@@ -151,7 +151,7 @@ export function createCalendarApp(config: CalendarConfig, overrides: CalendarOve
     compaction.unref();
     onStop(() => clearInterval(compaction));
 
-    const consumer = createSqsConsumer({
+    await startServiceConsumer(onStop, logger, config, {
       sqs,
       queueUrl,
       handler: (event, context) => {
@@ -159,12 +159,8 @@ export function createCalendarApp(config: CalendarConfig, overrides: CalendarOve
         return handler.handle(event, context);
       },
       onExhausted: handler.onExhausted,
-      log: logger.child({ component: "consumer" }),
-      concurrency: config.concurrency,
       ...overrides.consumer,
     });
-    await consumer.start();
-    onStop(() => consumer.stop());
     return {
       routesOnly: [feedRoutes(feedStore, clock)],
       info: { database: database.kind, bucket: config.bucket },

@@ -1,12 +1,11 @@
-import { type ConsumerConfig, consumerEnv, consumerSettings } from "@taskoverflow/messaging";
-import { type BackendConfig, backendEnv, backendSettings, env, parseEnv } from "@taskoverflow/platform";
+import { type ConsumerBackend, consumerBackendEnv, consumerBackendSettings } from "@taskoverflow/messaging";
+import { env, parseEnv } from "@taskoverflow/platform";
 import { z } from "zod";
 
 /** The calendar service's environment: keys are the variable names. Defaults run the embedded mode. */
 export const calendarEnvSchema = z.object({
-  ...backendEnv("calendar", 6402),
+  ...consumerBackendEnv("calendar", 6402),
   CALENDAR_BUCKET: env.string("taskoverflow-calendars"),
-  ...consumerEnv(),
   TOPIC_ARN: z.string().optional(),
   CALENDAR_QUEUE_URL: env.optionalUrl(),
   TODO_SERVICE_URL: env.url("http://127.0.0.1:6401"),
@@ -22,7 +21,7 @@ export const calendarEnvSchema = z.object({
 
 export type CalendarEnv = z.infer<typeof calendarEnvSchema>;
 
-export interface CalendarConfig extends BackendConfig, ConsumerConfig {
+export interface CalendarConfig extends ConsumerBackend {
   bucket: string;
   topicArn?: string | undefined;
   todoServiceUrl: string;
@@ -36,8 +35,7 @@ export interface CalendarConfig extends BackendConfig, ConsumerConfig {
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): CalendarConfig {
   const e = parseEnv(calendarEnvSchema, source);
   return {
-    ...backendSettings(e),
-    ...consumerSettings(e, e.CALENDAR_QUEUE_URL),
+    ...consumerBackendSettings(e, e.CALENDAR_QUEUE_URL),
     bucket: e.CALENDAR_BUCKET,
     topicArn: e.TOPIC_ARN || undefined,
     todoServiceUrl: e.TODO_SERVICE_URL,

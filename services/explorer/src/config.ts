@@ -1,12 +1,11 @@
-import { type ConsumerConfig, consumerEnv, consumerSettings } from "@taskoverflow/messaging";
-import { type BackendConfig, backendEnv, backendSettings, env, parseEnv } from "@taskoverflow/platform";
+import { type ConsumerBackend, consumerBackendEnv, consumerBackendSettings } from "@taskoverflow/messaging";
+import { env, parseEnv } from "@taskoverflow/platform";
 import { z } from "zod";
 
 /** The explorer's environment: keys are the variable names. Defaults run the embedded mode (npm start). */
 export const explorerEnvSchema = z.object({
-  ...backendEnv("explorer", 6404),
   // TOPOLOGY_PREFIX also names every queue the explorer shows (found by name); CONSUMER_CONCURRENCY.
-  ...consumerEnv(),
+  ...consumerBackendEnv("explorer", 6404),
   /** Its own queue (subscribed with no filter policy); unset: converged with ensureTopology at start. */
   EXPLORER_QUEUE_URL: env.optionalUrl(),
   /** When set, every /api/v1/explorer request needs `Authorization: Bearer <token>` (401 otherwise). */
@@ -29,7 +28,7 @@ export const explorerEnvSchema = z.object({
 
 export type ExplorerEnv = z.infer<typeof explorerEnvSchema>;
 
-export interface ExplorerConfig extends BackendConfig, ConsumerConfig {
+export interface ExplorerConfig extends ConsumerBackend {
   /** Unset: the explorer API is open (npm start, on localhost). */
   token?: string | undefined;
   retention: { maxAgeMs: number; maxEvents: number; sweepIntervalMs: number };
@@ -41,8 +40,7 @@ export interface ExplorerConfig extends BackendConfig, ConsumerConfig {
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): ExplorerConfig {
   const e = parseEnv(explorerEnvSchema, source);
   return {
-    ...backendSettings(e),
-    ...consumerSettings(e, e.EXPLORER_QUEUE_URL),
+    ...consumerBackendSettings(e, e.EXPLORER_QUEUE_URL),
     token: e.EXPLORER_TOKEN,
     retention: {
       maxAgeMs: e.EXPLORER_RETENTION_HOURS * 3_600_000,

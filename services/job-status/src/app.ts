@@ -1,10 +1,10 @@
 import type { PassThrough } from "node:stream";
 import {
   awsClients,
-  createSqsConsumer,
   ensureTopology,
   type GivenAwsClients,
   type SqsConsumerOptions,
+  startServiceConsumer,
 } from "@taskoverflow/messaging";
 import {
   openMigratedDatabase,
@@ -72,7 +72,7 @@ export function createJobStatusApp(
     });
     // Before the consumer starts: on PGlite's single session a LISTEN must not land inside a transaction.
     onStop(await database.listen(JOB_CHANNEL, (jobId) => changes.heard(jobId)));
-    const consumer = createSqsConsumer({
+    await startServiceConsumer(onStop, logger, config, {
       sqs,
       queueUrl,
       handler: createJobHandler({
@@ -82,12 +82,8 @@ export function createJobStatusApp(
         calendarBucket: config.calendarBucket ?? "taskoverflow-calendars",
         onChanged: changes.changed,
       }),
-      log: logger.child({ component: "consumer" }),
-      concurrency: config.concurrency,
       ...overrides.consumer,
     });
-    await consumer.start();
-    onStop(() => consumer.stop());
 
     const timeoutMs = (config.jobTimeoutSeconds ?? defaultJobTimeoutSeconds) * 1000;
     const timeouts = createJobTimeouts({ db, jobs, clock, timeoutMs, onChanged: changes.changed });

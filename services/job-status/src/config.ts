@@ -1,5 +1,5 @@
-import { type ConsumerConfig, consumerEnv, consumerSettings } from "@taskoverflow/messaging";
-import { type BackendConfig, backendEnv, backendSettings, env, parseEnv } from "@taskoverflow/platform";
+import { type ConsumerBackend, consumerBackendEnv, consumerBackendSettings } from "@taskoverflow/messaging";
+import { env, parseEnv } from "@taskoverflow/platform";
 import { z } from "zod";
 
 /** A job that hears nothing for this long ends as FAILURE (the one place this default is written). */
@@ -12,8 +12,7 @@ export const defaultEventsPollMs = 1_000;
 
 /** The job-status service's environment: keys are the variable names. Defaults run the embedded mode. */
 export const jobStatusEnvSchema = z.object({
-  ...backendEnv("job-status", 6403),
-  ...consumerEnv(),
+  ...consumerBackendEnv("job-status", 6403),
   JOB_STATUS_QUEUE_URL: env.optionalUrl(),
   /** Asked whether an id we have not heard of yet was issued (GET /internal/v1/calendar-requests/:id). */
   TODO_SERVICE_URL: env.url("http://127.0.0.1:6401"),
@@ -31,7 +30,7 @@ export const jobStatusEnvSchema = z.object({
 
 export type JobStatusEnv = z.infer<typeof jobStatusEnvSchema>;
 
-export interface JobStatusConfig extends BackendConfig, ConsumerConfig {
+export interface JobStatusConfig extends ConsumerBackend {
   todoServiceUrl: string;
   /** A job silent for longer ends as FAILURE; `defaultJobTimeoutSeconds` when absent. */
   jobTimeoutSeconds?: number;
@@ -47,8 +46,7 @@ export interface JobStatusConfig extends BackendConfig, ConsumerConfig {
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): JobStatusConfig {
   const e = parseEnv(jobStatusEnvSchema, source);
   return {
-    ...backendSettings(e),
-    ...consumerSettings(e, e.JOB_STATUS_QUEUE_URL),
+    ...consumerBackendSettings(e, e.JOB_STATUS_QUEUE_URL),
     todoServiceUrl: e.TODO_SERVICE_URL,
     jobTimeoutSeconds: e.JOB_TIMEOUT_SECONDS,
     publicUrl: e.PUBLIC_URL,
