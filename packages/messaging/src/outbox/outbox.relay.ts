@@ -1,9 +1,19 @@
 import type { DomainEvent } from "@taskoverflow/contracts";
-import { errorText, type Logger } from "@taskoverflow/platform";
-import { type Kysely, sql } from "kysely";
+import type { Logger } from "@taskoverflow/platform";
+import type { Kysely } from "kysely";
 import { backoffDelay } from "../backoff.ts";
 import { type EventPublisher, PartialPublishError } from "../ports.ts";
 import type { OutboxTables } from "./outbox.migration.ts";
+import {
+  claimBatch,
+  deletePublished,
+  markPublished,
+  notifyRelays,
+  recordFailure,
+  stallReport,
+} from "./outbox.sequencer.ts";
+
+export { SEQUENCER_LOCK } from "./outbox.sequencer.ts";
 
 /** Something that calls back when new outbox rows may have committed (e.g. PostgreSQL LISTEN outbox). */
 export interface OutboxWakeSource {
@@ -38,9 +48,6 @@ export interface OutboxRelayOptions {
   /** First retry while committed rows are held back by an older open transaction (doubling). Default 2 ms. */
   heldBackRetryMs?: number;
 }
-
-/** The sequencer's advisory lock key (any constant; one sequencer per database at a time). */
-export const SEQUENCER_LOCK = "7400640001";
 
 export interface OutboxRelay {
   start(): Promise<void>;
@@ -98,57 +105,18 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   };
 
   /**
-   * One pass of the sequencer and publisher, under the sequencer lock (a transaction-level advisory lock:
-   * one relay per database at a time, the others wait their turn; a relay that dies releases it with its
-   * connection). First numbers committed rows whose transaction is below the snapshot horizon, contiguously
-   * from `outbox_head`, in (xid, id) order; then publishes the oldest unpublished rows in sequence order
-   * and marks them. Returns how many rows it published, and whether committed rows are held back (their
-   * transaction is not below the horizon yet: an older one is still open, and may never wake the relay).
+   * One pass of the sequencer and publisher, under the sequencer lock (outbox.sequencer.ts): numbers committed
+   * rows, then publishes the oldest unpublished rows in sequence order and marks them. Returns how many rows it
+   * published, and whether committed rows are held back (their transaction is not below the horizon yet: an
+   * older one is still open, and may never wake the relay).
    */
   async function publishBatch(): Promise<{ published: number; heldBack: boolean }> {
     let failure: unknown;
     let heldBack = false;
     const published = await db.transaction().execute(async (trx) => {
-      await sql`SELECT pg_advisory_xact_lock(${SEQUENCER_LOCK}::bigint)`.execute(trx);
-      // Separate statement from the lock: it must see what the previous holder committed.
-      const { rows: found } = await sql<{
-        held_back: boolean;
-        sequence: string | null;
-        event_id: string;
-        body: string;
-      }>`
-        WITH head AS (SELECT sequence FROM outbox_head WHERE id = 1),
-        eligible AS (
-          SELECT id, row_number() OVER (ORDER BY xid, id) AS n FROM (
-            SELECT id, xid FROM outbox
-            WHERE sequence IS NULL AND xid < pg_snapshot_xmin(pg_current_snapshot())
-            ORDER BY xid, id LIMIT ${sequenceLimit}
-          ) e
-        ),
-        numbered AS (
-          UPDATE outbox o SET sequence = head.sequence + eligible.n
-          FROM eligible, head WHERE o.id = eligible.id
-          RETURNING o.sequence, o.event_id, o.body
-        ),
-        moved AS (
-          UPDATE outbox_head SET sequence = sequence + (SELECT count(*) FROM numbered)
-          WHERE id = 1 AND EXISTS (SELECT 1 FROM numbered)
-        )
-        SELECT h.held_back, p.sequence, p.event_id, p.body
-        FROM (
-          SELECT EXISTS (
-            SELECT 1 FROM outbox WHERE sequence IS NULL AND xid >= pg_snapshot_xmin(pg_current_snapshot())
-          ) AS held_back
-        ) h
-        LEFT JOIN LATERAL (
-          SELECT sequence::text AS sequence, event_id, body FROM (
-            SELECT sequence, event_id, body FROM outbox WHERE published_at IS NULL AND sequence IS NOT NULL
-            UNION ALL
-            SELECT sequence, event_id, body FROM numbered
-          ) pending ORDER BY sequence LIMIT ${batchSize}
-        ) p ON true`.execute(trx);
-      heldBack = found[0]?.held_back ?? false;
-      const rows = found.filter((r) => r.sequence !== null);
+      const claimed = await claimBatch(trx, { sequenceLimit, batchSize });
+      heldBack = claimed.heldBack;
+      const rows = claimed.rows;
       if (rows.length === 0) return 0;
       const events = rows.map(
         (r) => ({ ...(JSON.parse(r.body) as DomainEvent), sequence: Number(r.sequence) }) as DomainEvent,
@@ -160,55 +128,22 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         failure = err;
         done = err instanceof PartialPublishError ? err.publishedIds : [];
         const failed = rows.map((r) => r.event_id).filter((id) => !done.includes(id));
-        await trx
-          .updateTable("outbox")
-          .set((eb) => ({ attempts: eb("attempts", "+", 1), last_error: errorText(err).slice(0, 1000) }))
-          .where("event_id", "in", failed)
-          .execute();
+        await recordFailure(trx, failed, err);
       }
-      if (done.length > 0) {
-        await trx
-          .updateTable("outbox")
-          .set({ published_at: sql`now()` })
-          .where("event_id", "in", done)
-          .execute();
-      }
+      await markPublished(trx, done);
       return done.length;
     });
     if (failure !== undefined) throw failure;
     return { published, heldBack };
   }
 
-  /**
-   * Rows committed but not yet numbered for longer than `stallWarnMs` mean an older transaction is still
-   * open and holds the horizon back: name it (pid, age, query) so an operator can find it.
-   */
+  /** Warns, at most every `stallCheckIntervalMs`, when an older open transaction holds numbering back. */
   async function warnIfHeldBack(): Promise<void> {
     if (Date.now() - lastStallCheck < stallCheckIntervalMs) return;
     lastStallCheck = Date.now();
-    const { rows } = await sql<{ waiting_ms: number | null }>`
-      SELECT (extract(epoch FROM now() - min(created_at)) * 1000)::float8 AS waiting_ms
-      FROM outbox WHERE sequence IS NULL`.execute(db);
-    const waitingMs = rows[0]?.waiting_ms ?? null;
-    if (waitingMs === null || waitingMs < stallWarnMs) return;
-    const blocker = await sql<{ pid: number; age_s: number; state: string | null; query: string | null }>`
-      SELECT pid, extract(epoch FROM now() - xact_start)::float8 AS age_s, state, left(query, 200) AS query
-      FROM pg_stat_activity
-      WHERE backend_xid IS NOT NULL AND pid <> pg_backend_pid()
-      ORDER BY age(backend_xid) DESC LIMIT 1`
-      .execute(db)
-      .then((r) => r.rows[0])
-      .catch(() => undefined);
-    log.warn(
-      {
-        waitingMs: Math.round(waitingMs),
-        blockingPid: blocker?.pid,
-        blockingAgeSeconds: blocker && Math.round(blocker.age_s),
-        blockingState: blocker?.state,
-        blockingQuery: blocker?.query,
-      },
-      "outbox events wait for an older open transaction before they can be numbered",
-    );
+    const stall = await stallReport(db, stallWarnMs);
+    if (stall)
+      log.warn(stall, "outbox events wait for an older open transaction before they can be numbered");
   }
 
   /**
@@ -219,7 +154,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     if (!wakeSource || notifyTimer) return;
     notifyTimer = setTimeout(() => {
       notifyTimer = undefined;
-      sql`SELECT pg_notify('outbox', ${relayId})`.execute(db).catch((err: unknown) => {
+      notifyRelays(db, relayId).catch((err: unknown) => {
         log.debug({ err }, "outbox NOTIFY failed; other relays poll");
       });
     }, notifyDebounceMs);
@@ -238,11 +173,8 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   async function cleanup(): Promise<void> {
     if (Date.now() - lastCleanup < cleanupIntervalMs) return;
     lastCleanup = Date.now();
-    const r = await db
-      .deleteFrom("outbox")
-      .where("published_at", "<", sql<Date>`now() - make_interval(secs => ${retainPublishedMs / 1000})`)
-      .executeTakeFirst();
-    if (r.numDeletedRows > 0n) log.debug({ deleted: Number(r.numDeletedRows) }, "old outbox rows deleted");
+    const deleted = await deletePublished(db, retainPublishedMs);
+    if (deleted > 0) log.debug({ deleted }, "old outbox rows deleted");
   }
 
   function pause(ms: number, wakeable: boolean): Promise<void> {

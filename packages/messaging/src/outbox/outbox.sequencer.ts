@@ -1,0 +1,140 @@
+import { errorText } from "@taskoverflow/platform";
+import { type Kysely, sql, type Transaction } from "kysely";
+import type { OutboxTables } from "./outbox.migration.ts";
+
+/**
+ * The relay's SQL: the sequencer's claim (lock, number, pick the batch), marking what SNS accepted, the
+ * cleanup, the stall diagnosis and the wake-up NOTIFY. outbox.relay.ts is the loop that calls them.
+ */
+
+/** The sequencer's advisory lock key (any constant; one sequencer per database at a time). */
+export const SEQUENCER_LOCK = "7400640001";
+
+/** An outbox row claimed for publishing: its sequence, event id and stored body (the event's JSON). */
+export interface ClaimedRow {
+  sequence: string;
+  event_id: string;
+  body: string;
+}
+
+/**
+ * Takes the sequencer lock (a transaction-level advisory lock: one relay per database at a time, the others
+ * wait their turn; a relay that dies releases it with its connection), numbers at most `sequenceLimit`
+ * committed rows whose transaction is below the snapshot horizon, contiguously from `outbox_head`, in
+ * (xid, id) order, and returns the oldest `batchSize` unpublished rows in sequence order, and whether committed
+ * rows are held back (their transaction is not below the horizon yet: an older one is still open, and may never
+ * wake the relay).
+ */
+export async function claimBatch(
+  trx: Transaction<OutboxTables>,
+  { sequenceLimit, batchSize }: { sequenceLimit: number; batchSize: number },
+): Promise<{ rows: ClaimedRow[]; heldBack: boolean }> {
+  await sql`SELECT pg_advisory_xact_lock(${SEQUENCER_LOCK}::bigint)`.execute(trx);
+  // Separate statement from the lock: it must see what the previous holder committed.
+  const { rows: found } = await sql<{
+    held_back: boolean;
+    sequence: string | null;
+    event_id: string;
+    body: string;
+  }>`
+    WITH head AS (SELECT sequence FROM outbox_head WHERE id = 1),
+    eligible AS (
+      SELECT id, row_number() OVER (ORDER BY xid, id) AS n FROM (
+        SELECT id, xid FROM outbox
+        WHERE sequence IS NULL AND xid < pg_snapshot_xmin(pg_current_snapshot())
+        ORDER BY xid, id LIMIT ${sequenceLimit}
+      ) e
+    ),
+    numbered AS (
+      UPDATE outbox o SET sequence = head.sequence + eligible.n
+      FROM eligible, head WHERE o.id = eligible.id
+      RETURNING o.sequence, o.event_id, o.body
+    ),
+    moved AS (
+      UPDATE outbox_head SET sequence = sequence + (SELECT count(*) FROM numbered)
+      WHERE id = 1 AND EXISTS (SELECT 1 FROM numbered)
+    )
+    SELECT h.held_back, p.sequence, p.event_id, p.body
+    FROM (
+      SELECT EXISTS (
+        SELECT 1 FROM outbox WHERE sequence IS NULL AND xid >= pg_snapshot_xmin(pg_current_snapshot())
+      ) AS held_back
+    ) h
+    LEFT JOIN LATERAL (
+      SELECT sequence::text AS sequence, event_id, body FROM (
+        SELECT sequence, event_id, body FROM outbox WHERE published_at IS NULL AND sequence IS NOT NULL
+        UNION ALL
+        SELECT sequence, event_id, body FROM numbered
+      ) pending ORDER BY sequence LIMIT ${batchSize}
+    ) p ON true`.execute(trx);
+  const rows = found.filter((r): r is typeof r & { sequence: string } => r.sequence !== null);
+  return { rows, heldBack: found[0]?.held_back ?? false };
+}
+
+/** Marks the rows SNS accepted as published. */
+export async function markPublished(trx: Transaction<OutboxTables>, eventIds: string[]): Promise<void> {
+  if (eventIds.length === 0) return;
+  await trx
+    .updateTable("outbox")
+    .set({ published_at: sql`now()` })
+    .where("event_id", "in", eventIds)
+    .execute();
+}
+
+/** Records a failed publish attempt on the rows (attempts + 1, the error's text). */
+export async function recordFailure(
+  trx: Transaction<OutboxTables>,
+  eventIds: string[],
+  err: unknown,
+): Promise<void> {
+  await trx
+    .updateTable("outbox")
+    .set((eb) => ({ attempts: eb("attempts", "+", 1), last_error: errorText(err).slice(0, 1000) }))
+    .where("event_id", "in", eventIds)
+    .execute();
+}
+
+/** Deletes rows published longer ago than `retainMs`; returns how many. */
+export async function deletePublished(db: Kysely<OutboxTables>, retainMs: number): Promise<number> {
+  const r = await db
+    .deleteFrom("outbox")
+    .where("published_at", "<", sql<Date>`now() - make_interval(secs => ${retainMs / 1000})`)
+    .executeTakeFirst();
+  return Number(r.numDeletedRows);
+}
+
+/**
+ * When committed rows have waited longer than `warnMs` to be numbered, an older transaction is still open and
+ * holds the horizon back: the fields of a warning that names it (pid, age, state, query; absent when
+ * pg_stat_activity cannot be read). Undefined when nothing waits that long.
+ */
+export async function stallReport(
+  db: Kysely<OutboxTables>,
+  warnMs: number,
+): Promise<Record<string, number | string | null | undefined> | undefined> {
+  const { rows } = await sql<{ waiting_ms: number | null }>`
+    SELECT (extract(epoch FROM now() - min(created_at)) * 1000)::float8 AS waiting_ms
+    FROM outbox WHERE sequence IS NULL`.execute(db);
+  const waitingMs = rows[0]?.waiting_ms ?? null;
+  if (waitingMs === null || waitingMs < warnMs) return undefined;
+  const blocker = await sql<{ pid: number; age_s: number; state: string | null; query: string | null }>`
+    SELECT pid, extract(epoch FROM now() - xact_start)::float8 AS age_s, state, left(query, 200) AS query
+    FROM pg_stat_activity
+    WHERE backend_xid IS NOT NULL AND pid <> pg_backend_pid()
+    ORDER BY age(backend_xid) DESC LIMIT 1`
+    .execute(db)
+    .then((r) => r.rows[0])
+    .catch(() => undefined);
+  return {
+    waitingMs: Math.round(waitingMs),
+    blockingPid: blocker?.pid,
+    blockingAgeSeconds: blocker && Math.round(blocker.age_s),
+    blockingState: blocker?.state,
+    blockingQuery: blocker?.query,
+  };
+}
+
+/** Announces new rows to the relays of other instances (LISTEN outbox), with this relay's id. */
+export async function notifyRelays(db: Kysely<OutboxTables>, relayId: string): Promise<void> {
+  await sql`SELECT pg_notify('outbox', ${relayId})`.execute(db);
+}
