@@ -10,6 +10,7 @@ import {
   publicOrigin,
   toErrorResponse,
 } from "./http.ts";
+import { queryParams } from "./query.ts";
 
 describe("parseEnv", () => {
   const schema = z.object({ PORT: env.port(6400), DATABASE_URL: env.optionalUrl(), DEBUG: env.bool(false) });
@@ -143,5 +144,22 @@ describe("clientErrorResponse", () => {
     const answer = clientErrorResponse(parserError(code, raw));
     expect(answer.status).toBe(status);
     expect(answer.body).toEqual({ error });
+  });
+});
+
+describe("queryParams", () => {
+  const param = queryParams({ n: z.string().regex(/^\d+$/, { error: "n must be a number" }) });
+
+  it("reads an absent parameter as undefined and a valid one as given", () => {
+    expect(param({}, "n")).toBeUndefined();
+    expect(param({ n: "42", other: "x" }, "n")).toBe("42");
+  });
+
+  it("refuses a bad or repeated parameter with a 400 invalid_query and the schema's message", () => {
+    for (const query of [{ n: "x" }, { n: ["1", "2"] }]) {
+      expect(() => param(query, "n")).toThrow(
+        expect.objectContaining({ status: 400, code: "invalid_query", message: "n must be a number" }),
+      );
+    }
   });
 });
