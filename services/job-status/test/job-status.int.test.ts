@@ -1,97 +1,35 @@
-import {
-  CreateBucketCommand,
-  DeleteObjectCommand,
-  PutObjectCommand,
-  type S3Client,
-} from "@aws-sdk/client-s3";
-import type { SNSClient } from "@aws-sdk/client-sns";
-import type { SQSClient } from "@aws-sdk/client-sqs";
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { CreateBucketCommand, DeleteObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { beforeAll, describe, expect, it } from "@jest/globals";
 import { createEvent, type DomainEvent } from "@taskoverflow/contracts";
 import { calendarEvents } from "@taskoverflow/contracts/testing";
-import { createSnsPublisher, type EventPublisher, ensureTopology } from "@taskoverflow/messaging";
-import { createLogger, DEFAULT_PUBLIC_ORIGIN, UpstreamError } from "@taskoverflow/platform";
-import {
-  type AwsEndpoint,
-  awsEmulators,
-  clientsFor,
-  createTestDatabase,
-  type TestDatabase,
-  uniqueName,
-  waitFor,
-} from "@taskoverflow/test-harness";
-import pg from "pg";
-import { createJobStatusApp, type JobStatusApp } from "../src/app.ts";
-import { configOn } from "./job-status.fixture.ts";
+import { useServiceWorld } from "@taskoverflow/messaging/testing";
+import { DEFAULT_PUBLIC_ORIGIN } from "@taskoverflow/platform";
+import { awsEmulators, uniqueName, waitFor } from "@taskoverflow/test-harness";
+import { issuedJobs, startJobStatus } from "./job-status.fixture.ts";
 
-const logger = createLogger({ service: "job-status-test", level: "silent" });
 const ICS = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nEND:VCALENDAR\r\n";
 
 describe.each(awsEmulators())("job-status service on $name", ({ start }) => {
-  let aws: AwsEndpoint;
-  let sns: SNSClient;
-  let sqs: SQSClient;
-  let s3: S3Client;
-  let database: TestDatabase;
-  let app: JobStatusApp;
-  let url: string;
-  let publisher: EventPublisher;
-  /** Reads the service's inbox: which events it has applied (or seen and ignored). */
-  let inbox: pg.Pool;
-  const issued = new Set<string>();
-  let todoServiceDown = false;
+  const world = useServiceWorld(start, { name: "js", visibilityTimeoutSeconds: 2 });
+  const todo = issuedJobs();
   const bucket = uniqueName("calendars");
+  let url: string;
 
   beforeAll(async () => {
-    aws = await start();
-    ({ sns, sqs, s3 } = clientsFor(aws));
-    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-    const topology = await ensureTopology(
-      { sns, sqs },
-      { prefix: `${uniqueName("js")}-`, visibilityTimeoutSeconds: 2 },
-    );
-    publisher = createSnsPublisher({ sns, topicArn: topology.topicArn });
-    database = await createTestDatabase();
-    app = createJobStatusApp(configOn(database, aws, topology, { calendarBucket: bucket }), {
-      logger,
-      sqs,
-      s3,
-      consumer: { waitTimeSeconds: 1 },
-      issued: {
-        wasIssued: async (id) => {
-          if (todoServiceDown) throw new UpstreamError(503, "Task status is temporarily unavailable");
-          return issued.has(id) ? { requestedAt: new Date().toISOString() } : undefined;
-        },
-      },
-    });
-    url = (await app.start()).url;
-    inbox = new pg.Pool({ connectionString: database.url, max: 1 });
+    await world.s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    url = (await startJobStatus(world, todo.port, { calendarBucket: bucket })).url;
   });
 
-  afterAll(async () => {
-    await inbox?.end();
-    await app?.stop();
-    await database?.drop();
-    sns?.destroy();
-    sqs?.destroy();
-    s3?.destroy();
-    await aws?.stop();
-  });
-
-  const newJob = () => {
-    const id = crypto.randomUUID();
-    issued.add(id);
-    return id;
-  };
+  const newJob = () => todo.issue();
   const status = (id: string, headers: Record<string, string> = {}) =>
     fetch(`${url}/api/v1/todos/ical/${id}/status`, { headers });
   const statusOf = async (id: string) =>
     ((await (await status(id)).json()) as { task_status: string }).task_status;
-  const publish = (...events: DomainEvent[]) => publisher.publish(events);
+  const publish = (...events: DomainEvent[]) => world.publisher.publish(events);
   const { requested, started, failed } = calendarEvents;
   const ready = async (jobId: string) => {
     const key = `calendars/${jobId}.ics`;
-    await s3.send(
+    await world.s3.send(
       new PutObjectCommand({ Bucket: bucket, Key: key, Body: ICS, ContentType: "text/calendar" }),
     );
     return calendarEvents.ready(jobId, { bucket, key, size: Buffer.byteLength(ICS) });
@@ -101,7 +39,7 @@ describe.each(awsEmulators())("job-status service on $name", ({ start }) => {
     const ids = [...new Set(events.map((e) => e.id))];
     return waitFor(
       async () => {
-        const { rows } = await inbox.query(
+        const { rows } = await world.rows.query(
           "SELECT event_id FROM processed_events WHERE consumer = 'job-status' AND event_id = ANY($1::uuid[])",
           [ids],
         );
@@ -141,12 +79,12 @@ describe.each(awsEmulators())("job-status service on $name", ({ start }) => {
   });
 
   it("never answers 404 for an issued id when the todo service cannot be asked", async () => {
-    todoServiceDown = true;
+    todo.down = true;
     try {
       const res = await status(crypto.randomUUID());
       expect(res.status).toBe(503);
     } finally {
-      todoServiceDown = false;
+      todo.down = false;
     }
   });
 
@@ -175,7 +113,7 @@ describe.each(awsEmulators())("job-status service on $name", ({ start }) => {
   it("answers a JSON 410 when a finished job's calendar is gone (expired), never a 500", async () => {
     const id = newJob();
     const event = await ready(id);
-    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: event.payload.key }));
+    await world.s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: event.payload.key }));
     await publish(event);
     await becomes(id, "SUCCESS");
     const res = await fetch(`${url}/api/v1/todos/ical/${id}/result`);
