@@ -7,38 +7,28 @@
 // service) and the consumer (like the calendar service, with a database of its own) are separate processes
 // (bench/lib/events-role.ts); latency is measured on the machine's wall clock shared by both.
 import { fork } from "node:child_process";
-import { cpus, loadavg } from "node:os";
-import { parseArgs } from "node:util";
-import {
-  type AwsEndpoint,
-  createTestDatabase,
-  durabilitySettings,
-  postgresBinDir,
-  startMoto,
-  startPostgres,
-} from "@taskoverflow/test-harness";
+import { durabilitySettings, postgresBinDir, startMoto } from "@taskoverflow/test-harness";
 import { ensureTopology } from "../packages/messaging/src/index.ts";
 import { awsClients } from "../packages/messaging/test/pipeline.ts";
+import { benchArgs } from "./lib/args.ts";
 import type { RoleCommand, RoleConfig, RoleReport } from "./lib/events-role.ts";
 import { startFauxqsProcess } from "./lib/fauxqs-process.ts";
+import { startBenchInfra } from "./lib/infra.ts";
+import { benchCommand, machineLine, ms1 } from "./lib/stats.ts";
 
-const { values } = parseArgs({
-  options: {
-    events: { type: "string", default: "2000" },
-    writers: { type: "string", default: "16" },
-    emulator: { type: "string", default: "both" },
-    db: { type: "string", default: postgresBinDir() ? "postgres" : "pglite" },
-    durability: { type: "string", default: "durable" },
-  },
+const args = benchArgs("events", {
+  events: "2000",
+  writers: "16",
+  emulator: "both",
+  db: postgresBinDir() ? "postgres" : "pglite",
+  durability: "durable",
 });
-if (values.durability !== "durable" && values.durability !== "fast") {
-  process.stderr.write(`bench events: --durability must be durable or fast, got ${values.durability}\n`);
-  process.exit(2);
-}
-const durability = values.durability;
-const total = Number(values.events);
-const writers = Number(values.writers);
-const emulators = values.emulator === "both" ? ["fauxqs", "moto"] : [values.emulator ?? "fauxqs"];
+const durability = args.choice("durability", ["durable", "fast"] as const);
+const total = args.int("events");
+const writers = args.int("writers");
+const emulator = args.choice("emulator", ["fauxqs", "moto", "both"] as const);
+const emulators = emulator === "both" ? ["fauxqs", "moto"] : [emulator];
+const usePostgres = args.choice("db", ["postgres", "pglite"] as const) === "postgres";
 
 interface Result {
   emulator: string;
@@ -85,20 +75,18 @@ function startRole(role: "producer" | "consumer", config: RoleConfig) {
   };
 }
 
-const pg = values.db === "postgres" ? await startPostgres("local", { durability }) : undefined;
-try {
-  for (const emulator of emulators) {
-    const aws: AwsEndpoint = emulator === "moto" ? await startMoto() : await startFauxqsProcess();
+for (const emulator of emulators) {
+  const infra = await startBenchInfra({ postgres: usePostgres && durability, broker: false });
+  try {
+    const aws = infra.own(emulator === "moto" ? await startMoto() : await startFauxqsProcess());
     // The producer's database and the consumer's, as the todo and the calendar service have.
-    const dbs = pg ? [await createTestDatabase(pg.adminUrl), await createTestDatabase(pg.adminUrl)] : [];
+    const dbs = usePostgres ? [await infra.newDb(), await infra.newDb()] : [];
     const clients = awsClients(aws);
-    const roles: ReturnType<typeof startRole>[] = [];
     try {
       const t = await ensureTopology(clients, { prefix: "bench-" });
       const base = { aws, topicArn: t.topicArn, queueUrl: t.queues.calendar.url };
-      const producer = startRole("producer", { ...base, ...(dbs[0] && { dbUrl: dbs[0].url }) });
-      const consumer = startRole("consumer", { ...base, ...(dbs[1] && { dbUrl: dbs[1].url }) });
-      roles.push(producer, consumer);
+      const producer = infra.own(startRole("producer", { ...base, ...(dbs[0] && { dbUrl: dbs[0] }) }));
+      const consumer = infra.own(startRole("consumer", { ...base, ...(dbs[1] && { dbUrl: dbs[1] }) }));
       await Promise.all([producer.until("ready"), consumer.until("ready")]);
 
       const started = new Map<string, number>();
@@ -157,37 +145,31 @@ try {
       await waitForEffects(total);
       results.push(summary(emulator, `${writers} writers`, total, performance.now() - t0, latencies));
     } finally {
-      for (const r of roles) await r.stop();
       clients.sns.destroy();
       clients.sqs.destroy();
-      for (const d of dbs) await d.drop();
-      await aws.stop();
     }
+  } finally {
+    await infra.stop();
   }
-} finally {
-  await pg?.stop();
 }
 
 function summary(emulator: string, mode: string, events: number, ms: number, latencies: number[]): Result {
-  const sorted = [...latencies].sort((a, b) => a - b);
-  const at = (q: number) =>
-    Math.round((sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0) * 10) / 10;
   return {
     emulator,
-    db: pg ? `PostgreSQL (local, ${durability}: ${durabilitySettings(durability).join(", ")})` : "PGlite",
+    db: usePostgres
+      ? `PostgreSQL (local, ${durability}: ${durabilitySettings(durability).join(", ")})`
+      : "PGlite",
     mode,
     events,
     perSecond: Math.round((events / ms) * 1000),
-    p50: at(0.5),
-    p99: at(0.99),
+    p50: ms1(latencies, 50),
+    p99: ms1(latencies, 99),
   };
 }
 
-const cpu = cpus()[0]?.model ?? "unknown CPU";
 process.stdout.write(
-  `\n\`npm run bench -- events ${process.argv.slice(2).join(" ")}\`\n\n` +
-    `- date: ${new Date().toISOString().replace(/\.\d+Z$/, "Z")}; machine: ${cpus().length} cores (nproc), ${cpu}; ` +
-    `Node ${process.version}; load average ${loadavg()[0]?.toFixed(2)}\n` +
+  `\n\`${benchCommand("events")}\`\n\n` +
+    `- date: ${new Date().toISOString().replace(/\.\d+Z$/, "Z")}; machine: ${machineLine()}\n` +
     "- latency: from the start of the write transaction to the commit of the consumer's effect\n",
 );
 process.stdout.write(

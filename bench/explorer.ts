@@ -3,78 +3,58 @@
 // (GET /api/v1/explorer/stream, Server-Sent Events) shows it, at a steady publish rate. The explorer runs as
 // deployed, a process of its own (devstack) on its own database, consuming its unfiltered queue; fauxqs runs in
 // a process of its own; this process publishes (PublishBatch of 10, paced) and reads the stream.
-import { cpus, loadavg } from "node:os";
-import { parseArgs } from "node:util";
 import {
+  type AwsEndpoint,
   clientsFor,
-  createTestDatabase,
+  openEventStream,
   postgresBinDir,
-  startPostgres,
   waitFor,
 } from "@taskoverflow/test-harness";
 import { todoEvent } from "../packages/contracts/src/testing.ts";
 import { startStack } from "../packages/devstack/src/index.ts";
 import { createSnsPublisher } from "../packages/messaging/src/index.ts";
-import { startFauxqsProcess } from "./lib/fauxqs-process.ts";
+import { benchArgs } from "./lib/args.ts";
+import { startBenchInfra } from "./lib/infra.ts";
+import { benchCommand, machineLine, ms1 } from "./lib/stats.ts";
 
-const { values } = parseArgs({
-  options: {
-    rate: { type: "string", default: "1000" },
-    seconds: { type: "string", default: "10" },
-    db: { type: "string", default: postgresBinDir() ? "postgres" : "pglite" },
-  },
-});
-const rate = Number(values.rate);
-const seconds = Number(values.seconds);
+const args = benchArgs("explorer", { rate: "1000", seconds: "10", db: postgresDefault() });
+const rate = args.positive("rate");
+const seconds = args.positive("seconds");
+const usePostgres = args.choice("db", ["postgres", "pglite"] as const) === "postgres";
 const total = Math.round(rate * seconds);
-if (!(rate > 0 && seconds > 0)) {
-  process.stderr.write("bench explorer: --rate and --seconds must be positive numbers\n");
-  process.exit(2);
+
+function postgresDefault() {
+  return postgresBinDir() ? "postgres" : "pglite";
 }
 
-const pg = values.db === "postgres" ? await startPostgres("local", { durability: "durable" }) : undefined;
-const db = pg ? await createTestDatabase(pg.adminUrl) : undefined;
-const aws = await startFauxqsProcess();
-const stack = await startStack({
-  services: ["explorer"],
-  ports: "random",
-  dataDir: "memory",
-  ...(db && { databaseUrls: { explorer: db.url } }),
-  aws: { endpoint: aws.endpoint, region: aws.region, ...aws.credentials },
-  topology: { prefix: "bench-ex-" },
-  logLevel: "warn",
-});
-const clients = clientsFor(aws);
+const infra = await startBenchInfra({ postgres: usePostgres && "durable", broker: true });
+const db = usePostgres ? await infra.newDb() : undefined;
+const stack = infra.own(
+  await startStack({
+    services: ["explorer"],
+    ports: "random",
+    dataDir: "memory",
+    ...(db && { databaseUrls: { explorer: db } }),
+    aws: infra.stackAws(),
+    topology: { prefix: "bench-ex-" },
+    logLevel: "warn",
+  }),
+);
+const clients = clientsFor(infra.broker as AwsEndpoint); // started: broker: true
 const publisher = createSnsPublisher({ sns: clients.sns, topicArn: stack.topology.topicArn });
 
 const published = new Map<string, number>();
 const lags: number[] = [];
 let seen = 0;
-const stop = new AbortController();
 try {
   // The live stream, as the page reads it: each event's arrival time against its publish time.
-  const res = await fetch(`${stack.urls.explorer}/api/v1/explorer/stream`, { signal: stop.signal });
-  const reader = (res.body as ReadableStream<Uint8Array>).pipeThrough(new TextDecoderStream()).getReader();
+  const stream = await openEventStream(`${stack.urls.explorer}/api/v1/explorer/stream`);
   const reading = (async () => {
-    let buffer = "";
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      const now = performance.now();
-      buffer += value;
-      let end = buffer.indexOf("\n\n");
-      while (end >= 0) {
-        const message = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        end = buffer.indexOf("\n\n");
-        const data = message.split("\n").find((l) => l.startsWith("data: "));
-        if (!data) continue;
-        const id = (JSON.parse(data.slice(6)) as { id: string }).id;
-        const t0 = published.get(id);
-        if (t0 !== undefined) {
-          lags.push(now - t0);
-          seen += 1;
-        }
+    for (let e = await stream.nextEvent(120_000); e !== undefined; e = await stream.nextEvent(120_000)) {
+      const t0 = published.get((JSON.parse(e.data) as { id: string }).id);
+      if (t0 !== undefined) {
+        lags.push(performance.now() - t0);
+        seen += 1;
       }
     }
   })().catch(() => {});
@@ -90,7 +70,7 @@ try {
   await publish(10);
   await waitFor(() => seen >= 10, { timeoutMs: 30_000, what: "the warm-up events on the stream" }).catch(
     (err) => {
-      process.stderr.write(`${res.status} ${stack.logs("explorer").slice(-3000)}\n`);
+      process.stderr.write(`${stream.response.status} ${stack.logs("explorer").slice(-3000)}\n`);
       throw err;
     },
   );
@@ -113,28 +93,19 @@ try {
     intervalMs: 50,
     what: "every event on the stream",
   });
-  stop.abort();
+  stream.close();
   await reading;
 
-  const sorted = [...lags].sort((a, b) => a - b);
-  const at = (q: number) =>
-    Math.round((sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0) * 10) / 10;
-  const cpu = cpus()[0]?.model ?? "unknown CPU";
   process.stdout.write(
-    `\n\`npm run bench -- explorer ${process.argv.slice(2).join(" ")}\`\n\n` +
-      `- date: ${new Date().toISOString().replace(/\.\d+Z$/, "Z")}; machine: ${cpus().length} cores (nproc), ${cpu}; ` +
-      `Node ${process.version}; load average ${loadavg()[0]?.toFixed(2)}\n` +
+    `\n\`${benchCommand("explorer")}\`\n\n` +
+      `- date: ${new Date().toISOString().replace(/\.\d+Z$/, "Z")}; machine: ${machineLine()}\n` +
       "- lag: from the PublishBatch call to the event's arrival on the explorer's live stream (SSE)\n" +
       "\n| emulator | explorer database | target events/s | achieved events/s | events | p50 ms | p99 ms | max ms |\n" +
       "|---|---|---|---|---|---|---|---|\n" +
-      `| fauxqs (own process) | ${pg ? "PostgreSQL (local, durable)" : "PGlite"} | ${rate} | ` +
-      `${Math.round((total / publishMs) * 1000)} | ${total} | ${at(0.5)} | ${at(0.99)} | ${at(1)} |\n`,
+      `| fauxqs (own process) | ${usePostgres ? "PostgreSQL (local, durable)" : "PGlite"} | ${rate} | ` +
+      `${Math.round((total / publishMs) * 1000)} | ${total} | ${ms1(lags, 50)} | ${ms1(lags, 99)} | ${ms1(lags, 100)} |\n`,
   );
 } finally {
-  stop.abort();
   clients.destroy();
-  await stack.stop();
-  await aws.stop();
-  await db?.drop();
-  await pg?.stop();
+  await infra.stop();
 }

@@ -1,5 +1,6 @@
-// HTTP load for the API benchmark: wrk when it is installed (what the issue's figures were measured with: wrk -t2
-// -c50), autocannon otherwise. Both are driven with the same workloads and report the same numbers.
+// HTTP load for the benchmarks: wrk when it is installed (what the issue's figures were measured with: wrk -t2
+// -c50), autocannon otherwise. Both are driven with the same workloads and report the same numbers: wrk through a
+// Lua `done` hook that prints them as one JSON line, never by reading its text summary.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -31,6 +32,8 @@ export interface LoadOptions {
   durationSeconds: number;
   /** wrk threads; autocannon runs in this process. */
   threads: number;
+  /** A request slower than this counts as an error (default 10 s). */
+  timeoutSeconds?: number;
 }
 
 export interface LoadResult {
@@ -101,6 +104,11 @@ function request()
   return wrk.format("GET", list, { ["Host"] = host })
 end
 
+${wrkDone}`;
+}
+
+/** The figures as one JSON line at the end of a wrk run (`status` errors are non-2xx/3xx answers). */
+const wrkDone = `
 function done(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(
@@ -109,24 +117,26 @@ function done(summary, latency, requests)
     latency:percentile(50), latency:percentile(99)))
 end
 `;
-}
 
 async function runWrk(w: Workload, o: LoadOptions): Promise<LoadResult> {
+  return runWrkScript(wrkScript(w), [w.base], o);
+}
+
+/** Runs wrk with `script` (which ends in `wrkDone`) and `args` after the common options. */
+async function runWrkScript(script: string, args: string[], o: LoadOptions): Promise<LoadResult> {
   const dir = mkdtempSync(join(tmpdir(), "taskoverflow-wrk-"));
-  const script = join(dir, `${w.kind}.lua`);
-  writeFileSync(script, wrkScript(w));
+  const file = join(dir, "load.lua");
+  writeFileSync(file, script);
   try {
-    const args = [
-      `-t${o.threads}`,
-      `-c${o.connections}`,
-      `-d${o.durationSeconds}s`,
+    const common = [`-t${o.threads}`, `-c${o.connections}`, `-d${o.durationSeconds}s`];
+    const out = await runForOutput("wrk", [
+      ...common,
       "--timeout",
-      "10s",
+      `${o.timeoutSeconds ?? 10}s`,
       "-s",
-      script,
-      w.base,
-    ];
-    const out = await runForOutput("wrk", args);
+      file,
+      ...args,
+    ]);
     const line = /BENCH_RESULT (\{.*\})/.exec(out)?.[1];
     if (!line) throw new Error(`wrk printed no result:\n${out}`);
     const r = JSON.parse(line) as {
@@ -146,6 +156,40 @@ async function runWrk(w: Workload, o: LoadOptions): Promise<LoadResult> {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** GET `url` with `headers`, as many times as the connections manage (the feed benchmark). */
+export async function runUrlLoad(
+  gen: LoadGenerator,
+  url: string,
+  headers: Record<string, string>,
+  o: LoadOptions,
+): Promise<LoadResult> {
+  if (gen.name === "wrk")
+    return runWrkScript(
+      wrkDone,
+      [...Object.entries(headers).flatMap(([k, v]) => ["-H", `${k}: ${v}`]), url],
+      o,
+    );
+  return autocannonResult(
+    await autocannon({
+      url,
+      connections: o.connections,
+      duration: o.durationSeconds,
+      timeout: o.timeoutSeconds ?? 10,
+      headers,
+    }),
+  );
+}
+
+function autocannonResult(r: autocannon.Result): LoadResult {
+  return {
+    requests: r.requests.total,
+    requestsPerSecond: r.requests.total / r.duration,
+    p50Ms: r.latency.p50,
+    p99Ms: r.latency.p99,
+    errors: r.errors + r.timeouts + (r.non2xx ?? 0),
+  };
 }
 
 async function runAutocannon(w: Workload, o: LoadOptions): Promise<LoadResult> {
@@ -173,18 +217,13 @@ async function runAutocannon(w: Workload, o: LoadOptions): Promise<LoadResult> {
               },
             },
           ];
-  const r = await autocannon({
-    url: w.base,
-    connections: o.connections,
-    duration: o.durationSeconds,
-    timeout: 10,
-    requests,
-  });
-  return {
-    requests: r.requests.total,
-    requestsPerSecond: r.requests.total / r.duration,
-    p50Ms: r.latency.p50,
-    p99Ms: r.latency.p99,
-    errors: r.errors + r.timeouts + (r.non2xx ?? 0),
-  };
+  return autocannonResult(
+    await autocannon({
+      url: w.base,
+      connections: o.connections,
+      duration: o.durationSeconds,
+      timeout: o.timeoutSeconds ?? 10,
+      requests,
+    }),
+  );
 }

@@ -70,8 +70,8 @@ export async function openEventStream(
         timer = setTimeout(() => resolve("timeout"), Math.max(0, left));
       });
       const read = reader?.read() ?? Promise.resolve({ done: true as const, value: undefined });
-      const result = await Promise.race([read, timeout]);
-      clearTimeout(timer);
+      // The timer goes also when the read rejects (the request aborted): it must not hold the process open.
+      const result = await Promise.race([read, timeout]).finally(() => clearTimeout(timer));
       if (result === "timeout") {
         controller.abort();
         throw new Error(`no server-sent event line within ${timeoutMs} ms from ${url}`);
