@@ -1,10 +1,9 @@
 // The explorer page in Chromium, through the gateway, against the whole running system with EXPLORER_TOKEN set:
 // the token form, the topology with its depths, an event arriving live and its timeline, a dead letter and its
 // redrive. Plain static files under the page's Content-Security-Policy (same origin only).
-import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { todoEvent } from "@taskoverflow/contracts/testing";
-import { clientsFor, type EndpointClients, launchChromium } from "@taskoverflow/test-harness";
+import { clientsFor, type EndpointClients, launchChromium, sendRaw } from "@taskoverflow/test-harness";
 import { startTestStack } from "./test-stack.ts";
 
 type Browser = Awaited<ReturnType<typeof launchChromium>>;
@@ -81,13 +80,7 @@ describe("the explorer page", () => {
 
     // A dead letter: seen without being taken, then sent back with the button.
     const lost = todoEvent("TodoCreated", { id: 999_001 }, { correlationId: `${correlationId}-dlq` });
-    await aws.sqs.send(
-      new SendMessageCommand({
-        QueueUrl: stack.topology.queues.explorer.dlqUrl,
-        MessageBody: JSON.stringify(lost),
-        MessageAttributes: { type: { DataType: "String", StringValue: lost.type } },
-      }),
-    );
+    await sendRaw(aws.sqs, stack.topology.queues.explorer.dlqUrl, JSON.stringify(lost), lost.type);
     await page.getByTestId("dead-queue-explorer").click();
     const letter = page.getByTestId("dead-letter");
     await letter.first().waitFor();

@@ -1,11 +1,9 @@
 // The event explorer end to end: every service its own process (the explorer with a bearer token, on its own
 // database), the in-process emulator, everything through the gateway. The explorer was added with no change in
 // any producer: it sees what the todo and calendar services publish because its queue has no filter policy.
-import { PublishCommand } from "@aws-sdk/client-sns";
-import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { calendarEvents } from "@taskoverflow/contracts/testing";
-import { clientsFor, type EndpointClients, waitFor } from "@taskoverflow/test-harness";
+import { clientsFor, type EndpointClients, publishRaw, sendRaw, waitFor } from "@taskoverflow/test-harness";
 import { checkedFetchFor } from "./gateway.client.ts";
 import { startTestStack } from "./test-stack.ts";
 
@@ -136,13 +134,7 @@ describe("the event explorer", () => {
   });
 
   it("shows a poison message in the dead-letter view; a redrive moves the good one back and it is processed", async () => {
-    await aws.sns.send(
-      new PublishCommand({
-        TopicArn: stack.topology.topicArn,
-        Message: '{"poison":true}',
-        MessageAttributes: { type: { DataType: "String", StringValue: "CalendarStarted" } },
-      }),
-    );
+    await publishRaw(aws.sns, stack.topology.topicArn, '{"poison":true}', "CalendarStarted");
     type Peek = { messages: Array<{ body: string; type: string | null }> };
     await waitFor(
       async () =>
@@ -154,13 +146,7 @@ describe("the event explorer", () => {
     // A job the job-status service never heard of, as if its CalendarRequested had exhausted its retries.
     const jobId = crypto.randomUUID();
     const lost = calendarEvents.requested(jobId, {}, { correlationId: `e2e-redrive-${Date.now()}` });
-    await aws.sqs.send(
-      new SendMessageCommand({
-        QueueUrl: stack.topology.queues["job-status"].dlqUrl,
-        MessageBody: JSON.stringify(lost),
-        MessageAttributes: { type: { DataType: "String", StringValue: lost.type } },
-      }),
-    );
+    await sendRaw(aws.sqs, stack.topology.queues["job-status"].dlqUrl, JSON.stringify(lost), lost.type);
     const status = () => apiFetch(`${stack.gatewayUrl}/api/v1/todos/ical/${jobId}/status`);
     expect((await status()).status).toBe(404);
     const peeked = await explorerJson<Peek>("/dead-letters/job-status");

@@ -52,30 +52,27 @@ describe("parseOptions", () => {
     });
   });
 
-  it("takes the endpoint and region from the standard AWS variables, and explicit flags win", () => {
-    const env = {
-      AWS_ENDPOINT_URL: "http://generic:1",
-      AWS_ENDPOINT_URL_SQS: "http://sqs:2",
-      AWS_REGION: "ap-southeast-2",
-      AWS_DEFAULT_REGION: "eu-west-1",
-    };
-    const base = ["--name", "q", "--client-name", "c"];
-    expect(run(base, env)).toMatchObject({ endpoint: "http://sqs:2", region: "ap-southeast-2" });
-    expect(
-      run(base, { AWS_ENDPOINT_URL: "http://generic:1", AWS_DEFAULT_REGION: "eu-west-1" }),
-    ).toMatchObject({
-      endpoint: "http://generic:1",
-      region: "eu-west-1",
-    });
-    expect(run([...base, "--endpoint", "http://flag:3", "--region", "us-west-2"], env)).toMatchObject({
-      endpoint: "http://flag:3",
-      region: "us-west-2",
-    });
-    expect(run(base, { AWS_ENDPOINT_URL_SQS: "", AWS_REGION: "" })).toMatchObject({
-      endpoint: undefined,
-      region: undefined,
-    });
-  });
+  const sqsVariables = { AWS_ENDPOINT_URL_SQS: "http://sqs:2", AWS_REGION: "ap-southeast-2" };
+  const genericVariables = { AWS_ENDPOINT_URL: "http://generic:1", AWS_DEFAULT_REGION: "eu-west-1" };
+  const flags = ["--endpoint", "http://flag:3", "--region", "us-west-2"];
+  it.each([
+    [
+      "SQS's and AWS_REGION first",
+      [],
+      { ...genericVariables, ...sqsVariables },
+      "http://sqs:2",
+      "ap-southeast-2",
+    ],
+    ["then the generic ones", [], genericVariables, "http://generic:1", "eu-west-1"],
+    ["explicit flags win", flags, { ...genericVariables, ...sqsVariables }, "http://flag:3", "us-west-2"],
+    ["an empty variable is none", [], { AWS_ENDPOINT_URL_SQS: "", AWS_REGION: "" }, undefined, undefined],
+  ] as const)(
+    "takes the endpoint and region from the standard AWS variables: %s",
+    (_, extra, env, endpoint, region) => {
+      const options = run(["--name", "q", "--client-name", "c", ...extra], env);
+      expect([options.endpoint, options.region]).toEqual([endpoint, region]);
+    },
+  );
 
   it("answers --help", () => {
     expect(parseOptions(["--help"], {})).toEqual({ kind: "help" });

@@ -10,5 +10,6 @@ export * from "./openapi.ts";
 export * from "./postgres.ts";
 export * from "./process.ts";
 export * from "./raw-http.ts";
+export * from "./raw-messages.ts";
 export * from "./sse.ts";
 export * from "./wait.ts";

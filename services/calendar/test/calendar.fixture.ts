@@ -2,7 +2,7 @@
 // topology, todo stream and job-status collector), calendar services on test databases, and what the tests read.
 import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll } from "@jest/globals";
-import type { EventOf } from "@taskoverflow/contracts";
+import type { EventOf, EventType } from "@taskoverflow/contracts";
 import { createSnsPublisher, ensureTopology, type TopologyAddresses } from "@taskoverflow/messaging";
 import { createLogger, type Logger, openDatabase } from "@taskoverflow/platform";
 import {
@@ -110,11 +110,13 @@ export function useCalendarWorld(start: () => Promise<AwsEndpoint>) {
     await aws?.stop();
   });
 
-  const ready = ({ out }: World, jobId: string) =>
-    waitFor(() => out.of(jobId).find((e): e is EventOf<"CalendarReady"> => e.type === "CalendarReady"), {
+  /** The first `type` event the calendar service sent about the job (to the job-status queue). */
+  const outcome = <T extends EventType>({ out }: World, jobId: string, type: T) =>
+    waitFor(() => out.of(jobId).find((e): e is EventOf<T> => e.type === type), {
       timeoutMs: 30_000,
-      what: `CalendarReady for ${jobId}`,
+      what: `${type} for ${jobId}`,
     });
+  const ready = (w: World, jobId: string) => outcome(w, jobId, "CalendarReady");
 
   async function calendarOf(event: EventOf<"CalendarReady">) {
     const got = await clients.s3.send(
@@ -159,6 +161,7 @@ export function useCalendarWorld(start: () => Promise<AwsEndpoint>) {
   return {
     world,
     startApp,
+    outcome,
     ready,
     calendarOf,
     hasSeen,

@@ -1,13 +1,13 @@
 // The calendar service when things are missing: a lost todo event healed from the todo service's snapshot, a
 // first start against existing todos, and a calendar that cannot be stored (CalendarFailed, not PENDING forever).
 import { describe, expect, it } from "@jest/globals";
-import type { DomainEvent, EventOf } from "@taskoverflow/contracts";
-import { awsEmulators, waitFor } from "@taskoverflow/test-harness";
+import type { DomainEvent } from "@taskoverflow/contracts";
+import { awsEmulators } from "@taskoverflow/test-harness";
 import type { ObjectStore } from "../src/calendar/object-store.ts";
 import { useCalendarWorld } from "./calendar.fixture.ts";
 
 describe.each(awsEmulators())("calendar service recovery on $name", ({ start }) => {
-  const { world, startApp, ready, calendarOf, withTwoTodos, bucket } = useCalendarWorld(start);
+  const { world, startApp, outcome, ready, calendarOf, withTwoTodos, bucket } = useCalendarWorld(start);
 
   it("heals a lost todo event from the todo service's snapshot instead of waiting forever", async () => {
     const { w } = await withTwoTodos();
@@ -42,13 +42,7 @@ describe.each(awsEmulators())("calendar service recovery on $name", ({ start }) 
     };
     await startApp(w, {}, { store: broken });
     const request = await w.stream.request();
-    const failed = await waitFor(
-      () =>
-        w.out
-          .of(request.payload.jobId)
-          .find((e): e is EventOf<"CalendarFailed"> => e.type === "CalendarFailed"),
-      { timeoutMs: 30_000, what: "CalendarFailed" },
-    );
+    const failed = await outcome(w, request.payload.jobId, "CalendarFailed");
     expect(failed.payload.reason).not.toContain("S3 is down");
     expect(w.out.of(request.payload.jobId).some((e: DomainEvent) => e.type === "CalendarReady")).toBe(false);
   });

@@ -1,9 +1,8 @@
 // What the explorer records from the topic: every event once, pages of them, one request's timeline.
-import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import { describe, expect, it } from "@jest/globals";
 import { type DomainEvent, eventTypes } from "@taskoverflow/contracts";
 import { oneOfEach, todoEvent } from "@taskoverflow/contracts/testing";
-import { awsEmulators, uniqueName, waitFor } from "@taskoverflow/test-harness";
+import { awsEmulators, sendRaw, uniqueName, waitFor } from "@taskoverflow/test-harness";
 import { type StoredEvent, useExplorer } from "./explorer.fixture.ts";
 
 describe.each(awsEmulators())("explorer's event record on $name", ({ start }) => {
@@ -24,13 +23,7 @@ describe.each(awsEmulators())("explorer's event record on $name", ({ start }) =>
     // straight into the queue (what SQS does after a visibility timeout) carry the same ids.
     await world.publisher.publish(events);
     for (const e of events.slice(0, 3)) {
-      await world.sqs.send(
-        new SendMessageCommand({
-          QueueUrl: world.topology.queues.explorer.url,
-          MessageBody: JSON.stringify(e),
-          MessageAttributes: { type: { DataType: "String", StringValue: e.type } },
-        }),
-      );
+      await sendRaw(world.sqs, world.topology.queues.explorer.url, JSON.stringify(e), e.type);
     }
     await waitFor(async () => (await recordedIds(correlationId)).length === events.length, {
       what: "every event recorded",

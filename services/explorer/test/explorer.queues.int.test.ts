@@ -1,9 +1,7 @@
 // The explorer's view of the topology's queues, and its dead-letter tools: peek, redrive, poison messages.
-import { PublishCommand } from "@aws-sdk/client-sns";
-import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import { describe, expect, it } from "@jest/globals";
 import { todoEvent } from "@taskoverflow/contracts/testing";
-import { awsEmulators, uniqueName, waitFor } from "@taskoverflow/test-harness";
+import { awsEmulators, publishRaw, sendRaw, uniqueName, waitFor } from "@taskoverflow/test-harness";
 import { type QueueView, useExplorer } from "./explorer.fixture.ts";
 
 describe.each(awsEmulators())("explorer's queues and dead letters on $name", ({ start }) => {
@@ -34,13 +32,7 @@ describe.each(awsEmulators())("explorer's queues and dead letters on $name", ({ 
     const dlq = world.topology.queues["job-status"].dlqUrl;
     const bodies = ["one", "two", "three"].map((n) => JSON.stringify({ poison: n }));
     for (const body of bodies) {
-      await world.sqs.send(
-        new SendMessageCommand({
-          QueueUrl: dlq,
-          MessageBody: body,
-          MessageAttributes: { type: { DataType: "String", StringValue: "CalendarReady" } },
-        }),
-      );
+      await sendRaw(world.sqs, dlq, body, "CalendarReady");
     }
     const peek = () =>
       json<{ queue: string; deadLetterQueue: string; messages: Array<{ body: string; type: string }> }>(
@@ -80,13 +72,7 @@ describe.each(awsEmulators())("explorer's queues and dead letters on $name", ({ 
   });
 
   it("dead-letters a poison message at once, and records it once it is fixed and redriven", async () => {
-    await world.sns.send(
-      new PublishCommand({
-        TopicArn: world.topology.topicArn,
-        Message: '{"not":"an event"}',
-        MessageAttributes: { type: { DataType: "String", StringValue: "TodoCreated" } },
-      }),
-    );
+    await publishRaw(world.sns, world.topology.topicArn, '{"not":"an event"}', "TodoCreated");
     const poisoned = await waitFor(
       async () => {
         const { messages } = await json<{ messages: Array<{ body: string }> }>("/dead-letters/explorer");
@@ -98,13 +84,7 @@ describe.each(awsEmulators())("explorer's queues and dead letters on $name", ({ 
     // What an operator does: move the poison aside (here: it is taken out), and redrive what is good.
     const correlationId = uniqueName("redriven");
     const good = todoEvent("TodoCreated", {}, { correlationId });
-    await world.sqs.send(
-      new SendMessageCommand({
-        QueueUrl: world.topology.queues.explorer.dlqUrl,
-        MessageBody: JSON.stringify(good),
-        MessageAttributes: { type: { DataType: "String", StringValue: good.type } },
-      }),
-    );
+    await sendRaw(world.sqs, world.topology.queues.explorer.dlqUrl, JSON.stringify(good), good.type);
     const res = await api("/dead-letters/explorer/redrive", { method: "POST" });
     expect(await res.json()).toEqual({ queue: "explorer", mode: "copy", moved: 2 });
     const recorded = await waitFor(async () => (await eventsOf(correlationId))[0], {

@@ -4,7 +4,7 @@ import { Readable } from "node:stream";
 import { describe, expect, it } from "@jest/globals";
 import { freePort } from "@taskoverflow/test-harness";
 import { request } from "undici";
-import { useGateway } from "./gateway.fixture.ts";
+import { everyUpstream, useGateway } from "./gateway.fixture.ts";
 
 const g = useGateway({ bodyLimitBytes: 1024 });
 
@@ -57,15 +57,7 @@ describe("errors are JSON", () => {
 
   it("answers 502 when the backend refuses the connection", async () => {
     const closed = `http://127.0.0.1:${await freePort()}`;
-    const url = await g.start(() => ({
-      upstreams: {
-        todo: closed,
-        calendarExport: closed,
-        jobStatus: closed,
-        calendar: closed,
-        explorer: closed,
-      },
-    }));
+    const url = await g.start({ upstreams: everyUpstream(closed) });
     const res = await fetch(`${url}/api/v1/todos`);
     expect(res.status).toBe(502);
     expect(res.headers.get("x-error-code")).toBe("upstream_unavailable");
@@ -75,13 +67,7 @@ describe("errors are JSON", () => {
   it("opens the circuit after repeated failures: 503 at once, with Retry-After", async () => {
     const closed = `http://127.0.0.1:${await freePort()}`;
     const url = await g.start((c) => ({
-      upstreams: {
-        todo: closed,
-        calendarExport: closed,
-        jobStatus: closed,
-        calendar: closed,
-        explorer: closed,
-      },
+      upstreams: everyUpstream(closed),
       circuit: { ...c.circuit, failureThreshold: 2, openMs: 60_000 },
     }));
     expect((await fetch(`${url}/api/v1/todos`)).status).toBe(502);
@@ -94,16 +80,7 @@ describe("errors are JSON", () => {
   });
 
   it("answers 504 when the backend is too slow", async () => {
-    const url = await g.start(() => ({
-      upstreams: {
-        todo: g.todo.url,
-        calendarExport: g.todo.url,
-        jobStatus: g.jobs.url,
-        calendar: g.todo.url,
-        explorer: g.todo.url,
-      },
-      upstreamTimeoutMs: 200,
-    }));
+    const url = await g.start({ upstreamTimeoutMs: 200 });
     const res = await fetch(`${url}/api/v1/todos/slow`);
     expect(res.status).toBe(504);
     expect(res.headers.get("x-error-code")).toBe("upstream_timeout");
@@ -129,15 +106,7 @@ describe("health and readiness", () => {
 
   it("is not ready, and says which backend is down", async () => {
     const closed = `http://127.0.0.1:${await freePort()}`;
-    const url = await g.start(() => ({
-      upstreams: {
-        todo: g.todo.url,
-        calendarExport: g.todo.url,
-        jobStatus: closed,
-        calendar: g.todo.url,
-        explorer: g.todo.url,
-      },
-    }));
+    const url = await g.start({ upstreams: { ...everyUpstream(g.todo.url), jobStatus: closed } });
     const res = await fetch(`${url}/api/v1/ready`);
     expect(res.status).toBe(503);
     expect(await res.json()).toEqual({

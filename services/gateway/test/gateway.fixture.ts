@@ -6,6 +6,15 @@ import { type FakeBackend, startFakeBackend } from "./fake-backend.ts";
 
 type Change = Partial<GatewayConfig> | ((base: GatewayConfig) => Partial<GatewayConfig>);
 
+/** Every upstream of the gateway at one URL (a closed port, one fake backend). */
+export const everyUpstream = (url: string): GatewayConfig["upstreams"] => ({
+  todo: url,
+  calendarExport: url,
+  jobStatus: url,
+  calendar: url,
+  explorer: url,
+});
+
 /** The fields are set by the beforeAll hook this registers: read them in tests and later hooks. */
 export function useGateway(upFront?: Partial<GatewayConfig>) {
   const running: Array<() => Promise<void>> = [];
@@ -17,13 +26,7 @@ export function useGateway(upFront?: Partial<GatewayConfig>) {
       ...loadConfig({}),
       port: 0,
       logLevel: "silent",
-      upstreams: {
-        todo: g.todo.url,
-        calendarExport: g.todo.url,
-        jobStatus: g.jobs.url,
-        calendar: g.todo.url,
-        explorer: g.todo.url,
-      },
+      upstreams: { ...everyUpstream(g.todo.url), jobStatus: g.jobs.url },
     };
     const changes = typeof change === "function" ? change(base) : change;
     const gateway = createGatewayApp({ ...base, ...changes }, now ? { now } : {});

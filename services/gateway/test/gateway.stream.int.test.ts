@@ -5,6 +5,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { createGatewayApp, loadConfig } from "../src/app.ts";
+import { everyUpstream } from "./gateway.fixture.ts";
 
 let backend: Server;
 let gateway: { stop(): Promise<void> };
@@ -37,13 +38,7 @@ beforeAll(async () => {
     port: 0,
     logLevel: "silent",
     upstreamTimeoutMs: 300,
-    upstreams: {
-      todo: origin,
-      calendarExport: origin,
-      jobStatus: origin,
-      calendar: origin,
-      explorer: origin,
-    },
+    upstreams: everyUpstream(origin),
   });
   url = (await app.start()).url;
   gateway = app;

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { openEventStream, waitFor } from "@taskoverflow/test-harness";
 import { createGatewayApp, type GatewayConfig, loadConfig } from "../src/app.ts";
 import { type FakeBackend, startFakeBackend } from "./fake-backend.ts";
+import { everyUpstream } from "./gateway.fixture.ts";
 
 const running: Array<() => Promise<void>> = [];
 let jobs: FakeBackend;
@@ -15,13 +16,7 @@ async function startGateway(changes: Partial<GatewayConfig> = {}) {
     ...loadConfig({}),
     port: 0,
     logLevel: "silent",
-    upstreams: {
-      todo: todo.url,
-      calendarExport: todo.url,
-      jobStatus: jobs.url,
-      calendar: todo.url,
-      explorer: todo.url,
-    },
+    upstreams: { ...everyUpstream(todo.url), jobStatus: jobs.url },
     ...changes,
   });
   const { url } = await gateway.start();

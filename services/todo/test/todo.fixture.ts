@@ -99,6 +99,17 @@ export const NOW_NAIVE = "2026-03-10T09:30:00";
 export const daysFromNow = (days: number) =>
   new Date(Date.parse(NOW) + days * 86_400_000).toISOString().slice(0, 19);
 
+/** Todo 1 as the API answers it when created at NOW: `fields` over the defaults of a todo with only a title. */
+export const storedTodo = (fields: Record<string, unknown>) => ({
+  id: 1,
+  description: null,
+  completed: false,
+  deadline_at: null,
+  created_at: NOW_NAIVE,
+  updated_at: NOW_NAIVE,
+  ...fields,
+});
+
 /** `useTodo` with a clock fixed at NOW for each test, and the JSON helpers. */
 export function useTodoApi(backend: Backend) {
   const clock = fixedClock(NOW);
