@@ -72,6 +72,9 @@ export function useServiceWorld(
     const db = database ? await createTestDatabase() : undefined;
     if (db !== undefined) stops.push(() => db.drop());
     const rows = db === undefined ? undefined : new pg.Pool({ connectionString: db.url, max: 1 });
+    // pool.end() resolves before its sockets have closed, so dropping the database (which terminates its
+    // connections) can hit an idle one: the pool drops that client either way, and a test's next query gets a new one.
+    rows?.on("error", () => {});
     if (rows !== undefined) stops.push(() => rows.end());
     Object.assign(world, {
       aws,
