@@ -4,16 +4,11 @@
 // 512 MiB. The input looks like real data: titles up to 80 characters with commas, semicolons and some
 // non-ASCII, descriptions up to 120, 90% with a deadline, a third completed.
 import { execFileSync } from "node:child_process";
-import { parseArgs } from "node:util";
 import { buildCalendar, type CalendarTodo } from "../services/calendar/src/calendar/calendar.builder.ts";
+import { benchArgs } from "./lib/args.ts";
 
-const { values } = parseArgs({
-  options: {
-    sizes: { type: "string", default: "1000,10000,100000" },
-    runs: { type: "string", default: "3" },
-    child: { type: "string" },
-  },
-});
+// --child N is how the benchmark runs one size in a process of its own.
+const { values } = benchArgs("calendar-build", { sizes: "1000,10000,100000", runs: "3", child: undefined });
 
 interface Result {
   todos: number;

@@ -7,20 +7,14 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { type Stack, startStack } from "@taskoverflow/devstack";
 import { createTestDatabase, startPostgres } from "@taskoverflow/test-harness";
+import { benchArgs } from "./lib/args.ts";
 
-const { values } = parseArgs({
-  options: {
-    todos: { type: "string", default: "100" },
-    jobs: { type: "string", default: "40" },
-    burst: { type: "string", default: "100" },
-  },
-});
-const todoCount = Number(values.todos);
-const jobCount = Number(values.jobs);
-const burst = Number(values.burst);
+const args = benchArgs("calendar-jobs", { todos: "100", jobs: "40", burst: "100" });
+const todoCount = args.int("todos");
+const jobCount = args.int("jobs");
+const burst = args.int("burst");
 
 async function seed(stack: Stack) {
   for (let i = 0; i < todoCount; i++) {
