@@ -1,5 +1,5 @@
 // The gateway's answers when something is wrong (too big, unknown route, wrong method, backend refused, circuit
-// open, backend too slow), always JSON, and its liveness and readiness.
+// open, backend too slow), always JSON. Liveness and readiness: gateway.ready.int.test.ts.
 import { Readable } from "node:stream";
 import { describe, expect, it } from "@jest/globals";
 import { freePort } from "@taskoverflow/test-harness";
@@ -85,42 +85,5 @@ describe("errors are JSON", () => {
     expect(res.status).toBe(504);
     expect(res.headers.get("x-error-code")).toBe("upstream_timeout");
     expect(await res.json()).toEqual({ error: "Backend did not answer in time" });
-  });
-});
-
-describe("health and readiness", () => {
-  it("answers liveness itself", async () => {
-    const res = await fetch(`${g.url}/api/v1/health`);
-    expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ status: "ok" });
-  });
-
-  it("is ready when every backend is healthy", async () => {
-    const res = await fetch(`${g.url}/api/v1/ready`);
-    expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({
-      status: "ok",
-      backends: { todo: "ok", calendarExport: "ok", jobStatus: "ok", calendar: "ok", explorer: "ok" },
-    });
-  });
-
-  it("is not ready, and says which backend is down", async () => {
-    const closed = `http://127.0.0.1:${await freePort()}`;
-    const url = await g.start({ upstreams: { ...everyUpstream(g.todo.url), jobStatus: closed } });
-    const res = await fetch(`${url}/api/v1/ready`);
-    expect(res.status).toBe(503);
-    expect(await res.json()).toEqual({
-      status: "unavailable",
-      error: "Backend unavailable: jobStatus",
-      backends: { todo: "ok", calendarExport: "ok", jobStatus: "down", calendar: "ok", explorer: "ok" },
-    });
-    g.jobs.healthy = false;
-    try {
-      const unhealthy = await fetch(`${g.url}/api/v1/ready`);
-      expect(unhealthy.status).toBe(503);
-      expect(await unhealthy.json()).toMatchObject({ backends: { jobStatus: "down" } });
-    } finally {
-      g.jobs.healthy = true;
-    }
   });
 });
