@@ -12,6 +12,7 @@ import {
   type Database,
   healthRoute,
   type Logger,
+  lateErrorLogger,
   listen,
   openMigratedDatabase,
   type RequestState,
@@ -125,6 +126,7 @@ export function createExplorerApp(config: ExplorerConfig, overrides: ExplorerOve
           log: logger.child({ component: "queues" }),
         });
         const app = new Koa<RequestState>();
+        app.on("error", lateErrorLogger(logger));
         const routes = [
           eventRoutes({ db, events, feed, closing: closing.signal }),
           queueRoutes({ inspector, topicName: plan.topicName }),

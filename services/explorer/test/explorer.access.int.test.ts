@@ -1,7 +1,12 @@
 // The explorer's live stream and its bearer token (EXPLORER_TOKEN).
 import { describe, expect, it } from "@jest/globals";
 import { todoEvent } from "@taskoverflow/contracts/testing";
+import { planTopology } from "@taskoverflow/messaging";
 import { awsEmulators, openEventStream, uniqueName } from "@taskoverflow/test-harness";
+import { Kysely, PostgresDialect } from "kysely";
+import type { ExplorerTables } from "../src/db/tables.ts";
+import { recordOf } from "../src/events/event.domain.ts";
+import { EventRepository } from "../src/events/event.repository.ts";
 import { startExplorer, useExplorer } from "./explorer.fixture.ts";
 
 const TOKEN = "a-test-token-of-enough-length";
@@ -28,6 +33,28 @@ describe.each(awsEmulators())("explorer's stream and token on $name", ({ start }
       data: expect.any(String),
     });
     expect(JSON.parse(message?.data ?? "")).toMatchObject({ id: e.id, correlationId });
+  });
+
+  it("gives the events of one transaction (a received batch) the resume id on the last one only", async () => {
+    const correlationId = uniqueName("batch");
+    const stream = await openEventStream(
+      `${service.url}/api/v1/explorer/stream?correlationId=${correlationId}`,
+    );
+    expect(await stream.next()).toEqual({ kind: "retry", ms: 2000 });
+    expect(await stream.next()).toEqual({ kind: "comment", text: "connected" });
+    // Recorded as the consumer records one receive: three events, one statement, one transaction.
+    const pool = world.rows;
+    if (pool === undefined) throw new Error("the world has no database");
+    const db = new Kysely<ExplorerTables>({ dialect: new PostgresDialect({ pool }) });
+    const sent = [1, 2, 3].map(() => todoEvent("TodoUpdated", {}, { correlationId }));
+    const plan = planTopology();
+    const entries = sent.map((e) => ({ record: recordOf(e, plan, 64), recordedAt: new Date() }));
+    await new EventRepository().recordAll(db, "test", entries);
+    const got = [await stream.nextEvent(), await stream.nextEvent(), await stream.nextEvent()];
+    stream.close();
+    expect(got.map((m) => JSON.parse(m?.data ?? "").id)).toEqual(sent.map((e) => e.id));
+    // A client cut off inside the batch resumes before it (and drops what it has shown), never after it.
+    expect(got.map((m) => m?.id)).toEqual([undefined, undefined, expect.stringMatching(/^\d+$/)]);
   });
 
   it("with EXPLORER_TOKEN, needs the bearer token on every explorer route (401 JSON), not on health", async () => {

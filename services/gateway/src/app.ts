@@ -3,6 +3,7 @@ import {
   createLogger,
   healthRoute,
   type Logger,
+  lateErrorLogger,
   listen,
   type RequestState,
   requestMiddleware,
@@ -55,12 +56,7 @@ export function createGatewayApp(config: GatewayConfig, overrides: GatewayOverri
   // Behind a load balancer (TRUST_PROXY) the client is the address it appended to X-Forwarded-For: only the
   // last entry counts (maxIpsCount 1), since a client can put anything before it.
   const app = new Koa<RequestState>({ proxy: config.trustProxy, maxIpsCount: 1 });
-  // Errors after the answer started (a backend hanging up mid-body) can only be logged.
-  // A client leaving an event stream ends it as a "premature close": expected, nobody to tell.
-  app.on("error", (err: NodeJS.ErrnoException) => {
-    if (err.code === "ERR_STREAM_PREMATURE_CLOSE") logger.debug({ err }, "client left a stream");
-    else logger.warn({ err }, "response failed after it started");
-  });
+  app.on("error", lateErrorLogger(logger));
   const health = healthRoutes(upstreams, config.readyTimeoutMs);
   app.use(async (ctx, next) => {
     // JSON answers are never a document to render; HTML pages set their own, looser policy.

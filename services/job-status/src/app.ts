@@ -7,6 +7,7 @@ import {
   startServiceConsumer,
 } from "@taskoverflow/messaging";
 import {
+  lateErrorLogger,
   openMigratedDatabase,
   type ServiceApp,
   type ServiceOverrides,
@@ -105,11 +106,7 @@ export function createJobStatusApp(
     });
     return {
       routers: [routes],
-      // An event stream whose client went away ends as a "premature close": nothing is wrong, nobody to tell.
-      onError: (err) => {
-        if (err.code === "ERR_STREAM_PREMATURE_CLOSE") logger.debug({ err }, "client left a stream");
-        else logger.warn({ err }, "response failed after it started");
-      },
+      onError: lateErrorLogger(logger),
       // Open event streams would hold the server's close; their clients reconnect (to another instance).
       beforeClose: () => {
         stopSweeping();

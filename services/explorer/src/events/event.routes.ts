@@ -82,8 +82,11 @@ export function eventRoutes({ db, events, feed, publicUrl, closing }: EventRoute
       let lastWrite = Date.now();
       while (!stop.signal.aborted) {
         const { events: fresh, next } = await events.settled(db, filter, cursor, 200);
-        for (const { tx, ...e } of fresh) {
-          out.write(`id: ${BigInt(tx) + 1n}\nevent: recorded\ndata: ${JSON.stringify(e)}\n\n`);
+        for (const [i, { tx, ...e }] of fresh.entries()) {
+          // The id (where a reconnect resumes) only on a transaction's last event: a client cut off inside a
+          // received batch gets the whole batch again (the page drops ids it has shown), never loses its rest.
+          const id = fresh[i + 1]?.tx === tx ? "" : `id: ${BigInt(tx) + 1n}\n`;
+          out.write(`${id}event: recorded\ndata: ${JSON.stringify(e)}\n\n`);
           lastWrite = Date.now();
         }
         cursor = next;
