@@ -86,6 +86,33 @@ describe("calendar job", () => {
     expect(m.emitted.map((e) => e.event.type)).toEqual(["CalendarStarted", "CalendarFailed"]);
   });
 
+  it("writes Started while it reads the todos, and Ready only after Started is written", async () => {
+    const m = memory();
+    const marks: string[] = [];
+    const step = async (name: string, work: () => Promise<void> = async () => {}) => {
+      marks.push(`${name}:start`);
+      await new Promise((r) => setImmediate(r));
+      await work();
+      marks.push(`${name}:end`);
+    };
+    const job = createCalendarJob({
+      todos: async () => {
+        await step("read");
+        return [todo(1, "One")];
+      },
+      store: m.store,
+      events: {
+        ...m.events,
+        emitOnce: (s, event, source) => step(s, () => m.events.emitOnce(s, event, source)),
+      },
+      clock,
+      calendarHost: "h.test",
+    });
+    await job.run(request);
+    expect(marks.slice(0, 2).sort()).toEqual(["read:start", "started:start"]);
+    expect(marks.indexOf("finished:start")).toBeGreaterThan(marks.indexOf("started:end"));
+  });
+
   it("lets storage errors through for the consumer to retry", async () => {
     const m = memory();
     const job = createCalendarJob({

@@ -57,15 +57,22 @@ export function createCalendarJob(deps: CalendarJobDeps) {
     /** Builds and stores the calendar and emits CalendarReady; throws PermanentFailure when it cannot be built. */
     async run(request: CalendarRequested) {
       const { jobId, filters, requestedAt } = request.payload;
-      await events.emitOnce(
-        "started",
-        createEvent("CalendarStarted", { jobId }, ctx(request.correlationId)),
-        request.id,
-      );
+      // CalendarStarted is written while the todos are read (two round trips at once, not one after the
+      // other); it has committed before CalendarReady is written, so its sequence stays the lower one.
+      const [read, emitted] = await Promise.allSettled([
+        deps.todos(),
+        events.emitOnce(
+          "started",
+          createEvent("CalendarStarted", { jobId }, ctx(request.correlationId)),
+          request.id,
+        ),
+      ]);
+      if (emitted.status === "rejected") throw emitted.reason; // transient: the consumer retries
       const started = performance.now();
       let built: BuiltCalendar;
       try {
-        const selected = selectTodos(await deps.todos(), filters, new Date(requestedAt));
+        if (read.status === "rejected") throw read.reason;
+        const selected = selectTodos(read.value, filters, new Date(requestedAt));
         built = buildCalendar(selected, { host: deps.calendarHost, stamp: clock.now() });
       } catch (err) {
         throw new PermanentFailure("The calendar could not be built.", { cause: err });
