@@ -29,6 +29,7 @@ import type { CalendarTables } from "./db/tables.ts";
 import { createFeedRefresher, FEED_CHANNEL } from "./feed/feed.refresher.ts";
 import { feedRoutes } from "./feed/feed.routes.ts";
 import { FeedStore } from "./feed/feed.store.ts";
+import { feedVersionRoutes } from "./feed/feed.version.ts";
 import { createTodoProjector } from "./todos/todo.projector.ts";
 import { TodoProjectionRepository } from "./todos/todo.repository.ts";
 import { httpTodoSnapshotSource, type TodoSnapshotSource } from "./todos/todo.snapshot.ts";
@@ -161,8 +162,11 @@ export function createCalendarApp(config: CalendarConfig, overrides: CalendarOve
       onExhausted: handler.onExhausted,
       ...overrides.consumer,
     });
+    const versions = feedVersionRoutes(feedStore);
     return {
-      routesOnly: [feedRoutes(feedStore, clock)],
+      routesOnly: [feedRoutes(feedStore, clock), versions.router],
+      // Open version streams would hold the server's close; the gateways reconnect (to another instance).
+      beforeClose: () => versions.close(),
       info: { database: database.kind, bucket: config.bucket },
     };
   });

@@ -11,6 +11,7 @@ import {
 import Koa from "koa";
 import type { GatewayConfig } from "./config.ts";
 import { docsMiddleware } from "./docs/docs.routes.ts";
+import { feedCache, type FeedCacheTuning } from "./feed/feed.setup.ts";
 import { healthRoutes } from "./health/health.routes.ts";
 import { rateLimitMiddleware } from "./limits/rate.limiter.ts";
 import { proxyMiddleware } from "./proxy/proxy.middleware.ts";
@@ -31,6 +32,8 @@ export interface GatewayOverrides {
   routes?: readonly RouteRule[];
   /** Milliseconds clock for the circuits. */
   now?: () => number;
+  /** The feed cache's subscription timings (tests shorten them). */
+  feedCache?: FeedCacheTuning;
 }
 
 export interface StartedGateway {
@@ -69,6 +72,8 @@ export function createGatewayApp(config: GatewayConfig, overrides: GatewayOverri
   app.use(docsMiddleware());
   const limiter = rateLimitMiddleware(config.rateLimits, overrides.now ?? Date.now);
   if (limiter) app.use(limiter);
+  const feed = feedCache(config, upstreams.calendar, logger, overrides.feedCache);
+  if (feed) app.use(feed.middleware);
   app.use(
     proxyMiddleware({
       matcher: createRouteMatcher(overrides.routes ?? routeTable),
@@ -96,6 +101,7 @@ export function createGatewayApp(config: GatewayConfig, overrides: GatewayOverri
     async stop() {
       await server?.close();
       server = undefined;
+      await feed?.stop();
       await closeUpstreams();
     },
   };

@@ -28,6 +28,8 @@ export const configSchema = z.object({
   /** Per-client limits (0 = off, the default for npm start and the benchmarks; the deployment turns them on). */
   RATE_LIMIT_WRITES_PER_MINUTE: z.coerce.number().int().min(0).default(0),
   RATE_LIMIT_EXPORTS_PER_MINUTE: z.coerce.number().int().min(0).default(0),
+  /** Bytes of subscribed-feed answers the gateway keeps and answers itself while provably current (0 = off). */
+  FEED_CACHE_BYTES: z.coerce.number().int().min(0).default(32 * 1024 * 1024),
 });
 
 export type GatewayEnv = z.infer<typeof configSchema>;
@@ -46,6 +48,8 @@ export interface GatewayConfig extends ListenConfig {
   trustProxy: boolean;
   /** Per client (ctx.ip); 0 turns a limit off. */
   rateLimits: { writesPerMinute: number; exportsPerMinute: number };
+  /** The feed cache (src/feed/): most bytes kept; 0 turns it off (every feed request is proxied). */
+  feedCacheBytes: number;
 }
 
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): GatewayConfig {
@@ -69,5 +73,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): GatewayConf
       writesPerMinute: e.RATE_LIMIT_WRITES_PER_MINUTE,
       exportsPerMinute: e.RATE_LIMIT_EXPORTS_PER_MINUTE,
     },
+    feedCacheBytes: e.FEED_CACHE_BYTES,
   };
 }

@@ -27,6 +27,8 @@ export function feedRoutes(store: FeedStore, clock: { now(): Date }): Router<Req
   router.get(FEED_PATH, async (ctx) => {
     const filters = parseFeedQuery(ctx.query);
     const variant = store.variant(filters, clock.now().getTime());
+    // What the gateways' feed caches key their copies by (read in the same tick as the variant: consistent).
+    ctx.set("X-Feed-Version", store.version);
     const gzip = ctx.acceptsEncodings("gzip", "identity") === "gzip";
     ctx.set("Cache-Control", "no-cache");
     ctx.set("Vary", "Accept-Encoding");

@@ -118,6 +118,43 @@ describe("FeedStore", () => {
     expect(store.variant({ windowDays: 7 }, now + DAY).etag).toBe(early.etag);
   });
 
+  it("recompresses only what changed, across blocks and filters, and the gzip bytes stay the identity's", async () => {
+    const store = newStore();
+    const many = Array.from({ length: 700 }, (_, i) => todo(i + 1, { completed: i % 3 === 0 }));
+    store.apply(entries(many), now);
+    const same = async (f: Parameters<FeedStore["variant"]>[0]) => {
+      const v = store.variant(f, now);
+      expect(gunzipSync(await v.gzip()).equals(v.body())).toBe(true);
+      return v;
+    };
+    for (const f of [{}, { completed: true }, { completed: false }, { windowDays: 20 }]) await same(f);
+    store.apply(entries([todo(300, { version: 2, title: "Changed" }), todo(650, { completed: true })]), now);
+    store.apply([{ id: 2, entry: undefined }], now);
+    for (const f of [{}, { completed: true }, { completed: false }, { windowDays: 20 }]) await same(f);
+    expect(summaries((await same({})).body().toString())).toContain("Changed");
+    expect((await same({})).eventCount).toBe(699);
+  });
+
+  it("has a version that changes with the content or Last-Modified, and tells its listeners", () => {
+    const store = newStore();
+    const heard: string[] = [];
+    const stop = store.onChange(() => heard.push(store.version));
+    const empty = store.version;
+    store.apply(entries([todo(1)]), now);
+    expect(heard).toEqual([store.version]);
+    expect(store.version).not.toBe(empty);
+    store.apply(entries([todo(1)]), now); // the same content, the same second: nothing to tell
+    expect(heard).toHaveLength(1);
+    store.apply([], now + 5_000); // a tombstone elsewhere moved Last-Modified
+    expect(heard).toHaveLength(2);
+    const other = newStore();
+    other.apply(entries([todo(1)]), now + 5_000);
+    expect(other.version).toBe(store.version); // content-derived: every instance agrees
+    stop();
+    store.apply([{ id: 1, entry: undefined }], now + 5_000);
+    expect(heard).toHaveLength(2);
+  });
+
   it("keeps the cache within its byte bound", () => {
     const store = new FeedStore({ ...feedFrame(300), cacheBytes: 2_000 });
     store.apply(entries(Array.from({ length: 20 }, (_, i) => todo(i + 1))), now);
