@@ -11,7 +11,7 @@ import {
 import Koa from "koa";
 import type { GatewayConfig } from "./config.ts";
 import { docsMiddleware } from "./docs/docs.routes.ts";
-import { feedCache, type FeedCacheTuning } from "./feed/feed.setup.ts";
+import { type FeedCacheTuning, feedCache } from "./feed/feed.setup.ts";
 import { healthRoutes } from "./health/health.routes.ts";
 import { rateLimitMiddleware } from "./limits/rate.limiter.ts";
 import { proxyMiddleware } from "./proxy/proxy.middleware.ts";

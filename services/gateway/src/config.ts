@@ -29,7 +29,11 @@ export const configSchema = z.object({
   RATE_LIMIT_WRITES_PER_MINUTE: z.coerce.number().int().min(0).default(0),
   RATE_LIMIT_EXPORTS_PER_MINUTE: z.coerce.number().int().min(0).default(0),
   /** Bytes of subscribed-feed answers the gateway keeps and answers itself while provably current (0 = off). */
-  FEED_CACHE_BYTES: z.coerce.number().int().min(0).default(32 * 1024 * 1024),
+  FEED_CACHE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(32 * 1024 * 1024),
 });
 
 export type GatewayEnv = z.infer<typeof configSchema>;

@@ -47,24 +47,26 @@ export function subscribeFeedVersion({
 
   /** Resolves when the stream ends; `onOpen` once the calendar service answered with an event stream. */
   async function follow(controller: AbortController, onOpen: () => void): Promise<void> {
-    const res = await pool.request({
-      method: "GET",
-      path: FEED_VERSION_PATH,
-      headers: { accept: "text/event-stream" },
-      signal: controller.signal,
-    });
-    const type = String(res.headers["content-type"] ?? "");
-    if (res.statusCode !== 200 || !type.startsWith("text/event-stream")) {
-      await res.body.dump();
-      throw new Error(`feed version stream answered ${res.statusCode} ${type}`);
-    }
-    onOpen();
-    let idle = setTimeout(() => controller.abort(new Error("feed version stream silent")), idleMs);
+    // Armed before the request: a stream whose headers never come is as dead as one that went quiet.
+    const silent = () => controller.abort(new Error("feed version stream silent"));
+    let idle = setTimeout(silent, idleMs);
     try {
+      const res = await pool.request({
+        method: "GET",
+        path: FEED_VERSION_PATH,
+        headers: { accept: "text/event-stream" },
+        signal: controller.signal,
+      });
+      const type = String(res.headers["content-type"] ?? "");
+      if (res.statusCode !== 200 || !type.startsWith("text/event-stream")) {
+        await res.body.dump();
+        throw new Error(`feed version stream answered ${res.statusCode} ${type}`);
+      }
+      onOpen();
       let pending = "";
       for await (const chunk of res.body) {
         clearTimeout(idle);
-        idle = setTimeout(() => controller.abort(new Error("feed version stream silent")), idleMs);
+        idle = setTimeout(silent, idleMs);
         pending += (chunk as Buffer).toString("utf8");
         for (let end = pending.indexOf("\n\n"); end !== -1; end = pending.indexOf("\n\n")) {
           const frame = pending.slice(0, end);
