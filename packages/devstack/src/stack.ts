@@ -51,6 +51,8 @@ export interface Stack {
   kill(key: ServiceName | string, signal?: NodeJS.Signals): Promise<void>;
   /** Starts another process of a service with the same configuration (e.g. a second calendar consumer). */
   startReplica(name: ServiceName): Promise<string>;
+  /** The URL a replica (by the key `startReplica` returned) listens on. */
+  replicaUrl(key: string): string | undefined;
   /** Starts a stopped service again with the same configuration and waits until it is healthy. */
   restart(name: ServiceName): Promise<void>;
   /** Stops every service gracefully (SIGTERM), then the in-process emulator. */
@@ -164,6 +166,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   }
 
   let replicas = 0;
+  const replicaUrls = new Map<string, string>();
   return {
     gatewayUrl: urls.gateway,
     urls,
@@ -180,9 +183,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     },
     startReplica: async (name) => {
       const key = `${name}#${++replicas + 1}`;
-      await launch(name, key, await freePort());
+      const port = await freePort();
+      replicaUrls.set(key, `http://127.0.0.1:${port}`);
+      await launch(name, key, port);
       return key;
     },
+    replicaUrl: (key) => replicaUrls.get(key),
     stop,
   };
 }

@@ -101,6 +101,33 @@ describe("the calendar feed through the gateway", () => {
     expect(Date.parse(changed.headers.get("last-modified") ?? "")).toBeGreaterThanOrEqual(lastModified);
   });
 
+  it("shows a change through every gateway instance, though each answers the feed from its cache", async () => {
+    const second = system.stack.replicaUrl(await system.stack.startReplica("gateway")) as string;
+    const urls = [feedUrl(), `${second}/api/v1/todos/calendar.ics`];
+    // Both gateways hold the current version (their answers agree, 304 for each other's ETag).
+    const etags = await waitFor(
+      async () => {
+        const tags = await Promise.all(urls.map(async (u) => (await apiFetch(u)).headers.get("etag")));
+        return tags[0] === tags[1] ? tags : undefined;
+      },
+      { what: "both gateways on one version" },
+    );
+    for (const u of urls)
+      expect((await apiFetch(u, { headers: { "if-none-match": `${etags[0]}` } })).status).toBe(304);
+    const todo = await createTodo({ title: "Seen by both", deadline_at: "2031-10-01T10:00:00" });
+    for (const u of urls) {
+      // Through the gateway whose cache held the old version, too: a broken invalidation never gets here.
+      const res = await waitFor(
+        async () => {
+          const r = await apiFetch(u, { headers: { "if-none-match": `${etags[0]}` } });
+          return r.status === 200 ? r : undefined;
+        },
+        { what: `the change through ${u}` },
+      );
+      expect(veventsOf(await res.text()).map((e) => e.uid)).toContain(uidOf(todo));
+    }
+  });
+
   it("passes the precompressed gzip through the gateway to clients that accept it", async () => {
     const plain = await rawGet(feedUrl(), { "accept-encoding": "identity" });
     const zipped = await rawGet(feedUrl(), { "accept-encoding": "gzip" });

@@ -167,6 +167,11 @@ export function createCalendarApp(config: CalendarConfig, overrides: CalendarOve
       routesOnly: [feedRoutes(feedStore, clock), versions.router],
       // Open version streams would hold the server's close; the gateways reconnect (to another instance).
       beforeClose: () => versions.close(),
+      // A gateway leaving its version stream ends it as a "premature close": expected, nobody to tell.
+      onError: (err) => {
+        if (err.code === "ERR_STREAM_PREMATURE_CLOSE") logger.debug({ err }, "subscriber left a stream");
+        else logger.warn({ err }, "response failed after it started");
+      },
       info: { database: database.kind, bucket: config.bucket },
     };
   });
