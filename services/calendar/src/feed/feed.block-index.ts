@@ -60,14 +60,14 @@ export class BlockIndex {
       out.push({
         block,
         hash: hash ^ (BigInt(count) << 64n),
-        text: () => {
+        texts: () => {
           const texts: Buffer[] = [];
           const end = upperBound(ids, (block + 1) * BLOCK_IDS - 1, (id) => id);
           for (let i = upperBound(ids, block * BLOCK_IDS - 1, (id) => id); i < end; i++) {
             const e = entryOf(ids[i] as number);
             if (classes.includes(`${e.completed}`)) texts.push(e.text);
           }
-          return Buffer.concat(texts);
+          return texts;
         },
       });
     }
@@ -83,7 +83,7 @@ export function groupIntoBlocks(selected: StoredEntry[]): BlockPart[] {
     let last = out.at(-1);
     if (last?.block !== block) {
       const entries: StoredEntry[] = [];
-      last = { block, hash: 0n, entries, text: () => Buffer.concat(entries.map((x) => x.text)) };
+      last = { block, hash: 0n, entries, texts: () => entries.map((x) => x.text) };
       out.push(last);
     }
     last.hash ^= e.hash;

@@ -4,14 +4,17 @@ import { type DeflatedPiece, deflatePiece, deflatePieceSync, gzipOfPieces } from
 export const BLOCK_IDS = 256;
 /** Filter families whose compressed pieces are kept (the unfiltered feed and a few filters). */
 const FAMILIES = 8;
+/** Blocks compressed at once (libuv's thread pool has four threads). */
+const PARALLEL = 2;
 
 export const blockOf = (id: number) => Math.floor(id / BLOCK_IDS);
 
-/** One block of a variant: what it is made of (`hash`, content-derived) and, on demand, its bytes. */
+/** One block of a variant: what it is made of (`hash`, content-derived) and, on demand, its entries' bytes. */
 export interface BlockPart {
   block: number;
   hash: bigint;
-  text(): Buffer;
+  /** The VEVENTs' Buffers in order (references, no copy); called synchronously, before any await. */
+  texts(): Buffer[];
 }
 
 /**
@@ -33,13 +36,31 @@ export class GzipPieces {
 
   async gzip(family: string, blocks: readonly BlockPart[]): Promise<Buffer> {
     const before = this.families.get(family);
-    const made = await Promise.all(
-      blocks.map(async ({ block, hash, text }) => {
+    const made: Array<{ block: number; hash: bigint; piece: DeflatedPiece }> = blocks.map(
+      ({ block, hash }) => {
         const kept = before?.get(block);
-        if (kept?.hash === hash) return { block, hash, piece: kept.piece };
-        return { block, hash, piece: await deflatePiece(text(), this.level) };
-      }),
+        return {
+          block,
+          hash,
+          piece: kept?.hash === hash ? kept.piece : (undefined as unknown as DeflatedPiece),
+        };
+      },
     );
+    // The blocks to compress, a few at a time, each block's bytes gathered just before: a first answer at
+    // 100,000 todos holds a few 64 KiB inputs at once, not a copy of the whole feed (its allocations, made
+    // on the thread pool's threads, would stay in the process's memory long after).
+    // What they are made of is taken now, synchronously, so a change meanwhile cannot mix in.
+    const todo = made.flatMap((m, i) =>
+      m.piece === undefined ? [{ m, texts: (blocks[i] as BlockPart).texts() }] : [],
+    );
+    let next = 0;
+    const worker = async () => {
+      while (next < todo.length) {
+        const { m, texts } = todo[next++] as (typeof todo)[number];
+        m.piece = await deflatePiece(Buffer.concat(texts), this.level);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(PARALLEL, todo.length) }, worker));
     // Only the current pieces are kept; the least recently used family goes when there are too many.
     this.families.delete(family);
     this.families.set(family, new Map(made.map((m) => [m.block, { hash: m.hash, piece: m.piece }])));

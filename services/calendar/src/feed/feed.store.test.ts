@@ -135,6 +135,18 @@ describe("FeedStore", () => {
     expect((await same({})).eventCount).toBe(699);
   });
 
+  it("makes a variant's gzip bytes of the content it was asked at, though a change lands meanwhile", async () => {
+    const store = newStore();
+    store.apply(entries(Array.from({ length: 900 }, (_, i) => todo(i + 1))), now);
+    const v = store.variant({}, now);
+    const body = v.body();
+    const zipped = v.gzip();
+    store.apply(entries([todo(800, { version: 2, title: "Too late" })]), now);
+    expect(gunzipSync(await zipped).equals(body)).toBe(true);
+    const after = store.variant({}, now);
+    expect(gunzipSync(await after.gzip()).equals(after.body())).toBe(true);
+  });
+
   it("has a version that changes with the content or Last-Modified, and tells its listeners", () => {
     const store = newStore();
     const heard: string[] = [];
