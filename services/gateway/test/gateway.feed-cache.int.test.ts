@@ -139,6 +139,7 @@ describe("the gateway's feed cache", () => {
     calendar.silent = true;
     const closed = calendar.streams.closed;
     const feed = await startGateway({}, { idleMs: 200, retryMs: 20 });
+    await get(feed); // the first feed request starts the subscription
     await waitFor(() => calendar.streams.closed >= closed + 2, { what: "silent streams cut by the gateway" });
     expect(await upstreamCount(() => get(feed))).toBe(1);
     expect(await upstreamCount(() => get(feed))).toBe(1);
@@ -146,6 +147,7 @@ describe("the gateway's feed cache", () => {
 
   it("proxies answers bigger than FEED_CACHE_BYTES, and everything when it is 0", async () => {
     const small = await startGateway({ feedCacheBytes: 10 });
+    await get(small);
     await waitFor(() => calendar.streams.open >= 1, { what: "the subscription" });
     await get(small);
     for (let i = 0; i < 2; i++) {

@@ -26,7 +26,8 @@ interface Entry {
 
 export interface FeedCacheOptions {
   upstream: Upstream;
-  subscription: FeedVersionSubscription;
+  /** Starts the subscription to the calendar service's version: on the first feed request, not before. */
+  subscribe: () => FeedVersionSubscription;
   /** Most bytes of answers kept (at most six: three queries, identity and gzip); bigger answers are proxied. */
   maxBytes: number;
 }
@@ -40,11 +41,10 @@ export interface FeedCacheOptions {
  * cache. The first request of a version fetches a fresh answer (coalesced per variant), then answers from it.
  * Anything else (HEAD, other queries, an upstream error, a circuit open) falls through to the proxy.
  */
-export function feedCacheMiddleware({
-  upstream,
-  subscription,
-  maxBytes,
-}: FeedCacheOptions): Koa.Middleware<RequestState> {
+export function feedCacheMiddleware({ upstream, subscribe, maxBytes }: FeedCacheOptions): {
+  middleware: Koa.Middleware<RequestState>;
+  stop(): Promise<void>;
+} {
   const entries = new Map<string, Entry>();
   const filling = new Map<string, Promise<Entry | undefined>>();
   /** Variants whose answer at this version is too big to keep: proxied without asking twice. */
@@ -56,12 +56,24 @@ export function feedCacheMiddleware({
     entries.delete(key);
     bytes -= e.body.length;
   };
-  // Answers of another version are of no use any more (and a lost subscription makes all of them so).
-  subscription.onChange((version) => {
-    for (const [key, e] of entries) if (e.version !== version) drop(key);
-  });
+  let following: FeedVersionSubscription | undefined;
+  const follow = (): FeedVersionSubscription => {
+    if (!following) {
+      following = subscribe();
+      // Answers of another version are of no use any more (and a lost subscription makes all of them so).
+      following.onChange((version) => {
+        for (const [key, e] of entries) if (e.version !== version) drop(key);
+      });
+    }
+    return following;
+  };
 
-  async function fill(ctx: Koa.ParameterizedContext<RequestState>, key: string, gzip: boolean) {
+  async function fill(
+    subscription: FeedVersionSubscription,
+    ctx: Koa.ParameterizedContext<RequestState>,
+    key: string,
+    gzip: boolean,
+  ) {
     const headers = upstreamRequestHeaders(ctx.req.headers, {
       correlationId: ctx.state.correlationId,
       host: ctx.host,
@@ -102,10 +114,11 @@ export function feedCacheMiddleware({
     return entry;
   }
 
-  return async (ctx, next) => {
+  const middleware: Koa.Middleware<RequestState> = async (ctx, next) => {
     if (ctx.method !== "GET" || ctx.path !== FEED_PATH || !CACHEABLE_QUERIES.has(ctx.querystring)) {
       return next();
     }
+    const subscription = follow();
     const current = subscription.current;
     if (current === undefined) return next();
     const gzip = ctx.acceptsEncodings("gzip", "identity") === "gzip";
@@ -115,7 +128,7 @@ export function feedCacheMiddleware({
       if (tooBig.get(key) === current || !upstream.circuit.allows(Date.now())) return next();
       let pending = filling.get(key);
       if (!pending) {
-        pending = fill(ctx, key, gzip)
+        pending = fill(subscription, ctx, key, gzip)
           .catch(() => undefined)
           .finally(() => filling.delete(key));
         filling.set(key, pending);
@@ -138,6 +151,7 @@ export function feedCacheMiddleware({
     ctx.set(entry.headers);
     ctx.body = entry.body;
   };
+  return { middleware, stop: async () => following?.stop() };
 }
 
 /** If-None-Match naming this ETag (weak or strong form, or `*`), as RFC 9110 compares for GET. */

@@ -1,4 +1,4 @@
-import type { Logger } from "@taskoverflow/platform";
+import type { Logger, RequestState } from "@taskoverflow/platform";
 import type Koa from "koa";
 import type { GatewayConfig } from "../config.ts";
 import type { Upstream } from "../proxy/upstream.pool.ts";
@@ -11,21 +11,25 @@ export interface FeedCacheTuning {
   retryMs?: number;
 }
 
-/** The feed cache and its subscription to the calendar service, or undefined when FEED_CACHE_BYTES is 0. */
+/**
+ * The feed cache and its subscription to the calendar service (started by the first feed request, so a gateway
+ * nobody asks for the feed holds no stream), or undefined when FEED_CACHE_BYTES is 0.
+ */
 export function feedCache(
   config: Pick<GatewayConfig, "feedCacheBytes">,
   calendar: Upstream,
   logger: Logger,
   tuning: FeedCacheTuning = {},
-): { middleware: Koa.Middleware; stop(): Promise<void> } | undefined {
+): { middleware: Koa.Middleware<RequestState>; stop(): Promise<void> } | undefined {
   if (config.feedCacheBytes === 0) return undefined;
-  const subscription = subscribeFeedVersion({
-    pool: calendar.streamPool,
-    log: logger.child({ component: "feed-cache" }),
-    ...tuning,
+  return feedCacheMiddleware({
+    upstream: calendar,
+    maxBytes: config.feedCacheBytes,
+    subscribe: () =>
+      subscribeFeedVersion({
+        pool: calendar.streamPool,
+        log: logger.child({ component: "feed-cache" }),
+        ...tuning,
+      }),
   });
-  return {
-    middleware: feedCacheMiddleware({ upstream: calendar, subscription, maxBytes: config.feedCacheBytes }),
-    stop: () => subscription.stop(),
-  };
 }
