@@ -8,7 +8,12 @@ import type { FeedEntry, FeedStore } from "./feed.store.ts";
 
 /** The NOTIFY channel on which an instance tells the others that the projection changed. */
 export const FEED_CHANNEL = "calendar_feed";
-const PAGE = 2_000;
+/**
+ * Rows per read. Small on purpose: a page's parsed rows and rendered text live while it is applied, and at
+ * 2,000 they outlive the young generation and fragment the old one among the stored entries (measured at
+ * 100,000 todos: about 70 MiB more resident memory after the first load than with 200).
+ */
+const PAGE = 200;
 
 interface Row {
   id: number;

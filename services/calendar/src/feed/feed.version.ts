@@ -24,12 +24,14 @@ export function feedVersionRoutes(source: VersionSource, { heartbeatMs = 5_000 }
     let last = "";
     const send = () => {
       const version = source.version;
-      if (version === last) return;
+      if (version === last || body.writableEnded) return;
       last = version;
       body.write(`data: ${version}\n\n`);
     };
     const unsubscribe = source.onChange(send);
-    const heartbeat = setInterval(() => body.write(": ping\n\n"), heartbeatMs);
+    const heartbeat = setInterval(() => {
+      if (!body.writableEnded) body.write(": ping\n\n");
+    }, heartbeatMs);
     heartbeat.unref();
     body.once("close", () => {
       streams.delete(body);
