@@ -1,13 +1,15 @@
-// npm run bench -- feed [--sizes 100,100000] [--samples 50] [--duration 10] [--connections 50] [--load auto]
+// npm run bench -- feed [--embedded] [--sizes 100,100000] [--samples 50] [--duration 10] [--connections 50] [--load auto]
 // The subscribed feed (GET /api/v1/todos/calendar.ics) at each size: write -> visible freshness, reads/s (gzip),
 // 304s/s (If-None-Match), the calendar service's memory. Every service its own process (devstack) on a durable
-// local PostgreSQL server, fauxqs in a process of its own.
+// local PostgreSQL server, fauxqs in a process of its own; with --embedded, the embedded start instead (PGlite per
+// service, fauxqs in this process, the todos created through the API: keep its sizes small).
 import { startStack } from "@taskoverflow/devstack";
 import { durabilitySettings, waitFor } from "@taskoverflow/test-harness";
 import { benchArgs } from "./lib/args.ts";
 import { countEvents, freshness, getFeed, seedTodos } from "./lib/feed-probes.ts";
 import { memoryOf, startBenchInfra } from "./lib/infra.ts";
 import { chooseLoadGenerator, type LoadOptions, runUrlLoad } from "./lib/load.ts";
+import { seedThroughApi } from "./lib/seed-through-api.ts";
 import { machineLine, percentile } from "./lib/stats.ts";
 
 const args = benchArgs("feed", {
@@ -16,7 +18,9 @@ const args = benchArgs("feed", {
   duration: "10",
   connections: "50",
   load: "auto",
+  embedded: false,
 });
+const embedded = args.values.embedded;
 const sizes = args.values.sizes.split(",").map((s) => Number(s.trim()));
 if (sizes.some((n) => !Number.isInteger(n) || n < 1))
   args.usage(`--sizes must be whole numbers >= 1, got ${args.values.sizes}`);
@@ -35,29 +39,39 @@ const rows: string[] = [];
 const startedAt = new Date();
 const machine = machineLine();
 for (const size of sizes) {
-  const infra = await startBenchInfra({ postgres: "durable", broker: true });
+  const infra = await startBenchInfra(
+    embedded ? { postgres: false, broker: false } : { postgres: "durable", broker: true },
+  );
   try {
-    const aws = infra.stackAws();
-    const databaseUrls = {
-      todo: await infra.newDb(),
-      calendar: await infra.newDb(),
-      "job-status": await infra.newDb(),
-    };
-    // The todo service alone first: it creates its tables; the todos then go in without events.
-    const todoOnly = await startStack({
-      services: ["todo"],
-      ports: "random",
-      dataDir: "memory",
-      databaseUrls: { todo: databaseUrls.todo },
-      aws,
-      logLevel: "warn",
-    });
-    await todoOnly.stop();
+    const aws = embedded ? undefined : infra.stackAws();
+    const databaseUrls = embedded
+      ? {}
+      : { todo: await infra.newDb(), calendar: await infra.newDb(), "job-status": await infra.newDb() };
+    if (databaseUrls.todo && aws) {
+      // The todo service alone first: it creates its tables; the todos then go in without events.
+      const todoOnly = await startStack({
+        services: ["todo"],
+        ports: "random",
+        dataDir: "memory",
+        databaseUrls: { todo: databaseUrls.todo },
+        aws,
+        logLevel: "warn",
+      });
+      await todoOnly.stop();
+    }
     const seedStarted = performance.now();
-    await seedTodos(databaseUrls.todo, size);
+    if (databaseUrls.todo) await seedTodos(databaseUrls.todo, size);
     const stack = infra.own(
-      await startStack({ ports: "random", dataDir: "memory", databaseUrls, aws, logLevel: "warn" }),
+      await startStack({
+        ports: "random",
+        dataDir: "memory",
+        databaseUrls,
+        ...(aws && { aws }),
+        logLevel: "warn",
+      }),
     );
+    // Embedded, each service's PGlite is inside its own process: the todos go in through the API (with events).
+    if (embedded) await seedThroughApi(stack.gatewayUrl, size);
     const gateway = stack.gatewayUrl;
     const feed = `${gateway}/api/v1/todos/calendar.ics`;
     await waitFor(async () => countEvents((await getFeed(feed)).body) === size, {
@@ -103,10 +117,10 @@ for (const size of sizes) {
 
 console.log(`
 ${startedAt.toISOString().slice(0, 16).replace("T", " ")} UTC, ${machine} at start
-- \`npm run bench -- feed --sizes ${args.values.sizes} --samples ${samples} --duration ${duration} --connections ${connections}\`
-- every service its own process (devstack), PostgreSQL local server (durable: ${durabilitySettings("durable").join(", ")}), fauxqs in a process of its own, LOG_LEVEL=warn; load: ${gen.describe(connections)} (reads at 10,000 todos and more with at most 16 connections)
-- freshness: PUT → the new title in the feed (polled with If-None-Match); reads: 200 with Accept-Encoding gzip; 304: If-None-Match with the current ETag
-- floors (issue 13): freshness p99 < 250 ms; reads >= 3,000/s at 100 todos, >= 50/s at 100,000; 304 >= 5,000/s; calendar memory < 512 MiB at 100,000
+- \`npm run bench -- feed${embedded ? " --embedded" : ""} --sizes ${args.values.sizes} --samples ${samples} --duration ${duration} --connections ${connections}\`
+- every service its own process (devstack), ${embedded ? "the embedded start (PGlite per service, fauxqs in the benchmark process; todos created through the API)" : `PostgreSQL local server (durable: ${durabilitySettings("durable").join(", ")}), fauxqs in a process of its own`}, LOG_LEVEL=warn; load: ${gen.describe(connections)} (reads at 10,000 todos and more with at most 16 connections)
+- freshness: PUT → the first feed answer with the new title (polled with If-None-Match; timed at its headers, the client's decompression not counted); reads: 200 with Accept-Encoding gzip; 304: If-None-Match with the current ETag
+- floors (issue 13): freshness p99 < 250 ms (< 1 s on the embedded start); reads >= 3,000/s at 100 todos, >= 50/s at 100,000; 304 >= 5,000/s; calendar memory < 512 MiB at 100,000
 
 | todos | feed (identity) | seeded → in the feed | freshness p50 / p99 | reads (gzip) | 304 | calendar memory |
 |---|---|---|---|---|---|---|`);
