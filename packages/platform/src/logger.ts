@@ -19,3 +19,14 @@ export function createLogger({ service, level = "info", destination }: LoggerOpt
   };
   return destination ? pino(options, destination) : pino(options);
 }
+
+/**
+ * Koa's "error" listener for errors after an answer started (a backend hanging up mid-body): they can only be
+ * logged. A client leaving an event stream ends it as a "premature close": expected, nobody to tell (debug).
+ */
+export function lateErrorLogger(logger: Logger): (err: NodeJS.ErrnoException) => void {
+  return (err) => {
+    if (err.code === "ERR_STREAM_PREMATURE_CLOSE") logger.debug({ err }, "client left a stream");
+    else logger.warn({ err }, "response failed after it started");
+  };
+}
