@@ -7,7 +7,7 @@ import { lastJson, printed, runCli, useLabEmulator } from "./cli.fixture.ts";
 // Each case starts several Node processes; on a loaded 2-core runner one start can take seconds.
 jest.setTimeout(120_000);
 
-describe.each(awsEmulators())("queue-lab delivery against $name", ({ start }) => {
+describe.each(awsEmulators())("queue-lab delivery against $name", ({ name: emulator, start }) => {
   const lab = useLabEmulator(start);
 
   it("keeps FIFO order end to end", async () => {
@@ -138,9 +138,13 @@ describe.each(awsEmulators())("queue-lab delivery against $name", ({ start }) =>
       const reports = await Promise.all(receivers);
       expect(reports.map((r) => r.stoppedBy)).toEqual(["signal", "signal"]);
       // A standard queue delivers at least once (a message can come twice, more often on a loaded machine);
-      // a FIFO queue exactly once.
+      // a FIFO queue exactly once. Not on moto with two receivers at once: its ReceiveMessage checks the
+      // in-flight message groups and hides the messages without a lock, so two concurrent receives can be
+      // handed the same message (moto 5.2 sqs/models.py receive_message; seen once in CI on a loaded machine).
+      // Order within a group still holds there, and fauxqs (one event loop) is held to exactly once.
+      const exactlyOnce = kind === "fifo" && emulator !== "moto";
       const received = reports.reduce((n, r) => n + r.summary.received, 0);
-      if (kind === "fifo") expect(received).toBe(clients.length * count);
+      if (exactlyOnce) expect(received).toBe(clients.length * count);
       else expect(received).toBeGreaterThanOrEqual(clients.length * count);
 
       const all = Array.from({ length: count }, (_, i) => i);
@@ -150,7 +154,7 @@ describe.each(awsEmulators())("queue-lab delivery against $name", ({ start }) =>
         );
         // Every message reached a receiver: exactly one on FIFO, at least one on standard.
         const reached = indices.flat().sort((a, b) => a - b);
-        expect(kind === "fifo" ? reached : [...new Set(reached)]).toEqual(all);
+        expect(exactlyOnce ? reached : [...new Set(reached)]).toEqual(all);
         reports.forEach(({ summary }, k) => {
           const seen = indices[k] ?? [];
           const mine = summary.senders.find((s) => s.client === client);
