@@ -1,4 +1,5 @@
 // npm run bench -- feed [--embedded] [--sizes 100,100000] [--samples 50] [--duration 10] [--connections 50] [--load auto]
+//   [--calendar-heap-mib 259]
 // The subscribed feed (GET /api/v1/todos/calendar.ics) at each size: write -> visible freshness, reads/s (gzip),
 // 304s/s (If-None-Match), the calendar service's memory. Every service its own process (devstack) on a durable
 // local PostgreSQL server, fauxqs in a process of its own; with --embedded, the embedded start instead (PGlite per
@@ -19,6 +20,11 @@ const args = benchArgs("feed", {
   connections: "50",
   load: "auto",
   embedded: false,
+  // The heap V8 gives itself in the calendar's production container, a 512 MiB Fargate task (terraform/aws
+  // var.services): Node 24 sizes it from the cgroup limit, `docker run -m 512m node:24-bookworm-slim` reports
+  // heap_size_limit 259 MiB. 0: no cap (V8 sizes the heap from this machine's 24 GiB and has no reason to
+  // collect what the first load left behind).
+  "calendar-heap-mib": "259",
 });
 const embedded = args.values.embedded;
 const sizes = args.values.sizes.split(",").map((s) => Number(s.trim()));
@@ -27,6 +33,8 @@ if (sizes.some((n) => !Number.isInteger(n) || n < 1))
 const samples = args.int("samples");
 const duration = args.int("duration");
 const connections = args.int("connections");
+const calendarHeapMiB = args.int("calendar-heap-mib", 0);
+const nodeArgs = calendarHeapMiB > 0 ? { calendar: [`--max-old-space-size=${calendarHeapMiB}`] } : {};
 const gen = chooseLoadGenerator(args.choice("load", ["auto", "wrk", "autocannon"] as const), 2);
 const loadOptions = (conns: number): LoadOptions => ({
   connections: conns,
@@ -68,6 +76,7 @@ for (const size of sizes) {
         databaseUrls,
         ...(aws && { aws }),
         logLevel: "warn",
+        nodeArgs,
       }),
     );
     // Embedded, each service's PGlite is inside its own process: the todos go in through the API (with events).
@@ -117,7 +126,8 @@ for (const size of sizes) {
 
 console.log(`
 ${startedAt.toISOString().slice(0, 16).replace("T", " ")} UTC, ${machine} at start
-- \`npm run bench -- feed${embedded ? " --embedded" : ""} --sizes ${args.values.sizes} --samples ${samples} --duration ${duration} --connections ${connections}\`
+- \`npm run bench -- feed${embedded ? " --embedded" : ""} --sizes ${args.values.sizes} --samples ${samples} --duration ${duration} --connections ${connections} --calendar-heap-mib ${calendarHeapMiB}\`
+- calendar service: ${calendarHeapMiB > 0 ? `--max-old-space-size=${calendarHeapMiB} (what Node 24 gives itself in the calendar's 512 MiB task)` : "no heap cap"}
 - every service its own process (devstack), ${embedded ? "the embedded start (PGlite per service, fauxqs in the benchmark process; todos created through the API)" : `PostgreSQL local server (durable: ${durabilitySettings("durable").join(", ")}), fauxqs in a process of its own`}, LOG_LEVEL=warn; load: ${gen.describe(connections)} (reads at 10,000 todos and more with at most 16 connections)
 - freshness: PUT → the first feed answer with the new title (polled with If-None-Match; timed at its headers, the client's decompression not counted); reads: 200 with Accept-Encoding gzip; 304: If-None-Match with the current ETag
 - floors (issue 13): freshness p99 < 250 ms (< 1 s on the embedded start); reads >= 3,000/s at 100 todos, >= 50/s at 100,000; 304 >= 5,000/s; calendar memory < 512 MiB at 100,000

@@ -27,6 +27,8 @@ export interface StackOptions {
   bucket?: string;
   /** Extra environment per service (tuning knobs in tests). */
   env?: Partial<Record<ServiceName, NodeJS.ProcessEnv>>;
+  /** Node.js flags per service (a benchmark gives a service the heap cap it has in production). */
+  nodeArgs?: Partial<Record<ServiceName, string[]>>;
   logLevel?: string;
   /** Receives every log line of every service. */
   onLine?: (service: ServiceName, line: string) => void;
@@ -106,7 +108,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
   /** Starts one process of a service; `key` tells replicas apart ("calendar", "calendar#2"). */
   const launch = async (name: ServiceName, key: string = name, port: number = ports[name]) => {
-    const child = spawn(process.execPath, [serviceEntry(name)], {
+    const child = spawn(process.execPath, [...(options.nodeArgs?.[name] ?? []), serviceEntry(name)], {
       cwd: repoRoot,
       env: envFor(name, port),
       stdio: ["ignore", "pipe", "pipe"],
