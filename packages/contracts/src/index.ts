@@ -83,4 +83,5 @@ export function assertNever(value: never): never {
 }
 
 export * from "./api/bounds.ts";
+export * from "./api/feed.ts";
 export * from "./api/http.ts";

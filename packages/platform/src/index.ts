@@ -1,3 +1,4 @@
+export * from "./conditional.ts";
 export * from "./config.ts";
 export * from "./database.ts";
 export * from "./errors.ts";

@@ -1,6 +1,7 @@
 import { maxHeaderSize } from "node:http";
 import { describe, expect, it } from "@jest/globals";
 import { z } from "zod";
+import { matchesAny } from "./conditional.ts";
 import { env, parseEnv } from "./config.ts";
 import { ConfigError, NotFoundError, ValidationError } from "./errors.ts";
 import {
@@ -161,5 +162,15 @@ describe("queryParams", () => {
         expect.objectContaining({ status: 400, code: "invalid_query", message: "n must be a number" }),
       );
     }
+  });
+});
+
+describe("If-None-Match", () => {
+  it("matches strong, weak, listed and * tags", () => {
+    expect(matchesAny('"a"', ['"a"'])).toBe(true);
+    expect(matchesAny('W/"a"', ['"a"'])).toBe(true);
+    expect(matchesAny('"x", "a-gzip"', ['"a"', '"a-gzip"'])).toBe(true);
+    expect(matchesAny("*", ['"a"'])).toBe(true);
+    expect(matchesAny('"b"', ['"a"'])).toBe(false);
   });
 });

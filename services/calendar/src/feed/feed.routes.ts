@@ -1,20 +1,10 @@
 import { Router } from "@koa/router";
-import type { RequestState } from "@taskoverflow/platform";
+import { FEED_PATH, FEED_VERSION_HEADER } from "@taskoverflow/contracts";
+import { matchesAny, type RequestState } from "@taskoverflow/platform";
 import { parseFeedQuery } from "./feed.query.ts";
 import type { FeedStore } from "./feed.store.ts";
 
-export const FEED_PATH = "/api/v1/todos/calendar.ics";
 const CONTENT_TYPE = "text/calendar; charset=utf-8";
-
-/** Whether an If-None-Match header names one of the tags (`*`, weak and strong forms alike, as RFC 9110 says). */
-export function matchesAny(header: string, tags: readonly string[]): boolean {
-  if (header.trim() === "*") return true;
-  for (const raw of header.split(",")) {
-    const tag = raw.trim().replace(/^W\//, "");
-    if (tags.includes(tag)) return true;
-  }
-  return false;
-}
 
 /**
  * `GET /api/v1/todos/calendar.ics`: the subscribed feed, from memory (FeedStore), never from the database or
@@ -28,7 +18,7 @@ export function feedRoutes(store: FeedStore, clock: { now(): Date }): Router<Req
     const filters = parseFeedQuery(ctx.query);
     const variant = store.variant(filters, clock.now().getTime());
     // What the gateways' feed caches key their copies by (read in the same tick as the variant: consistent).
-    ctx.set("X-Feed-Version", store.version);
+    ctx.set(FEED_VERSION_HEADER, store.version);
     const gzip = ctx.acceptsEncodings("gzip", "identity") === "gzip";
     ctx.set("Cache-Control", "no-cache");
     ctx.set("Vary", "Accept-Encoding");

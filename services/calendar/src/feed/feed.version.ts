@@ -6,9 +6,8 @@
 // subscriber tell a quiet stream from a dead one.
 import { PassThrough } from "node:stream";
 import { Router } from "@koa/router";
+import { FEED_VERSION_PATH } from "@taskoverflow/contracts";
 import type { RequestState } from "@taskoverflow/platform";
-
-export const FEED_VERSION_PATH = "/internal/feed/version";
 
 export interface VersionSource {
   readonly version: string;

@@ -1,13 +1,11 @@
-import type { RequestState } from "@taskoverflow/platform";
+import { FEED_PATH, FEED_VERSION_HEADER } from "@taskoverflow/contracts";
+import { matchesAny, type RequestState } from "@taskoverflow/platform";
 import type Koa from "koa";
 import { clientResponseHeaders, upstreamRequestHeaders } from "../proxy/proxy.headers.ts";
 import type { Upstream } from "../proxy/upstream.pool.ts";
 import { sendUpstream } from "../proxy/upstream.request.ts";
 import type { FeedVersionSubscription } from "./feed.subscription.ts";
 
-export const FEED_PATH = "/api/v1/todos/calendar.ics";
-/** The header with which the calendar service labels each feed answer with its version token. */
-const VERSION_HEADER = "x-feed-version";
 /**
  * The only queries answered from the cache: their content depends on the calendar's state alone. A `window`
  * counts from the time of the request (its content changes as time passes, with no version change), and any
@@ -84,7 +82,7 @@ export function feedCacheMiddleware({ upstream, subscribe, maxBytes }: FeedCache
     delete headers["if-modified-since"];
     headers["accept-encoding"] = gzip ? "gzip" : "identity";
     const answer = await sendUpstream(upstream.pool, { method: "GET", path: ctx.url, headers }, maxBytes);
-    const version = answer.headers[VERSION_HEADER];
+    const version = answer.headers[FEED_VERSION_HEADER];
     const etag = answer.headers.etag;
     if (
       answer.statusCode !== 200 ||
@@ -139,7 +137,7 @@ export function feedCacheMiddleware({ upstream, subscribe, maxBytes }: FeedCache
       if (!entry || entry.version !== subscription.current) return next();
     }
     const inm = ctx.get("If-None-Match");
-    if (inm !== "" && matches(inm, entry.etag)) {
+    if (inm !== "" && matchesAny(inm, [entry.etag])) {
       for (const name of NOT_MODIFIED_HEADERS) {
         const value = entry.headers[name];
         if (value !== undefined) ctx.set(name, value);
@@ -152,11 +150,4 @@ export function feedCacheMiddleware({ upstream, subscribe, maxBytes }: FeedCache
     ctx.body = entry.body;
   };
   return { middleware, stop: async () => following?.stop() };
-}
-
-/** If-None-Match naming this ETag (weak or strong form, or `*`), as RFC 9110 compares for GET. */
-function matches(header: string, etag: string): boolean {
-  if (header.trim() === "*") return true;
-  for (const raw of header.split(",")) if (raw.trim().replace(/^W\//, "") === etag) return true;
-  return false;
 }

@@ -1,8 +1,6 @@
+import { FEED_VERSION_PATH } from "@taskoverflow/contracts";
 import type { Logger } from "@taskoverflow/platform";
 import type { Dispatcher } from "undici";
-
-/** The calendar service's stream of its feed version (services/calendar/src/feed/feed.version.ts). */
-export const FEED_VERSION_PATH = "/internal/feed/version";
 
 export interface FeedVersionSubscription {
   /** The version the calendar service reported last on a live stream; undefined while not subscribed. */
