@@ -4,7 +4,8 @@
 // Through the API contract (../shared/taskoverflow-api.md), after seeding `--todos` todos through the API:
 //   unchanged GET /api/v1/todos; 9 GET : 1 PUT (the PUTs rotate over the seeded todos, so the list keeps
 //   changing); POST /api/v1/todos; and calendar job latency (POST /todos/ical -> status polled to SUCCESS ->
-//   result downloaded, `--jobs` in sequence).
+//   result downloaded, `--jobs` in sequence), once more with SUCCESS pushed by the job's event stream (GET
+//   .../events, how the web UI waits; a server without one shows why in its cell).
 // What is measured: TaskOverflow (all four services + gateway as separate processes, fauxqs in a process of its own,
 // on a local PostgreSQL server with durable or fast settings), or with `--target URL` any server that speaks the
 // contract (another implementation, a deployment). `--peer course` also starts the course's Flask + gunicorn +

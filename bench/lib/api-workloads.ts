@@ -1,5 +1,6 @@
 // The API benchmark's workloads (bench/api.ts): seeding a server through the API, the HTTP load rounds, and calendar
-// jobs as a user sees them (POST, status polled to SUCCESS, result downloaded).
+// jobs as a user sees them (POST, status polled to SUCCESS or pushed over the job's event stream, result downloaded).
+import { openEventStream } from "@taskoverflow/test-harness";
 import { type LoadGenerator, type LoadResult, runLoad, type WorkloadKind } from "./load.ts";
 import { median, percentile } from "./stats.ts";
 
@@ -19,7 +20,9 @@ export interface JobFigures {
   failures: number;
   error?: string;
 }
-export type Measured = Record<WorkloadKind, LoadFigures> & { ical: JobFigures };
+/** `ical`: the status polled (what any client of the contract can do); `icalEvents`: pushed (the web UI's way). */
+export type Measured = Record<WorkloadKind, LoadFigures> & { ical: JobFigures; icalEvents: JobFigures };
+export type JobWait = "poll" | "events";
 
 export interface ApiRun {
   gen: LoadGenerator;
@@ -78,40 +81,73 @@ function onBase(base: string, handedOut: string): string {
   return u.origin === b.origin ? u.toString() : `${b.origin}${u.pathname}${u.search}`;
 }
 
-/** One calendar job as a user sees it: POST, poll the status to SUCCESS, download the result. */
-async function calendarJob(base: string, pollMs: number): Promise<number> {
+type JobState = { task_status: string; result_url?: string };
+
+/**
+ * One calendar job as a user sees it: POST, wait for SUCCESS, download the result. `poll` asks the status endpoint
+ * every `pollMs`; `events` reads the job's event stream (GET /todos/ical/{id}/events), as the web UI does.
+ */
+async function calendarJob(base: string, wait: JobWait, pollMs: number): Promise<number> {
   const started = performance.now();
   const res = await api(base, "POST", "/api/v1/todos/ical");
   if (res.status !== 202) throw new Error(`POST /api/v1/todos/ical: ${res.status} ${await res.text()}`);
   const { task_url } = (await res.json()) as { task_url: string };
   const statusUrl = onBase(base, task_url);
+  const done = wait === "events" ? await pushedSuccess(statusUrl) : await polledSuccess(statusUrl, pollMs);
+  const resultUrl = onBase(base, done.result_url ?? statusUrl.replace(/\/status$/, "/result"));
+  const r = await fetch(resultUrl);
+  const text = await r.text();
+  if (r.status !== 200 || !text.includes("BEGIN:VCALENDAR"))
+    throw new Error(`GET ${resultUrl}: ${r.status}, not a calendar`);
+  return performance.now() - started;
+}
+
+function settled(state: JobState, started: number): state is JobState & { task_status: "SUCCESS" } {
+  if (state.task_status === "SUCCESS") return true;
+  if (state.task_status === "FAILURE") throw new Error("the calendar job ended in FAILURE");
+  if (performance.now() - started > 30_000)
+    throw new Error(`the calendar job was still ${state.task_status} after 30 s`);
+  return false;
+}
+
+async function polledSuccess(statusUrl: string, pollMs: number): Promise<JobState> {
+  const started = performance.now();
   for (;;) {
     const s = await fetch(statusUrl);
     if (s.status !== 200) throw new Error(`GET ${statusUrl}: ${s.status} ${await s.text()}`);
-    const body = (await s.json()) as { task_status: string; result_url?: string };
-    if (body.task_status === "SUCCESS") {
-      const resultUrl = onBase(base, body.result_url ?? statusUrl.replace(/\/status$/, "/result"));
-      const r = await fetch(resultUrl);
-      const text = await r.text();
-      if (r.status !== 200 || !text.includes("BEGIN:VCALENDAR"))
-        throw new Error(`GET ${resultUrl}: ${r.status}, not a calendar`);
-      return performance.now() - started;
-    }
-    if (body.task_status === "FAILURE") throw new Error("the calendar job ended in FAILURE");
-    if (performance.now() - started > 30_000)
-      throw new Error(`the calendar job was still ${body.task_status} after 30 s`);
+    const state = (await s.json()) as JobState;
+    if (settled(state, started)) return state;
     if (pollMs > 0) await new Promise((r) => setTimeout(r, pollMs));
   }
 }
 
-async function measureJobs(run: ApiRun, s: Subject): Promise<JobFigures> {
+async function pushedSuccess(statusUrl: string): Promise<JobState> {
+  const started = performance.now();
+  const url = statusUrl.replace(/\/status$/, "/events");
+  const stream = await openEventStream(url);
   try {
-    for (let i = 0; i < 5; i++) await calendarJob(s.url, run.pollMs); // warm-up (also lets the calendar catch up)
+    if (stream.response.status !== 200)
+      throw new Error(`GET ${url}: ${stream.response.status} (no job event stream)`);
+    for (;;) {
+      const event = await stream.nextEvent(30_000);
+      if (event === undefined) throw new Error(`GET ${url}: the stream ended before SUCCESS`);
+      const state = JSON.parse(event.data) as JobState;
+      if (settled(state, started)) return state;
+    }
+  } finally {
+    stream.close();
+  }
+}
+
+async function measureJobs(run: ApiRun, s: Subject, wait: JobWait): Promise<JobFigures> {
+  try {
+    // Warm-up (also lets the calendar catch up).
+    for (let i = 0; i < 5; i++) await calendarJob(s.url, wait, run.pollMs);
     const perRound: { p50: number; p99: number }[] = [];
     let jobs = 0;
     for (let r = 0; r < run.rounds; r++) {
       const xs: number[] = [];
-      for (let i = 0; i < run.jobCount; i++) xs.push(await calendarJob(s.url, run.pollMs));
+      for (let i = 0; i < run.jobCount; i++) xs.push(await calendarJob(s.url, wait, run.pollMs));
       jobs += xs.length;
       perRound.push({ p50: percentile(xs, 50), p99: percentile(xs, 99) });
     }
@@ -152,11 +188,12 @@ async function measureLoad(run: ApiRun, s: Subject, kind: WorkloadKind): Promise
 export async function measureAll(run: ApiRun, subjects: Subject[]): Promise<Map<string, Measured>> {
   const out = new Map<string, Partial<Measured>>(subjects.map((s) => [s.name, {}]));
   const step = (what: string) => process.stderr.write(`[bench api] ${new Date().toISOString()} ${what}\n`);
-  for (const kind of ["get", "ical", "mix", "post"] as const) {
+  for (const kind of ["get", "ical", "icalEvents", "mix", "post"] as const) {
     for (const s of subjects) {
       step(`${s.name}: ${kind}`);
       const m = out.get(s.name) as Partial<Measured>;
-      if (kind === "ical") m.ical = await measureJobs(run, s);
+      if (kind === "ical") m.ical = await measureJobs(run, s, "poll");
+      else if (kind === "icalEvents") m.icalEvents = await measureJobs(run, s, "events");
       else m[kind] = await measureLoad(run, s, kind);
     }
   }
