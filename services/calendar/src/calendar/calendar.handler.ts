@@ -30,14 +30,19 @@ export function createCalendarHandler({ projector, barrier, job, log }: Calendar
         case "CalendarRequested": {
           const { jobId } = event.payload;
           try {
-            if (await job.finished(event)) return "done";
             const sequence = projector.sequenceOf(event);
             if (sequence === undefined)
               context.log.warn(
                 { jobId },
                 "CalendarRequested without a todo sequence: built from what we have",
               );
-            const gate = await barrier(sequence, context, { jobId });
+            // Both are a round trip on every job's path: asked at once. A redelivered request that finished
+            // meanwhile has then also passed the barrier, which only records what the projection reflects.
+            const [finished, gate] = await Promise.all([
+              job.finished(event),
+              barrier(sequence, context, { jobId }),
+            ]);
+            if (finished) return "done";
             if (gate !== "open") return gate;
             const done = await job.run(event);
             context.log.info({ jobId, ...done }, "calendar ready");
