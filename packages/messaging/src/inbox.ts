@@ -57,8 +57,23 @@ export async function processOnceInOneStatement<DB>(
   entry: InboxEntry,
   effects: RawBuilder<unknown>,
 ): Promise<"processed" | "duplicate"> {
-  const { rows } = await sql<{ n: string }>`
+  return (await processOnceInOneStatementAnswering(db, entry, effects, sql<object>``)).outcome;
+}
+
+/**
+ * `processOnceInOneStatement` that also answers what the effects' CTEs say: `columns` is the rest of the final
+ * select list, each a scalar sub-select over them (`, (SELECT status FROM job) AS status`); a CTE that wrote
+ * nothing answers null.
+ */
+export async function processOnceInOneStatementAnswering<DB, R extends object>(
+  db: Kysely<DB> | Transaction<DB>,
+  entry: InboxEntry,
+  effects: RawBuilder<unknown>,
+  columns: RawBuilder<R>,
+): Promise<{ outcome: "processed" | "duplicate"; answer: R }> {
+  const { rows } = await sql<{ n: string } & R>`
     WITH inbox AS (${inboxClaim(entry)})${effects}
-    SELECT count(*)::text AS n FROM inbox`.execute(db);
-  return rows[0]?.n === "1" ? "processed" : "duplicate";
+    SELECT (SELECT count(*) FROM inbox)::text AS n${columns}`.execute(db);
+  const { n, ...answer } = rows[0] ?? { n: "0" };
+  return { outcome: n === "1" ? "processed" : "duplicate", answer: answer as R };
 }

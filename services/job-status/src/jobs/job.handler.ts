@@ -1,5 +1,5 @@
 import { calendarObjectKey, type DomainEvent } from "@taskoverflow/contracts";
-import { type HandlerOutcome, type MessageContext, processOnce } from "@taskoverflow/messaging";
+import type { HandlerOutcome, MessageContext } from "@taskoverflow/messaging";
 import { evolve, JOB_EVENT_TYPES, type JobEvent } from "./job.projection.ts";
 import type { JobStore } from "./job.repository.ts";
 
@@ -30,7 +30,10 @@ export function distrust(event: JobEvent, calendarBucket: string): string | unde
   return undefined;
 }
 
-/** Applies job events to the jobs table, each once, serialised per job by a row lock. */
+/**
+ * Applies job events to the jobs table, each once, in one statement per event (`JobRepository.applyOnce`: the
+ * inbox claim and `evolve` as an upsert merge, so concurrent events of one job serialise on its row).
+ */
 export function createJobHandler({
   db,
   jobs,
@@ -53,17 +56,16 @@ export function createJobHandler({
       log.warn({ jobId, producer: event.producer, reason: refused }, "event dropped: not trusted");
       return "done";
     }
-    let statusChanged = false;
-    const outcome = await processOnce(db, { consumer: CONSUMER, eventId: event.id }, async (trx) => {
-      const current = await jobs.lock(trx, jobId);
-      const next = evolve(current, event);
-      statusChanged = next.status !== current?.status;
-      if (next !== current) await jobs.save(trx, next, clock.now());
-      if (current && next === current)
-        log.debug({ jobId, status: current.status }, "late or repeated event ignored");
-    });
-    if (outcome === "processed") log.info({ jobId, type: event.type }, "job event applied");
-    if (outcome === "processed" && statusChanged) onChanged([jobId]);
+    const applied = await jobs.applyOnce(
+      db,
+      { consumer: CONSUMER, eventId: event.id },
+      evolve(undefined, event),
+      clock.now(),
+    );
+    if (applied.outcome === "duplicate") return "done";
+    log.info({ jobId, type: event.type }, "job event applied");
+    if (!applied.written) log.debug({ jobId }, "late or repeated event ignored");
+    if (applied.statusChanged) onChanged([jobId]);
     return "done";
   };
 }

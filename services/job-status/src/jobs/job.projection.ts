@@ -33,8 +33,11 @@ export interface Job {
   lastEventAt: string;
 }
 
-/** Statuses only move forward; the two terminal ones share the top rank, so the first terminal event wins. */
-const rank: Record<JobStatus, number> = { PENDING: 0, STARTED: 1, SUCCESS: 2, FAILURE: 2 };
+/**
+ * Statuses only move forward; the two terminal ones share the top rank, so the first terminal event wins. The one
+ * definition of the order: the repository's SQL merge is generated from it (`job.repository.ts`, `rankOf`).
+ */
+export const rank: Readonly<Record<JobStatus, number>> = { PENDING: 0, STARTED: 1, SUCCESS: 2, FAILURE: 2 };
 
 export const isTerminal = (status: JobStatus) => rank[status] === 2;
 

@@ -1,12 +1,12 @@
-import { type Kysely, type Selectable, sql, type Transaction } from "kysely";
+import { type InboxEntry, processOnceInOneStatementAnswering } from "@taskoverflow/messaging";
+import { type Insertable, type Kysely, type RawBuilder, type Selectable, sql } from "kysely";
 import type { JobStatusTables, JobTable } from "../db/tables.ts";
-import type { Job, JobStatus } from "./job.projection.ts";
+import { type Job, type JobStatus, rank } from "./job.projection.ts";
 
 export type JobDb = Kysely<JobStatusTables>;
 
 /** The channel on which a change of a job is told to every instance (payload: the job's id). */
 export const JOB_CHANNEL = "job_status";
-export type JobTrx = Transaction<JobStatusTables>;
 
 const iso = (d: Date | null) => (d === null ? null : new Date(d).toISOString());
 
@@ -40,48 +40,139 @@ export interface JobStore {
   onChanged?: (jobIds: readonly string[]) => void;
 }
 
+/** What `applyOnce` did: nothing (a duplicate), or processed, and whether it wrote and changed the status. */
+export type Applied =
+  | { outcome: "duplicate" }
+  | { outcome: "processed"; written: boolean; statusChanged: boolean };
+
+function toRow(job: Job, now: Date): Insertable<JobTable> & Pick<Selectable<JobTable>, "id" | "status"> {
+  return {
+    id: job.id,
+    status: job.status,
+    requested_at: job.requestedAt === null ? null : new Date(job.requestedAt),
+    updated_at: now,
+    bucket: job.result?.bucket ?? null,
+    key: job.result?.key ?? null,
+    size: job.result?.size ?? null,
+    sha256: job.result?.sha256 ?? null,
+    event_count: job.result?.eventCount ?? null,
+    error: job.error,
+    last_event_at: new Date(job.lastEventAt),
+  };
+}
+
+const COLUMNS = [
+  "id",
+  "status",
+  "requested_at",
+  "updated_at",
+  "bucket",
+  "key",
+  "size",
+  "sha256",
+  "event_count",
+  "error",
+  "last_event_at",
+] as const satisfies readonly (keyof JobTable)[];
+
+/** A status's rank in SQL, generated from the projection's `rank` table (the one definition of the order). */
+const rankOf = (status: RawBuilder<unknown>) =>
+  sql<number>`(CASE ${status} ${sql.join(
+    Object.entries(rank).map(([s, r]) => sql`WHEN ${sql.lit(s)} THEN ${sql.lit(r)}`),
+    sql` `,
+  )} END)`;
+
+/** Whether the event (EXCLUDED: the job it alone would create) moves the stored job (`jobs`) forward. */
+const advances = sql<boolean>`${rankOf(sql`EXCLUDED.status`)} > ${rankOf(sql`jobs.status`)}`;
+
+/**
+ * `evolve(current, event)` as the ON CONFLICT merge, column by column. The event's own job has exactly the
+ * fields the event sets (its status, lastEventAt = its occurredAt, the result or the error, requestedAt), the
+ * others null. So: when the status advances, the event's status and lastEventAt, and the event's fields over the
+ * current ones (`{ ...base, ...fields }`); otherwise the row as it is. requestedAt is filled once, by whichever
+ * CalendarRequested comes first, whatever the status.
+ */
+const merge = sql.join([
+  sql`status = CASE WHEN ${advances} THEN EXCLUDED.status ELSE jobs.status END`,
+  sql`requested_at = COALESCE(jobs.requested_at, EXCLUDED.requested_at)`,
+  sql`updated_at = EXCLUDED.updated_at`,
+  ...(["bucket", "key", "size", "sha256", "event_count", "error"] as const).map(
+    (c) =>
+      sql`${sql.raw(c)} = CASE WHEN ${advances} THEN COALESCE(${sql.raw(`EXCLUDED.${c}`)}, ${sql.raw(`jobs.${c}`)}) ELSE ${sql.raw(`jobs.${c}`)} END`,
+  ),
+  sql`last_event_at = CASE WHEN ${advances} THEN EXCLUDED.last_event_at ELSE jobs.last_event_at END`,
+]);
+
+/** Whether the merge changes anything; when not, the row is not written (an ignored event costs no row version). */
+const changes = sql<boolean>`${advances} OR (jobs.requested_at IS NULL AND EXCLUDED.requested_at IS NOT NULL)`;
+
 export class JobRepository {
-  async find(db: JobDb | JobTrx, id: string): Promise<Job | undefined> {
+  async find(db: JobDb, id: string): Promise<Job | undefined> {
     const row = await db.selectFrom("jobs").selectAll().where("id", "=", id).executeTakeFirst();
     return row && toJob(row);
   }
 
   /**
-   * Serialises everything that changes one job (its events, a timeout) for this transaction and returns the job,
-   * undefined when it does not exist yet. Two first events of one job may race, and a missing row cannot be
-   * locked FOR UPDATE: the advisory lock on the id makes the second wait for the first's row.
+   * Applies one event to its job in ONE statement, once per event id (the inbox claim is its first CTE): `alone`
+   * is the job this event alone would create (`evolve(undefined, event)`); an existing row is merged with it as
+   * `evolve(current, event)` would (`merge` below). No transaction and no lock of our own: ON CONFLICT DO UPDATE
+   * locks the job's row and merges with its latest committed version, so concurrent events of one job are
+   * applied one after the other, and a duplicate waits on its inbox row and then writes nothing.
    */
-  async lock(trx: JobTrx, id: string): Promise<Job | undefined> {
-    await sql`SELECT pg_advisory_xact_lock(hashtext(${id}))`.execute(trx);
-    const row = await trx.selectFrom("jobs").selectAll().where("id", "=", id).forUpdate().executeTakeFirst();
-    return row && toJob(row);
+  async applyOnce(db: JobDb, entry: InboxEntry, alone: Job, now: Date): Promise<Applied> {
+    const row = toRow(alone, now);
+    const { outcome, answer } = await processOnceInOneStatementAnswering(
+      db,
+      entry,
+      sql`, previous AS (SELECT status FROM jobs WHERE id = ${row.id}::uuid),
+      job AS (
+        INSERT INTO jobs (${sql.join(COLUMNS.map((c) => sql.ref(c)))})
+        SELECT ${sql.join([
+          sql`${row.id}::uuid`,
+          sql`${row.status}::text`,
+          sql`${row.requested_at}::timestamptz`,
+          sql`${row.updated_at}::timestamptz`,
+          sql`${row.bucket}::text`,
+          sql`${row.key}::text`,
+          sql`${row.size}::bigint`,
+          sql`${row.sha256}::text`,
+          sql`${row.event_count}::integer`,
+          sql`${row.error}::text`,
+          sql`${row.last_event_at}::timestamptz`,
+        ])} FROM inbox
+        ON CONFLICT (id) DO UPDATE SET ${merge} WHERE ${changes}
+        RETURNING status
+      )`,
+      sql<{ status: string | null; previous: string | null }>`,
+        (SELECT status FROM job) AS status, (SELECT status FROM previous) AS previous`,
+    );
+    if (outcome === "duplicate") return { outcome };
+    // `previous` is read in the statement's snapshot, which may be older than the row the merge locked: it can
+    // only be further behind, so a status this statement advanced always differs from it (at worst a change
+    // another event made is reported again; never is one missed).
+    const { status, previous } = answer;
+    return { outcome, written: status !== null, statusChanged: status !== null && status !== previous };
   }
 
-  async save(trx: JobTrx, job: Job, now: Date): Promise<void> {
-    const values = {
-      id: job.id,
-      status: job.status,
-      requested_at: job.requestedAt === null ? null : new Date(job.requestedAt),
-      updated_at: now,
-      bucket: job.result?.bucket ?? null,
-      key: job.result?.key ?? null,
-      size: job.result?.size ?? null,
-      sha256: job.result?.sha256 ?? null,
-      event_count: job.result?.eventCount ?? null,
-      error: job.error,
-      last_event_at: new Date(job.lastEventAt),
-    };
-    const { id: _id, ...changes } = values;
-    await trx
+  /**
+   * Records `job` unless its row exists (whatever it says), in one statement; whether it was recorded. Never
+   * overwrites: an event applied a moment earlier wins, and one applied later is merged with this row.
+   */
+  async insertIfAbsent(db: JobDb, job: Job, now: Date): Promise<boolean> {
+    const rows = await db
       .insertInto("jobs")
-      .values(values)
-      .onConflict((oc) => oc.column("id").doUpdateSet(changes))
+      .values(toRow(job, now))
+      .onConflict((oc) => oc.column("id").doNothing())
+      .returning("id")
       .execute();
+    return rows.length === 1;
   }
 
   /**
    * Jobs that have heard nothing since `cutoff` end as FAILURE: their message may have died in a dead-letter
-   * queue, or the calendar service be gone. FAILURE is terminal, so events arriving later change nothing.
+   * queue, or the calendar service be gone. FAILURE is terminal, so events arriving later change nothing. An
+   * event applied at the same moment is not lost either way: the UPDATE re-checks its WHERE on the row version the
+   * event committed (SUCCESS is no longer stale), and an event merged after it finds FAILURE.
    */
   async failStale(db: JobDb, cutoff: Date, now: Date, reason: string): Promise<string[]> {
     const rows = await db

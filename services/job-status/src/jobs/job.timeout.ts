@@ -59,13 +59,9 @@ export function createJobTimeouts({
   return {
     async statusOfUnheard(id, requestedAt) {
       if (!isOverdue(requestedAt, clock.now(), timeoutMs)) return "PENDING";
-      // Recorded, so an event arriving after all cannot move the answer backwards; under the per-job lock, so
-      // an event arriving right now cannot interleave (whichever is first wins).
-      const recorded = await db.transaction().execute(async (trx) => {
-        if ((await jobs.lock(trx, id)) !== undefined) return false;
-        await jobs.save(trx, timedOutJob(id, requestedAt, timeoutMs), clock.now());
-        return true;
-      });
+      // Recorded, so an event arriving after all cannot move the answer backwards; only if the job has no row
+      // yet, in one statement, so an event applied right now cannot be overwritten (whichever is first wins).
+      const recorded = await jobs.insertIfAbsent(db, timedOutJob(id, requestedAt, timeoutMs), clock.now());
       if (recorded) onChanged([id]);
       return (await jobs.find(db, id))?.status ?? "FAILURE";
     },
