@@ -1,5 +1,5 @@
 import { type InboxEntry, processOnceInOneStatementAnswering } from "@taskoverflow/messaging";
-import { type Insertable, type Kysely, type RawBuilder, type Selectable, sql } from "kysely";
+import { type Insertable, type Kysely, type Selectable, sql } from "kysely";
 import type { JobStatusTables, JobTable } from "../db/tables.ts";
 import { type Job, type JobStatus, rank } from "./job.projection.ts";
 
@@ -75,36 +75,39 @@ const COLUMNS = [
   "last_event_at",
 ] as const satisfies readonly (keyof JobTable)[];
 
-/** A status's rank in SQL, generated from the projection's `rank` table (the one definition of the order). */
-const rankOf = (status: RawBuilder<unknown>) =>
-  sql<number>`(CASE ${status} ${sql.join(
-    Object.entries(rank).map(([s, r]) => sql`WHEN ${sql.lit(s)} THEN ${sql.lit(r)}`),
-    sql` `,
-  )} END)`;
-
-/** Whether the event (EXCLUDED: the job it alone would create) moves the stored job (`jobs`) forward. */
-const advances = sql<boolean>`${rankOf(sql`EXCLUDED.status`)} > ${rankOf(sql`jobs.status`)}`;
+/**
+ * Whether the event moves the stored job (`jobs`) forward: the stored status is one ranked below the event's
+ * own. The statuses are taken from the projection's `rank` table (the one definition of the order), so the
+ * comparison is made in TS and SQL only asks `jobs.status IN (...)`; never for a CalendarRequested (PENDING).
+ */
+const advances = (eventStatus: JobStatus) => {
+  const behind = (Object.keys(rank) as JobStatus[]).filter((s) => rank[s] < rank[eventStatus]);
+  if (behind.length === 0) return sql<boolean>`false`;
+  return sql<boolean>`jobs.status IN (${sql.join(behind.map((s) => sql.lit(s)))})`;
+};
 
 /**
- * `evolve(current, event)` as the ON CONFLICT merge, column by column. The event's own job has exactly the
- * fields the event sets (its status, lastEventAt = its occurredAt, the result or the error, requestedAt), the
- * others null. So: when the status advances, the event's status and lastEventAt, and the event's fields over the
- * current ones (`{ ...base, ...fields }`); otherwise the row as it is. requestedAt is filled once, by whichever
- * CalendarRequested comes first, whatever the status.
+ * `evolve(current, event)` as the ON CONFLICT merge, column by column (EXCLUDED is the job the event alone would
+ * create). That job has exactly the fields the event sets (its status, lastEventAt = its occurredAt, the result
+ * or the error, requestedAt) and the others null. So: when the status advances, the event's status and
+ * lastEventAt, and the event's fields over the current ones (`{ ...base, ...fields }`); otherwise the row as it
+ * is. requestedAt is filled once, by whichever CalendarRequested comes first, whatever the status. The WHERE
+ * leaves a row that would not change unwritten (an ignored event costs no row version).
  */
-const merge = sql.join([
-  sql`status = CASE WHEN ${advances} THEN EXCLUDED.status ELSE jobs.status END`,
-  sql`requested_at = COALESCE(jobs.requested_at, EXCLUDED.requested_at)`,
-  sql`updated_at = EXCLUDED.updated_at`,
-  ...(["bucket", "key", "size", "sha256", "event_count", "error"] as const).map(
-    (c) =>
-      sql`${sql.raw(c)} = CASE WHEN ${advances} THEN COALESCE(${sql.raw(`EXCLUDED.${c}`)}, ${sql.raw(`jobs.${c}`)}) ELSE ${sql.raw(`jobs.${c}`)} END`,
-  ),
-  sql`last_event_at = CASE WHEN ${advances} THEN EXCLUDED.last_event_at ELSE jobs.last_event_at END`,
-]);
-
-/** Whether the merge changes anything; when not, the row is not written (an ignored event costs no row version). */
-const changes = sql<boolean>`${advances} OR (jobs.requested_at IS NULL AND EXCLUDED.requested_at IS NOT NULL)`;
+function merge(eventStatus: JobStatus) {
+  const a = advances(eventStatus);
+  const set = sql.join([
+    sql`status = CASE WHEN ${a} THEN EXCLUDED.status ELSE jobs.status END`,
+    sql`requested_at = COALESCE(jobs.requested_at, EXCLUDED.requested_at)`,
+    sql`updated_at = EXCLUDED.updated_at`,
+    ...(["bucket", "key", "size", "sha256", "event_count", "error"] as const).map((c) => {
+      const [current, event] = [sql.raw(`jobs.${c}`), sql.raw(`EXCLUDED.${c}`)];
+      return sql`${sql.raw(c)} = CASE WHEN ${a} THEN COALESCE(${event}, ${current}) ELSE ${current} END`;
+    }),
+    sql`last_event_at = CASE WHEN ${a} THEN EXCLUDED.last_event_at ELSE jobs.last_event_at END`,
+  ]);
+  return sql`${set} WHERE ${a} OR (jobs.requested_at IS NULL AND EXCLUDED.requested_at IS NOT NULL)`;
+}
 
 export class JobRepository {
   async find(db: JobDb, id: string): Promise<Job | undefined> {
@@ -115,7 +118,7 @@ export class JobRepository {
   /**
    * Applies one event to its job in ONE statement, once per event id (the inbox claim is its first CTE): `alone`
    * is the job this event alone would create (`evolve(undefined, event)`); an existing row is merged with it as
-   * `evolve(current, event)` would (`merge` below). No transaction and no lock of our own: ON CONFLICT DO UPDATE
+   * `evolve(current, event)` would (`merge` above). No transaction and no lock of our own: ON CONFLICT DO UPDATE
    * locks the job's row and merges with its latest committed version, so concurrent events of one job are
    * applied one after the other, and a duplicate waits on its inbox row and then writes nothing.
    */
@@ -140,7 +143,7 @@ export class JobRepository {
           sql`${row.error}::text`,
           sql`${row.last_event_at}::timestamptz`,
         ])} FROM inbox
-        ON CONFLICT (id) DO UPDATE SET ${merge} WHERE ${changes}
+        ON CONFLICT (id) DO UPDATE SET ${merge(alone.status)}
         RETURNING status
       )`,
       sql<{ status: string | null; previous: string | null }>`,
