@@ -18,7 +18,7 @@ import { createJobTimeouts, timedOutJob, timedOutReason } from "../src/jobs/job.
 
 const seed = Number(process.env.JOB_APPLY_SEED ?? 8008);
 const numRuns = Number(process.env.JOB_APPLY_RUNS ?? 150);
-const settings = { seed, numRuns, } as const;
+const settings = { seed, numRuns } as const;
 process.stderr.write(`[job-apply] seed ${seed}, ${numRuns} runs per property\n`);
 
 const log = createLogger({ service: "job-apply-test", level: "silent" });
