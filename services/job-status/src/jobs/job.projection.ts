@@ -35,7 +35,7 @@ export interface Job {
 
 /**
  * Statuses only move forward; the two terminal ones share the top rank, so the first terminal event wins. The one
- * definition of the order: the repository's SQL merge is generated from it (`job.repository.ts`, `rankOf`).
+ * definition of the order: the repository's SQL merge is generated from it (`job.repository.ts`, `advances`).
  */
 export const rank: Readonly<Record<JobStatus, number>> = { PENDING: 0, STARTED: 1, SUCCESS: 2, FAILURE: 2 };
 

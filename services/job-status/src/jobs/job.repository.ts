@@ -175,7 +175,8 @@ export class JobRepository {
    * Jobs that have heard nothing since `cutoff` end as FAILURE: their message may have died in a dead-letter
    * queue, or the calendar service be gone. FAILURE is terminal, so events arriving later change nothing. An
    * event applied at the same moment is not lost either way: the UPDATE re-checks its WHERE on the row version the
-   * event committed (SUCCESS is no longer stale), and an event merged after it finds FAILURE.
+   * event committed (a SUCCESS, or a fresh last_event_at, no longer matches), and an event merged after it finds
+   * FAILURE.
    */
   async failStale(db: JobDb, cutoff: Date, now: Date, reason: string): Promise<string[]> {
     const rows = await db
