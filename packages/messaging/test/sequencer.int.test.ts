@@ -1,6 +1,6 @@
 // The sequencer's contract, checked as a property on a real PostgreSQL server: whatever the interleaving of
-// writers (some rolling back, one holding its transaction open), two relays racing (one killed mid-publish)
-// and a broker that is unreachable for a while, the published sequences are exactly 1..N, each event keeps
+// writers (some rolling back, one holding its transaction open), two relays (one leads and is killed
+// mid-publish, the other stands by and takes over) and a broker that is unreachable for a while, the published sequences are exactly 1..N, each event keeps
 // one sequence, and a change that committed before another began has the lower sequence.
 import { describe, expect, it } from "@jest/globals";
 import { createEvent, type DomainEvent } from "@taskoverflow/contracts";
@@ -64,8 +64,9 @@ describe("outbox sequencer on PostgreSQL", () => {
       const broker = recordingBroker();
       const relayOptions = { log, pollIntervalMs: 50, retryBaseMs: 10, retryMaxMs: 100, batchSize: 7 };
 
-      // Relay A has connections of its own; on its first batch it is killed after the broker accepted the
-      // batch but before it could mark it published (its backends are terminated, as when its task dies).
+      // Relay A has connections of its own and leads; on its first batch it is killed after the broker accepted
+      // the batch but before it could mark it published (its backends are terminated, as when its task dies,
+      // and with its session the sequencer lock). Relay B stands by until then.
       const aUrl = `${testDb.url}${testDb.url.includes("?") ? "&" : "?"}application_name=relay-a-${seed}`;
       const aDb = await openDatabase<unknown>({ url: aUrl, dataDir: "memory" }, log);
       let aBatches = 0;
@@ -83,6 +84,7 @@ describe("outbox sequencer on PostgreSQL", () => {
       });
       const relayB = createOutboxRelay({ ...relayOptions, db, publisher: broker.publisher() });
       await relayA.start();
+      await waitFor(() => relayA.leading, { what: "relay A to lead" });
       await relayB.start();
 
       const committed: Committed[] = [];

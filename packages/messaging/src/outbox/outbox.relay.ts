@@ -4,6 +4,7 @@ import type { Kysely } from "kysely";
 import { backoffDelay } from "../backoff.ts";
 import { type EventPublisher, PartialPublishError } from "../ports.ts";
 import type { OutboxTables } from "./outbox.migration.ts";
+import type { OutboxRelay, OutboxRelayOptions } from "./outbox.relay.types.ts";
 import {
   claimBatch,
   deletePublished,
@@ -12,58 +13,21 @@ import {
   recordFailure,
   stallReport,
 } from "./outbox.sequencer.ts";
+import { createLeadership, sequencerSessionsFor } from "./outbox.session.ts";
 
+export * from "./outbox.relay.types.ts";
 export { SEQUENCER_LOCK } from "./outbox.sequencer.ts";
-
-/** Something that calls back when new outbox rows may have committed (e.g. PostgreSQL LISTEN outbox). */
-export interface OutboxWakeSource {
-  /** `onWake(payload)`: the payload is the announcing relay's id (a relay ignores its own announcements). */
-  subscribe(onWake: (payload?: string) => void): Promise<() => Promise<void>>;
-}
-
-export interface OutboxRelayOptions {
-  // biome-ignore lint/suspicious/noExplicitAny: any database that has the outbox tables, whatever else it holds.
-  db: Kysely<any>;
-  publisher: EventPublisher;
-  log: Logger;
-  /** Rows claimed per transaction (published as PublishBatch calls of 10). Default 100. */
-  batchSize?: number;
-  /** Fallback poll when nothing wakes the relay. Default 1000 ms. */
-  pollIntervalMs?: number;
-  /** Backoff while the broker is unreachable. Default 200 ms doubling to 30 s, with jitter. */
-  retryBaseMs?: number;
-  retryMaxMs?: number;
-  /** LISTEN/NOTIFY or any other push source; optional (PGlite in-process relies on `wake()`). */
-  wakeSource?: OutboxWakeSource;
-  /** Published rows older than this are deleted. Default 24 h; 0 deletes them right after publishing. */
-  retainPublishedMs?: number;
-  cleanupIntervalMs?: number;
-  /** Rows numbered per pass at most. Default 1000. */
-  sequenceLimit?: number;
-  /** Warn (naming the blocking backend) when committed rows wait this long to be numbered. Default 5 s. */
-  stallWarnMs?: number;
-  stallCheckIntervalMs?: number;
-  /** Local commits are announced to other instances at most this often. Default 10 ms. */
-  notifyDebounceMs?: number;
-  /** First retry while committed rows are held back by an older open transaction (doubling). Default 2 ms. */
-  heldBackRetryMs?: number;
-}
-
-export interface OutboxRelay {
-  start(): Promise<void>;
-  /** Finishes the batch in flight, then stops. */
-  stop(): Promise<void>;
-  /** Call after a transaction that enqueued events has committed: the relay publishes at once. */
-  wake(): void;
-}
+export * from "./outbox.session.ts";
 
 /**
  * Numbers committed outbox rows and publishes them in sequence order. Several instances may run against one
- * database: one at a time holds the sequencer lock for a pass, and holds it until SNS accepted the batch and
- * `published_at` is set, so in the normal path no event is sent twice; a relay that dies mid-publish leaves
- * its batch unmarked and the next holder sends it again with the same sequences (consumers deduplicate by
- * event id). When SNS fails, the attempt is recorded on the rows and the relay backs off (wakes are ignored
- * meanwhile so a write burst cannot hammer a dead broker).
+ * database: one relay leads, the one holding the sequencer's session advisory lock (outbox.session.ts); it
+ * claims and marks on that same session, two autocommit statements a pass. The others stand by, try the lock
+ * every poll interval and publish nothing; when the leader's session ends (its process died, its backend was
+ * terminated) the lock goes with it and a standby takes over within a poll interval. A leader that dies
+ * between SNS accepting a batch and marking it leaves the rows claimed: the next leader's claim sends them
+ * again with the same sequences (consumers deduplicate by event id). When SNS fails, the attempt is recorded on
+ * the rows and the relay backs off (wakes are ignored meanwhile so a write burst cannot hammer a dead broker).
  */
 export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const {
@@ -83,6 +47,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     heldBackRetryMs = 2,
   } = options;
   const db = options.db as Kysely<OutboxTables>;
+  const leadership = createLeadership(options.sessions ?? sequencerSessionsFor(db), log);
   let running = false;
   let loop: Promise<void> | undefined;
   let woken = false;
@@ -97,7 +62,8 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
 
   const wakeLocal = () => {
     woken = true;
-    if (failures === 0) interrupt?.();
+    // A standby is not woken: it tries the lock every poll interval, and the leader hears the same wake.
+    if (failures === 0 && leadership.leading) interrupt?.();
   };
   const wake = () => {
     wakeLocal();
@@ -105,36 +71,35 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   };
 
   /**
-   * One pass of the sequencer and publisher, under the sequencer lock (outbox.sequencer.ts): numbers committed
-   * rows, then publishes the oldest unpublished rows in sequence order and marks them. Returns how many rows it
-   * published, and whether committed rows are held back (their transaction is not below the horizon yet: an
-   * older one is still open, and may never wake the relay).
+   * One pass, on the leader's session: the claim (numbers committed rows and returns the oldest unpublished ones
+   * in sequence order), the publish, the mark. Returns how many rows it published, and whether committed rows
+   * are held back (their transaction is not below the horizon yet: an older one is still open, and may never
+   * wake the relay).
    */
   async function publishBatch(): Promise<{ published: number; heldBack: boolean }> {
+    const claimed = await leadership.run((s) => claimBatch(s, { sequenceLimit, batchSize }));
+    if (!claimed.leads) {
+      await leadership.resign("its session does not hold the sequencer lock");
+      return { published: 0, heldBack: false };
+    }
+    const rows = claimed.rows;
+    if (rows.length === 0) return { published: 0, heldBack: claimed.heldBack };
+    const events = rows.map(
+      (r) => ({ ...(JSON.parse(r.body) as DomainEvent), sequence: Number(r.sequence) }) as DomainEvent,
+    );
+    let done = rows.map((r) => r.event_id);
     let failure: unknown;
-    let heldBack = false;
-    const published = await db.transaction().execute(async (trx) => {
-      const claimed = await claimBatch(trx, { sequenceLimit, batchSize });
-      heldBack = claimed.heldBack;
-      const rows = claimed.rows;
-      if (rows.length === 0) return 0;
-      const events = rows.map(
-        (r) => ({ ...(JSON.parse(r.body) as DomainEvent), sequence: Number(r.sequence) }) as DomainEvent,
-      );
-      let done = rows.map((r) => r.event_id);
-      try {
-        await publisher.publish(events);
-      } catch (err) {
-        failure = err;
-        done = err instanceof PartialPublishError ? err.publishedIds : [];
-        const failed = rows.map((r) => r.event_id).filter((id) => !done.includes(id));
-        await recordFailure(trx, failed, err);
-      }
-      await markPublished(trx, done);
-      return done.length;
-    });
+    try {
+      await publisher.publish(events);
+    } catch (err) {
+      failure = err;
+      done = err instanceof PartialPublishError ? err.publishedIds : [];
+      const failed = rows.map((r) => r.event_id).filter((id) => !done.includes(id));
+      await leadership.run((s) => recordFailure(s, failed, err));
+    }
+    await leadership.run((s) => markPublished(s, done));
     if (failure !== undefined) throw failure;
-    return { published, heldBack };
+    return { published: done.length, heldBack: claimed.heldBack };
   }
 
   /** Warns, at most every `stallCheckIntervalMs`, when an older open transaction holds numbering back. */
@@ -164,6 +129,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   async function drain(): Promise<boolean> {
     for (;;) {
       woken = false;
+      if (!leadership.leading) return false;
       const { published: n, heldBack } = await publishBatch();
       if (n > 0) log.debug({ published: n }, "outbox events published");
       if (n < batchSize && !woken) return heldBack;
@@ -198,6 +164,11 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     while (running) {
       let delay = pollIntervalMs;
       try {
+        if (!(await leadership.lead())) {
+          // Standing by: another relay leads. Wakes do not shorten this; the next try is a poll interval away.
+          await pause(pollIntervalMs, false);
+          continue;
+        }
         const heldBack = await drain();
         if (heldBack) {
           delay = Math.min(pollIntervalMs, heldBackDelay);
@@ -206,12 +177,14 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         if (failures > 0)
           log.info({ failedAttempts: failures }, "outbox relay recovered: broker reachable again");
         failures = 0;
-        await cleanup();
-        await warnIfHeldBack();
+        if (leadership.leading) {
+          await cleanup();
+          await warnIfHeldBack();
+        }
       } catch (err) {
         failures += 1;
         delay = backoffDelay(failures, { baseMs: retryBaseMs, maxMs: retryMaxMs });
-        log.warn({ err, attempt: failures, retryInMs: delay }, "outbox publish failed; backing off");
+        log.warn({ err, attempt: failures, retryInMs: delay }, "outbox pass failed; backing off");
       }
       if (running) await pause(delay, failures === 0);
     }
@@ -219,6 +192,9 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
 
   return {
     wake,
+    get leading() {
+      return leadership.leading;
+    },
     async start() {
       if (running) return;
       running = true;
@@ -236,6 +212,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       clearTimeout(notifyTimer);
       notifyTimer = undefined;
       await loop;
+      await leadership.resign("stopped");
       await unsubscribe?.();
       log.info("outbox relay stopped");
     },

@@ -1,13 +1,13 @@
 import { errorText } from "@taskoverflow/platform";
-import { type Kysely, sql, type Transaction } from "kysely";
+import { type Kysely, sql } from "kysely";
 import type { OutboxTables } from "./outbox.migration.ts";
 
 /**
- * The relay's SQL: the sequencer's claim (lock, number, pick the batch), marking what SNS accepted, the
+ * The relay's SQL: taking the sequencer lock, the claim (number, pick the batch), marking what SNS accepted, the
  * cleanup, the stall diagnosis and the wake-up NOTIFY. outbox.relay.ts is the loop that calls them.
  */
 
-/** The sequencer's advisory lock key (any constant; one sequencer per database at a time). */
+/** The sequencer's advisory lock key (any constant; one leading relay per database at a time). */
 export const SEQUENCER_LOCK = "7400640001";
 
 /** An outbox row claimed for publishing: its sequence, event id and stored body (the event's JSON). */
@@ -18,30 +18,50 @@ export interface ClaimedRow {
 }
 
 /**
- * Takes the sequencer lock (a transaction-level advisory lock: one relay per database at a time, the others
- * wait their turn; a relay that dies releases it with its connection), numbers at most `sequenceLimit`
- * committed rows whose transaction is below the snapshot horizon, contiguously from `outbox_head`, in
- * (xid, id) order, and returns the oldest `batchSize` unpublished rows in sequence order, and whether committed
- * rows are held back (their transaction is not below the horizon yet: an older one is still open, and may never
- * wake the relay).
+ * Tries to take the sequencer lock: a SESSION advisory lock, held by the one relay that leads (numbers and
+ * publishes) until it releases it or its session ends. Never waits: the relays of other instances stand by and
+ * try again every poll interval. Re-entrant on the session that holds it (PGlite's one session included).
+ */
+export async function tryLeadership(session: Kysely<OutboxTables>): Promise<boolean> {
+  const { rows } = await sql<{ leads: boolean }>`
+    SELECT pg_try_advisory_lock(${SEQUENCER_LOCK}::bigint) AS leads`.execute(session);
+  return rows[0]?.leads === true;
+}
+
+/**
+ * The claim, one autocommit statement on the leader's session: numbers at most `sequenceLimit` committed rows
+ * whose transaction is below the snapshot horizon, contiguously from `outbox_head`, in (xid, id) order (and
+ * moves the head), and returns the oldest `batchSize` unpublished rows in sequence order (claimed-but-unmarked
+ * ones first: a leader that died between publish and mark left them, and they go out again with the same
+ * sequences), and whether committed rows are held back (their transaction is not below the horizon yet: an
+ * older one is still open, and may never wake the relay).
+ *
+ * The statement checks itself that its session holds the sequencer lock (`leads`): on a session that does not
+ * (a reconnected one, say) it numbers nothing and returns nothing.
  */
 export async function claimBatch(
-  trx: Transaction<OutboxTables>,
+  session: Kysely<OutboxTables>,
   { sequenceLimit, batchSize }: { sequenceLimit: number; batchSize: number },
-): Promise<{ rows: ClaimedRow[]; heldBack: boolean }> {
-  await sql`SELECT pg_advisory_xact_lock(${SEQUENCER_LOCK}::bigint)`.execute(trx);
-  // Separate statement from the lock: it must see what the previous holder committed.
+): Promise<{ rows: ClaimedRow[]; heldBack: boolean; leads: boolean }> {
   const { rows: found } = await sql<{
+    leads: boolean;
     held_back: boolean;
     sequence: string | null;
     event_id: string;
     body: string;
   }>`
-    WITH head AS (SELECT sequence FROM outbox_head WHERE id = 1),
+    WITH lock AS (
+      SELECT EXISTS (
+        SELECT 1 FROM pg_locks
+        WHERE locktype = 'advisory' AND granted AND pid = pg_backend_pid() AND objsubid = 1
+          AND ((classid::bigint << 32) | objid::bigint) = ${SEQUENCER_LOCK}::bigint
+      ) AS leads
+    ),
+    head AS (SELECT sequence FROM outbox_head WHERE id = 1),
     eligible AS (
       SELECT id, row_number() OVER (ORDER BY xid, id) AS n FROM (
         SELECT id, xid FROM outbox
-        WHERE sequence IS NULL AND xid < pg_snapshot_xmin(pg_current_snapshot())
+        WHERE sequence IS NULL AND xid < pg_snapshot_xmin(pg_current_snapshot()) AND (SELECT leads FROM lock)
         ORDER BY xid, id LIMIT ${sequenceLimit}
       ) e
     ),
@@ -54,8 +74,9 @@ export async function claimBatch(
       UPDATE outbox_head SET sequence = sequence + (SELECT count(*) FROM numbered)
       WHERE id = 1 AND EXISTS (SELECT 1 FROM numbered)
     )
-    SELECT h.held_back, p.sequence, p.event_id, p.body
-    FROM (
+    SELECT l.leads, h.held_back, p.sequence, p.event_id, p.body
+    FROM lock l
+    CROSS JOIN (
       SELECT EXISTS (
         SELECT 1 FROM outbox WHERE sequence IS NULL AND xid >= pg_snapshot_xmin(pg_current_snapshot())
       ) AS held_back
@@ -65,16 +86,16 @@ export async function claimBatch(
         SELECT sequence, event_id, body FROM outbox WHERE published_at IS NULL AND sequence IS NOT NULL
         UNION ALL
         SELECT sequence, event_id, body FROM numbered
-      ) pending ORDER BY sequence LIMIT ${batchSize}
-    ) p ON true`.execute(trx);
+      ) pending WHERE l.leads ORDER BY sequence LIMIT ${batchSize}
+    ) p ON true`.execute(session);
   const rows = found.filter((r): r is typeof r & { sequence: string } => r.sequence !== null);
-  return { rows, heldBack: found[0]?.held_back ?? false };
+  return { rows, heldBack: found[0]?.held_back ?? false, leads: found[0]?.leads === true };
 }
 
-/** Marks the rows SNS accepted as published. */
-export async function markPublished(trx: Transaction<OutboxTables>, eventIds: string[]): Promise<void> {
+/** Marks the rows SNS accepted as published (autocommit, on the leader's session). */
+export async function markPublished(session: Kysely<OutboxTables>, eventIds: string[]): Promise<void> {
   if (eventIds.length === 0) return;
-  await trx
+  await session
     .updateTable("outbox")
     .set({ published_at: sql`now()` })
     .where("event_id", "in", eventIds)
@@ -83,11 +104,11 @@ export async function markPublished(trx: Transaction<OutboxTables>, eventIds: st
 
 /** Records a failed publish attempt on the rows (attempts + 1, the error's text). */
 export async function recordFailure(
-  trx: Transaction<OutboxTables>,
+  session: Kysely<OutboxTables>,
   eventIds: string[],
   err: unknown,
 ): Promise<void> {
-  await trx
+  await session
     .updateTable("outbox")
     .set((eb) => ({ attempts: eb("attempts", "+", 1), last_error: errorText(err).slice(0, 1000) }))
     .where("event_id", "in", eventIds)
