@@ -34,16 +34,19 @@ interface Committed {
 /** The broker as the relays see it: records what was accepted; can be made unreachable. */
 function recordingBroker() {
   const accepted: DomainEvent[] = [];
+  const batches: number[][] = [];
   let down = false;
   const publisher = (onAccepted?: (events: DomainEvent[]) => Promise<void>): EventPublisher => ({
     async publish(events) {
       if (down) throw new Error("broker unreachable");
       accepted.push(...events);
+      batches.push(events.map((e) => e.sequence as number));
       await onAccepted?.(events);
     },
   });
   return {
     accepted,
+    batches,
     publisher,
     setDown(value: boolean) {
       down = value;
@@ -172,6 +175,8 @@ describe("outbox sequencer on PostgreSQL", () => {
         if (seen !== undefined) expect(e.sequence).toBe(seen);
         sequenceOf.set(e.id, e.sequence as number);
       }
+      // Each batch goes out in sequence order (batches of 7 cross 9 -> 10 and 99 -> 100).
+      for (const b of broker.batches) expect(b).toEqual([...b].sort((x, y) => x - y));
       // Exactly the committed events, nothing rolled back, numbered 1..N with no gap and no repeat.
       expect([...sequenceOf.keys()].sort()).toEqual(committed.map((c) => c.id).sort());
       expect([...sequenceOf.values()].sort((a, b) => a - b)).toEqual(

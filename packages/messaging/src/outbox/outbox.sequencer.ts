@@ -82,11 +82,12 @@ export async function claimBatch(
       ) AS held_back
     ) h
     LEFT JOIN LATERAL (
+      -- Ordered by the bigint (pending.sequence), not by the text column of the same name: '10' < '9'.
       SELECT sequence::text AS sequence, event_id, body FROM (
         SELECT sequence, event_id, body FROM outbox WHERE published_at IS NULL AND sequence IS NOT NULL
         UNION ALL
         SELECT sequence, event_id, body FROM numbered
-      ) pending WHERE l.leads ORDER BY sequence LIMIT ${batchSize}
+      ) pending WHERE l.leads ORDER BY pending.sequence LIMIT ${batchSize}
     ) p ON true`.execute(session);
   const rows = found.filter((r): r is typeof r & { sequence: string } => r.sequence !== null);
   return { rows, heldBack: found[0]?.held_back ?? false, leads: found[0]?.leads === true };
