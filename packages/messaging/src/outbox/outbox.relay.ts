@@ -184,7 +184,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       } catch (err) {
         failures += 1;
         delay = backoffDelay(failures, { baseMs: retryBaseMs, maxMs: retryMaxMs });
-        log.warn({ err, attempt: failures, retryInMs: delay }, "outbox pass failed; backing off");
+        log.warn({ err, attempt: failures, retryInMs: delay }, "outbox publish failed; backing off");
       }
       if (running) await pause(delay, failures === 0);
     }
