@@ -1,8 +1,7 @@
 import type { DomainEvent } from "@taskoverflow/contracts";
-import type { Logger } from "@taskoverflow/platform";
 import type { Kysely } from "kysely";
 import { backoffDelay } from "../backoff.ts";
-import { type EventPublisher, PartialPublishError } from "../ports.ts";
+import { PartialPublishError } from "../ports.ts";
 import type { OutboxTables } from "./outbox.migration.ts";
 import type { OutboxRelay, OutboxRelayOptions } from "./outbox.relay.types.ts";
 import {
@@ -77,7 +76,9 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
    * wake the relay).
    */
   async function publishBatch(): Promise<{ published: number; heldBack: boolean }> {
-    const claimed = await leadership.run((s) => claimBatch(s, { sequenceLimit, batchSize }));
+    const claimed = await leadership.run((s, leaderPid) =>
+      claimBatch(s, { sequenceLimit, batchSize, leaderPid }),
+    );
     if (!claimed.leads) {
       await leadership.resign("its session does not hold the sequencer lock");
       return { published: 0, heldBack: false };

@@ -111,11 +111,13 @@ export interface Leadership {
   /** Lets go of the lead and closes its session (the lock goes with it). */
   resign(reason: string, err?: unknown): Promise<void>;
   /** A statement on the leader's session; when it fails, the session is suspect and the relay resigns. */
-  run<T>(statement: (session: Kysely<OutboxTables>) => Promise<T>): Promise<T>;
+  run<T>(statement: (session: Kysely<OutboxTables>, leaderPid: number) => Promise<T>): Promise<T>;
 }
 
 export function createLeadership(sessions: SequencerSessions, log: Logger): Leadership {
   let session: SequencerSession | undefined;
+  /** The backend of the session that took the lock: every claim checks it runs there. */
+  let leaderPid = 0;
   const leadership: Leadership = {
     get leading() {
       return session !== undefined;
@@ -125,13 +127,16 @@ export function createLeadership(sessions: SequencerSessions, log: Logger): Lead
       const opened = await sessions.open();
       let leads = false;
       try {
-        leads = await tryLeadership(opened.db);
+        ({ leads, pid: leaderPid } = await tryLeadership(opened.db));
       } finally {
         if (!leads) await opened.close(false);
       }
       if (leads) {
         session = opened;
-        log.info({ session: sessions.kind }, "outbox relay leads: it holds the sequencer lock");
+        log.info(
+          { session: sessions.kind, pid: leaderPid },
+          "outbox relay leads: it holds the sequencer lock",
+        );
       }
       return leads;
     },
@@ -147,7 +152,7 @@ export function createLeadership(sessions: SequencerSessions, log: Logger): Lead
       const s = session;
       if (!s) throw new Error("outbox relay does not lead");
       try {
-        return await statement(s.db);
+        return await statement(s.db, leaderPid);
       } catch (err) {
         await leadership.resign("a statement on the sequencer session failed", err);
         throw err;
