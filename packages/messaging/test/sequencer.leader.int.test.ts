@@ -29,7 +29,7 @@ describe("outbox relays on PostgreSQL: one leads, the others stand by", () => {
   async function relay(
     name: string,
     sent: Sent[],
-    options: { pollIntervalMs?: number; retryBaseMs?: number },
+    options: { pollIntervalMs?: number; retryBaseMs?: number; retryMaxMs?: number },
   ) {
     const database = await openDatabase<unknown>({ url: testDb.url, dataDir: "memory" }, log);
     const tries: boolean[] = [];
