@@ -7,7 +7,12 @@ import { createLogger, openDatabase } from "@taskoverflow/platform";
 import { waitFor } from "@taskoverflow/test-harness";
 import { sql } from "kysely";
 import pg from "pg";
-import { createOutboxRelay, type OutboxRelay, SEQUENCER_LOCK } from "../src/index.ts";
+import {
+  createOutboxRelay,
+  dedicatedSequencerSessions,
+  type OutboxRelay,
+  SEQUENCER_LOCK,
+} from "../src/index.ts";
 import { useTestDb } from "./backbone.ts";
 import { createTodo, type TestDb } from "./pipeline.ts";
 
@@ -193,5 +198,17 @@ describe("outbox relays on PostgreSQL: one leads, the others stand by", () => {
     await a.relay.stop();
     expect(a.relay.leading).toBe(false);
     expect(await lockHolders()).toEqual([]);
+  });
+
+  it("keeps the leader's session under TCP keepalives, so a vanished host loses the lock within seconds", async () => {
+    const database = await openDatabase<unknown>({ url: testDb.url, dataDir: "memory" }, log);
+    cleanups.push(() => database.close());
+    const session = await dedicatedSequencerSessions(database.db as TestDb).open();
+    cleanups.push(() => session.close(false));
+    const { rows } = await sql<{ idle: string; interval: string; count: string }>`
+      SELECT current_setting('tcp_keepalives_idle') AS idle,
+        current_setting('tcp_keepalives_interval') AS interval,
+        current_setting('tcp_keepalives_count') AS count`.execute(session.db);
+    expect(rows[0]).toEqual({ idle: "5", interval: "2", count: "3" });
   });
 });
