@@ -60,6 +60,14 @@ describe("outbox relays on PostgreSQL: one leads, the others stand by", () => {
     return { relay: r, tries };
   }
 
+  /** A relay started and seen leading (the lock was free). */
+  async function leader(name: string, sent: Sent[], options: Parameters<typeof relay>[2]) {
+    const r = await relay(name, sent, options);
+    await r.relay.start();
+    await waitFor(() => r.relay.leading, { what: `relay ${name} to lead` });
+    return r;
+  }
+
   const freshOutbox = async () => {
     await sql`TRUNCATE outbox, todos_test`.execute(testDb.db);
     await sql`UPDATE outbox_head SET sequence = 0`.execute(testDb.db);
@@ -97,9 +105,7 @@ describe("outbox relays on PostgreSQL: one leads, the others stand by", () => {
   it("publishes only through the leader while both run", async () => {
     await freshOutbox();
     const sent: Sent[] = [];
-    const a = await relay("a", sent, { pollIntervalMs: 50 });
-    await a.relay.start();
-    await waitFor(() => a.relay.leading, { what: "relay a to lead" });
+    const a = await leader("a", sent, { pollIntervalMs: 50 });
     const b = await relay("b", sent, { pollIntervalMs: 50 });
     await b.relay.start();
     const events = await write(12, [a.relay, b.relay]);
@@ -117,9 +123,7 @@ describe("outbox relays on PostgreSQL: one leads, the others stand by", () => {
     await freshOutbox();
     const sent: Sent[] = [];
     // a retries slowly after losing its session, so the standby is the one to take over.
-    const a = await relay("a", sent, { pollIntervalMs: 50, retryBaseMs: 60_000, retryMaxMs: 60_000 });
-    await a.relay.start();
-    await waitFor(() => a.relay.leading, { what: "relay a to lead" });
+    const a = await leader("a", sent, { pollIntervalMs: 50, retryBaseMs: 60_000, retryMaxMs: 60_000 });
     const b = await relay("b", sent, { pollIntervalMs: 50 });
     await b.relay.start();
     const first = await write(7, [a.relay, b.relay]);
@@ -143,9 +147,7 @@ describe("outbox relays on PostgreSQL: one leads, the others stand by", () => {
   it("numbers nothing on a leader whose session was terminated, until it holds the lock again", async () => {
     await freshOutbox();
     const sent: Sent[] = [];
-    const a = await relay("a", sent, { pollIntervalMs: 50, retryBaseMs: 10, retryMaxMs: 50 });
-    await a.relay.start();
-    await waitFor(() => a.relay.leading, { what: "relay a to lead" });
+    const a = await leader("a", sent, { pollIntervalMs: 50, retryBaseMs: 10, retryMaxMs: 50 });
     await write(3, [a.relay]);
     await waitFor(() => sent.length === 3, { what: "the first 3 events published" });
     await marked(3);
@@ -189,9 +191,7 @@ describe("outbox relays on PostgreSQL: one leads, the others stand by", () => {
   it("lets go of the lock on stop, after the batch in flight", async () => {
     await freshOutbox();
     const sent: Sent[] = [];
-    const a = await relay("a", sent, { pollIntervalMs: 50 });
-    await a.relay.start();
-    await waitFor(() => a.relay.leading, { what: "relay a to lead" });
+    const a = await leader("a", sent, { pollIntervalMs: 50 });
     expect(await lockHolders()).toHaveLength(1);
     await write(2, [a.relay]);
     await waitFor(() => sent.length === 2, { what: "2 events published" });

@@ -61,19 +61,21 @@ function toRow(job: Job, now: Date): Insertable<JobTable> & Pick<Selectable<JobT
   };
 }
 
-const COLUMNS = [
-  "id",
-  "status",
-  "requested_at",
-  "updated_at",
-  "bucket",
-  "key",
-  "size",
-  "sha256",
-  "event_count",
-  "error",
-  "last_event_at",
-] as const satisfies readonly (keyof JobTable)[];
+/** Each column of a job row with its SQL type (the insert's columns and the casts of its values, in one list). */
+const COLUMNS = {
+  id: "uuid",
+  status: "text",
+  requested_at: "timestamptz",
+  updated_at: "timestamptz",
+  bucket: "text",
+  key: "text",
+  size: "bigint",
+  sha256: "text",
+  event_count: "integer",
+  error: "text",
+  last_event_at: "timestamptz",
+} as const satisfies Record<keyof JobTable, string>;
+const columnNames = Object.keys(COLUMNS) as (keyof JobTable)[];
 
 /**
  * Whether the event moves the stored job (`jobs`) forward: the stored status is one ranked below the event's
@@ -129,20 +131,8 @@ export class JobRepository {
       entry,
       sql`, previous AS (SELECT status FROM jobs WHERE id = ${row.id}::uuid),
       job AS (
-        INSERT INTO jobs (${sql.join(COLUMNS.map((c) => sql.ref(c)))})
-        SELECT ${sql.join([
-          sql`${row.id}::uuid`,
-          sql`${row.status}::text`,
-          sql`${row.requested_at}::timestamptz`,
-          sql`${row.updated_at}::timestamptz`,
-          sql`${row.bucket}::text`,
-          sql`${row.key}::text`,
-          sql`${row.size}::bigint`,
-          sql`${row.sha256}::text`,
-          sql`${row.event_count}::integer`,
-          sql`${row.error}::text`,
-          sql`${row.last_event_at}::timestamptz`,
-        ])} FROM inbox
+        INSERT INTO jobs (${sql.join(columnNames.map((c) => sql.ref(c)))})
+        SELECT ${sql.join(columnNames.map((c) => sql`${row[c] ?? null}::${sql.raw(COLUMNS[c])}`))} FROM inbox
         ON CONFLICT (id) DO UPDATE SET ${merge(alone.status)}
         RETURNING status
       )`,
