@@ -1,5 +1,6 @@
 // The API benchmark's workloads (bench/api.ts): seeding a server through the API, the HTTP load rounds, and calendar
-// jobs as a user sees them (POST, status polled to SUCCESS or pushed over the job's event stream, result downloaded).
+// jobs as a user sees them (POST, status polled to SUCCESS, long-polled, or pushed over the job's event stream,
+// result downloaded).
 import { openEventStream } from "@taskoverflow/test-harness";
 import { type LoadGenerator, type LoadResult, runLoad, type WorkloadKind } from "./load.ts";
 import { median, percentile } from "./stats.ts";
@@ -20,9 +21,19 @@ export interface JobFigures {
   failures: number;
   error?: string;
 }
-/** `ical`: the status polled (what any client of the contract can do); `icalEvents`: pushed (the web UI's way). */
-export type Measured = Record<WorkloadKind, LoadFigures> & { ical: JobFigures; icalEvents: JobFigures };
-export type JobWait = "poll" | "events";
+/**
+ * `ical`: the status polled (what any client of the contract can do); `icalWait`: polled with `Prefer: wait`
+ * (RFC 7240: held until the job moves on; a server that ignores it is simply polled); `icalEvents`: pushed (the
+ * web UI's way).
+ */
+export type Measured = Record<WorkloadKind, LoadFigures> & {
+  ical: JobFigures;
+  icalWait: JobFigures;
+  icalEvents: JobFigures;
+};
+export type JobWait = "poll" | "wait" | "events";
+/** What a `wait` client asks for: well below any gateway timeout, and far longer than a job takes. */
+const preferWait = "wait=5";
 
 export interface ApiRun {
   gen: LoadGenerator;
@@ -93,7 +104,10 @@ async function calendarJob(base: string, wait: JobWait, pollMs: number): Promise
   if (res.status !== 202) throw new Error(`POST /api/v1/todos/ical: ${res.status} ${await res.text()}`);
   const { task_url } = (await res.json()) as { task_url: string };
   const statusUrl = onBase(base, task_url);
-  const done = wait === "events" ? await pushedSuccess(statusUrl) : await polledSuccess(statusUrl, pollMs);
+  const done =
+    wait === "events"
+      ? await pushedSuccess(statusUrl)
+      : await polledSuccess(statusUrl, pollMs, wait === "wait" ? { prefer: preferWait } : {});
   const resultUrl = onBase(base, done.result_url ?? statusUrl.replace(/\/status$/, "/result"));
   const r = await fetch(resultUrl);
   const text = await r.text();
@@ -110,10 +124,14 @@ function settled(state: JobState, started: number): state is JobState & { task_s
   return false;
 }
 
-async function polledSuccess(statusUrl: string, pollMs: number): Promise<JobState> {
+async function polledSuccess(
+  statusUrl: string,
+  pollMs: number,
+  headers: Record<string, string>,
+): Promise<JobState> {
   const started = performance.now();
   for (;;) {
-    const s = await fetch(statusUrl);
+    const s = await fetch(statusUrl, { headers });
     if (s.status !== 200) throw new Error(`GET ${statusUrl}: ${s.status} ${await s.text()}`);
     const state = (await s.json()) as JobState;
     if (settled(state, started)) return state;
@@ -188,11 +206,12 @@ async function measureLoad(run: ApiRun, s: Subject, kind: WorkloadKind): Promise
 export async function measureAll(run: ApiRun, subjects: Subject[]): Promise<Map<string, Measured>> {
   const out = new Map<string, Partial<Measured>>(subjects.map((s) => [s.name, {}]));
   const step = (what: string) => process.stderr.write(`[bench api] ${new Date().toISOString()} ${what}\n`);
-  for (const kind of ["get", "ical", "icalEvents", "mix", "post"] as const) {
+  for (const kind of ["get", "ical", "icalWait", "icalEvents", "mix", "post"] as const) {
     for (const s of subjects) {
       step(`${s.name}: ${kind}`);
       const m = out.get(s.name) as Partial<Measured>;
       if (kind === "ical") m.ical = await measureJobs(run, s, "poll");
+      else if (kind === "icalWait") m.icalWait = await measureJobs(run, s, "wait");
       else if (kind === "icalEvents") m.icalEvents = await measureJobs(run, s, "events");
       else m[kind] = await measureLoad(run, s, kind);
     }

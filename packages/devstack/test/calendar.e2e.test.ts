@@ -180,6 +180,24 @@ describe("calendar export", () => {
     }
   });
 
+  it("holds a status request with Prefer: wait through the gateway until the job moves on", async () => {
+    await createTodo({ title: "Waited for", deadline_at: "2031-07-08T09:10:11" });
+    const task = await requestCalendar();
+    const seen: string[] = [];
+    while (seen.at(-1) !== "SUCCESS") {
+      const res = await apiFetch(task.task_url, { headers: { prefer: "wait=5" } });
+      expect(res.status).toBe(200);
+      expect(res.headers.get("preference-applied")).toBe("wait=5");
+      const { task_status } = (await res.json()) as Status;
+      // Each answer names a later state than the one before: the request was held, not answered at once.
+      expect(["PENDING", "STARTED", "SUCCESS"].indexOf(task_status)).toBeGreaterThan(
+        ["PENDING", "STARTED", "SUCCESS"].indexOf(seen.at(-1) ?? ""),
+      );
+      seen.push(task_status);
+    }
+    expect(seen.length).toBeLessThanOrEqual(3);
+  });
+
   it("runs 20 concurrent jobs to SUCCESS", async () => {
     const tasks = await Promise.all(Array.from({ length: 20 }, () => requestCalendar()));
     expect(new Set(tasks.map((t) => t.task_id)).size).toBe(20);

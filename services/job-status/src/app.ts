@@ -17,6 +17,7 @@ import {
   defaultEventsHeartbeatMs,
   defaultEventsPollMs,
   defaultJobTimeoutSeconds,
+  defaultStatusWaitMaxMs,
   type JobStatusConfig,
 } from "./config.ts";
 import { migrations } from "./db/migrations.ts";
@@ -42,6 +43,8 @@ export interface JobStatusOverrides extends ServiceOverrides, GivenAwsClients {
 export interface JobStatusApp extends ServiceApp {
   /** Event streams open right now (GET /todos/ical/:id/events). */
   openStreams(): number;
+  /** Event streams and held `Prefer: wait` status requests listening for job changes right now. */
+  watchers(): number;
 }
 
 /** Builds the job-status service from a config object; nothing happens until `start()`. */
@@ -53,6 +56,7 @@ export function createJobStatusApp(
   const aws = awsClients(config.aws, overrides);
 
   const streams = new Set<PassThrough>();
+  let watchers = () => 0;
 
   const options = { name: "job-status", config, logger: overrides.logger, release: () => aws.destroy() };
   const app = serviceApp(options, async (onStop, logger) => {
@@ -66,11 +70,13 @@ export function createJobStatusApp(
       queueUrl = addresses.queues["job-status"].url;
     }
     const jobs = new JobRepository();
+    const stopping = new AbortController();
     const changeLog = logger.child({ component: "job-changes" });
     const changes: JobChanges = createJobChanges({
       notifyOthers: (ids) => jobs.notifyChanged(db, ids),
       onNotifyFailed: (err) => changeLog.warn({ err }, "NOTIFY failed; other instances' streams poll"),
     });
+    watchers = () => changes.watching();
     // Before the consumer starts: on PGlite's single session a LISTEN must not land inside a transaction.
     onStop(await database.listen(JOB_CHANNEL, (jobId) => changes.heard(jobId)));
     await startServiceConsumer(onStop, logger, config, {
@@ -103,6 +109,8 @@ export function createJobStatusApp(
         pollMs: config.events?.pollMs ?? defaultEventsPollMs,
       },
       streams,
+      statusWaitMaxMs: config.statusWaitMaxMs ?? defaultStatusWaitMaxMs,
+      stopping: stopping.signal,
     });
     return {
       routers: [routes],
@@ -111,9 +119,11 @@ export function createJobStatusApp(
       beforeClose: () => {
         stopSweeping();
         for (const stream of streams) stream.end();
+        // Held `Prefer: wait` status requests answer the state they have now.
+        stopping.abort();
       },
       info: { database: database.kind },
     };
   });
-  return Object.assign(app, { openStreams: () => streams.size });
+  return Object.assign(app, { openStreams: () => streams.size, watchers: () => watchers() });
 }

@@ -10,6 +10,9 @@ export const defaultEventsHeartbeatMs = 15_000;
 /** An event stream re-reads its job this often when no notification came (one may be lost). */
 export const defaultEventsPollMs = 1_000;
 
+/** The longest a status request with `Prefer: wait` is held: well below the gateway's UPSTREAM_TIMEOUT_MS (10 s). */
+export const defaultStatusWaitMaxMs = 5_000;
+
 /** The job-status service's environment: keys are the variable names. Defaults run the embedded mode. */
 export const jobStatusEnvSchema = z.object({
   ...consumerBackendEnv("job-status", 6403),
@@ -26,6 +29,8 @@ export const jobStatusEnvSchema = z.object({
   EVENTS_HEARTBEAT_MS: env.positiveInt(defaultEventsHeartbeatMs),
   /** Fallback re-read of a streamed job when no NOTIFY arrived, in milliseconds. */
   EVENTS_POLL_MS: env.positiveInt(defaultEventsPollMs),
+  /** The longest `GET .../status` with `Prefer: wait=N` is held before it answers the unchanged state, in ms. */
+  STATUS_WAIT_MAX_MS: env.positiveInt(defaultStatusWaitMaxMs),
 });
 
 export type JobStatusEnv = z.infer<typeof jobStatusEnvSchema>;
@@ -40,6 +45,8 @@ export interface JobStatusConfig extends ConsumerBackend {
   calendarBucket?: string;
   /** Event streams: heartbeat and fallback poll (`defaultEventsHeartbeatMs`, `defaultEventsPollMs` when absent). */
   events?: { heartbeatMs: number; pollMs: number };
+  /** The longest a `Prefer: wait` status request is held; `defaultStatusWaitMaxMs` when absent. */
+  statusWaitMaxMs?: number;
 }
 
 /** Reads and validates the environment once; a wrong value throws a ConfigError naming the variable. */
@@ -52,5 +59,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): JobStatusCo
     publicUrl: e.PUBLIC_URL,
     calendarBucket: e.CALENDAR_BUCKET,
     events: { heartbeatMs: e.EVENTS_HEARTBEAT_MS, pollMs: e.EVENTS_POLL_MS },
+    statusWaitMaxMs: e.STATUS_WAIT_MAX_MS,
   };
 }

@@ -21,12 +21,21 @@ export const openJobEvents = (base: string, id: string, headers: Record<string, 
   openEventStream(`${base}/api/v1/todos/ical/${id}/events`, { headers });
 
 /** A world, the service on it (`main`, which applies every event), and readers of its streams. */
-export function useJobEvents(options: { database?: boolean } = {}) {
+export function useJobEvents({
+  main: mainConfig,
+  ...options
+}: {
+  database?: boolean;
+  main?: Partial<JobStatusConfig>;
+} = {}) {
   const world = useServiceWorld(startFauxqs, { name: "jse", ...options });
   const todo = issuedJobs();
   const main = {} as { app: JobStatusApp; url: string };
   beforeAll(async () => {
-    Object.assign(main, await startJobStatus(world, todo.port, { calendarBucket: bucket, events: noPoll }));
+    Object.assign(
+      main,
+      await startJobStatus(world, todo.port, { calendarBucket: bucket, events: noPoll, ...mainConfig }),
+    );
   });
 
   /** Another instance on the same database, reading its own, empty queue. */

@@ -62,10 +62,24 @@ export const calendarPaths: ZodOpenApiPathsObject = {
   "/api/v1/todos/ical/{taskId}/status": {
     get: {
       summary: "A calendar job's status",
-      requestParams: { path: taskIdParam },
+      description:
+        "With `Prefer: wait=N` (RFC 7240) the answer is held until the job moves on from the state it is in " +
+        "(then it names the new state), or N seconds pass (at most STATUS_WAIT_MAX_MS, 5 s by default; then the " +
+        "unchanged state): a client waits in one request per state instead of polling. A finished job, an " +
+        "unknown id or an error is answered at once.",
+      requestParams: {
+        path: taskIdParam,
+        header: z.object({
+          Prefer: z
+            .string()
+            .optional()
+            .describe("`wait=N`: hold the answer up to N seconds for the job to move on."),
+        }),
+      },
       responses: {
         "200": {
-          description: "The status (`Cache-Control: no-store`).",
+          description:
+            "The status (`Cache-Control: no-store`, `Vary: Prefer`; `Preference-Applied: wait=N` when held).",
           headers: noStore,
           ...json(TaskStatus),
         },

@@ -15,6 +15,7 @@ describe("headers sent upstream", () => {
         "content-type": "application/json",
         accept: "application/json",
         "last-event-id": "STARTED",
+        prefer: "wait=5",
         host: "evil.example",
         cookie: "session=1",
         connection: "keep-alive, x-secret",
@@ -29,6 +30,7 @@ describe("headers sent upstream", () => {
       "content-type": "application/json",
       accept: "application/json",
       "last-event-id": "STARTED",
+      prefer: "wait=5",
       "x-correlation-id": "abc-123",
       "x-forwarded-host": "todo.example:6400",
       "x-forwarded-proto": "https",
@@ -56,6 +58,7 @@ describe("headers sent back to the client", () => {
         "x-correlation-id": "upstream-made-this-up",
         "set-cookie": ["a=1"],
         vary: ["accept", "origin"],
+        "preference-applied": "wait=5",
       }),
     ).toEqual({
       "content-type": "text/calendar; charset=utf-8",
@@ -63,6 +66,7 @@ describe("headers sent back to the client", () => {
       "content-length": "120",
       location: "/api/v1/todos/4",
       vary: "accept, origin",
+      "preference-applied": "wait=5",
     });
   });
 });

@@ -16,6 +16,8 @@ export const forwardedRequestHeaders: readonly string[] = [
   "if-modified-since",
   "if-unmodified-since",
   "last-event-id",
+  // `wait=N` holds a job status answer until the job moves on (RFC 7240).
+  "prefer",
   "user-agent",
 ];
 
@@ -36,6 +38,7 @@ export const forwardedResponseHeaders: readonly string[] = [
   "last-modified",
   "link",
   "location",
+  "preference-applied",
   "retry-after",
   "vary",
   "www-authenticate",

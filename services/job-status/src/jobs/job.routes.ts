@@ -9,6 +9,7 @@ import { isLaterThan, isTerminal, type JobStatus } from "./job.projection.ts";
 import type { JobDb, JobRepository } from "./job.repository.ts";
 import { lastSeenState, runJobStream } from "./job.stream.ts";
 import type { JobTimeouts } from "./job.timeout.ts";
+import { preferredWaitSeconds, readOrWaitForLaterState } from "./job.wait.ts";
 
 export interface JobRouteDeps {
   db: JobDb;
@@ -23,6 +24,10 @@ export interface JobRouteDeps {
   events: { changes: Pick<JobChanges, "subscribe">; heartbeatMs: number; pollMs: number };
   /** Every open event stream, so stopping the service can end them (a server waits for open answers). */
   streams?: Set<PassThrough>;
+  /** The longest a status request with `Prefer: wait` is held (STATUS_WAIT_MAX_MS). */
+  statusWaitMaxMs: number;
+  /** Aborted when the service stops: held status requests answer at once. */
+  stopping?: AbortSignal;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -41,6 +46,8 @@ export function jobRoutes({
   publicUrl,
   events,
   streams = new Set(),
+  statusWaitMaxMs,
+  stopping = new AbortController().signal,
 }: JobRouteDeps): Router<RequestState> {
   const router = new Router<RequestState>({ prefix: "/api/v1" });
 
@@ -69,8 +76,35 @@ export function jobRoutes({
   router.get("/todos/ical/:id/status", async (ctx) => {
     // A status changes; no cache (the browser's or a proxy's) may answer for us.
     ctx.set("Cache-Control", "no-store");
+    // The answer depends on the Prefer header too: a cache keyed on the URL alone would mix them up.
+    ctx.set("Vary", "Prefer");
     const taskId = taskIdOf(ctx);
-    ctx.body = renderer(ctx, taskId)(await statusOf(taskId));
+    const seconds = preferredWaitSeconds(ctx.get("prefer") || undefined);
+    if (seconds === undefined) {
+      ctx.body = renderer(ctx, taskId)(await statusOf(taskId));
+      return;
+    }
+    const waitMs = Math.min(seconds * 1000, statusWaitMaxMs);
+    const client = new AbortController();
+    const left = () => client.abort();
+    ctx.res.once("close", left);
+    try {
+      const status = await readOrWaitForLaterState({
+        jobId: taskId,
+        read: () => statusOf(taskId),
+        changes: events.changes,
+        waitMs,
+        pollMs: events.pollMs,
+        signal: AbortSignal.any([client.signal, stopping]),
+        log: ctx.state.log,
+      });
+      ctx.set("Preference-Applied", `wait=${Math.ceil(waitMs / 1000)}`);
+      // Answered because the service stops: the connection must not keep the server's close waiting.
+      if (stopping.aborted) ctx.set("Connection", "close");
+      ctx.body = renderer(ctx, taskId)(status);
+    } finally {
+      ctx.res.off("close", left);
+    }
   });
 
   router.get("/todos/ical/:id/events", async (ctx) => {
