@@ -5,6 +5,7 @@ import { type Migration, type MigrationProvider, Migrator } from "kysely/migrati
 import { PGliteDialect } from "kysely-pglite-dialect";
 import pg from "pg";
 import type { Logger } from "./logger.ts";
+import { namePreparedStatements } from "./prepared.ts";
 
 export interface DatabaseConfig {
   /** A PostgreSQL server. When absent the service runs on embedded PostgreSQL (PGlite). */
@@ -87,6 +88,8 @@ export async function openDatabase<DB>(config: DatabaseConfig, log: Logger): Pro
     // listener the client's own 'error' event would also crash the process.
     pool.on("connect", (client) => {
       client.on("error", (err) => log.warn({ err }, "PostgreSQL connection lost"));
+      // Statements run through executePrepared go out as named prepared statements (prepared.ts).
+      namePreparedStatements(client);
     });
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
     log.info({ database: redact(config.url) }, "using PostgreSQL server");

@@ -7,6 +7,7 @@ export * from "./json-body.ts";
 export * from "./logger.ts";
 export * from "./migration.ts";
 export * from "./net.ts";
+export * from "./prepared.ts";
 export * from "./query.ts";
 export * from "./service.ts";
 export * from "./service-app.ts";

@@ -1,4 +1,4 @@
-import { errorText } from "@taskoverflow/platform";
+import { errorText, executePrepared } from "@taskoverflow/platform";
 import { type Kysely, sql } from "kysely";
 import type { OutboxTables } from "./outbox.migration.ts";
 
@@ -49,20 +49,24 @@ export async function claimBatch(
   session: Kysely<OutboxTables>,
   { sequenceLimit, batchSize, leaderPid }: { sequenceLimit: number; batchSize: number; leaderPid: number },
 ): Promise<{ rows: ClaimedRow[]; heldBack: boolean; leads: boolean }> {
-  const { rows: found } = await sql<{
-    leads: boolean;
-    held_back: boolean;
-    sequence: string | null;
-    event_id: string;
-    body: string;
-  }>`
+  // A named prepared statement on a server. The limits are literals, not parameters: they are fixed per relay
+  // (so the text is too), and a generic plan never has to guess them.
+  const { rows: found } = await executePrepared(
+    session,
+    sql<{
+      leads: boolean;
+      held_back: boolean;
+      sequence: string | null;
+      event_id: string;
+      body: string;
+    }>`
     WITH lock AS (SELECT pg_backend_pid() = ${leaderPid}::int AS leads),
     head AS (SELECT sequence FROM outbox_head WHERE id = 1),
     eligible AS (
       SELECT id, row_number() OVER (ORDER BY xid, id) AS n FROM (
         SELECT id, xid FROM outbox
         WHERE sequence IS NULL AND xid < pg_snapshot_xmin(pg_current_snapshot()) AND (SELECT leads FROM lock)
-        ORDER BY xid, id LIMIT ${sequenceLimit}
+        ORDER BY xid, id LIMIT ${sql.lit(sequenceLimit)}
       ) e
     ),
     numbered AS (
@@ -87,8 +91,9 @@ export async function claimBatch(
         SELECT sequence, event_id, body FROM outbox WHERE published_at IS NULL AND sequence IS NOT NULL
         UNION ALL
         SELECT sequence, event_id, body FROM numbered
-      ) pending WHERE l.leads ORDER BY pending.sequence LIMIT ${batchSize}
-    ) p ON true`.execute(session);
+      ) pending WHERE l.leads ORDER BY pending.sequence LIMIT ${sql.lit(batchSize)}
+    ) p ON true`,
+  );
   const rows = found.filter((r): r is typeof r & { sequence: string } => r.sequence !== null);
   return { rows, heldBack: found[0]?.held_back ?? false, leads: found[0]?.leads === true };
 }
@@ -96,11 +101,11 @@ export async function claimBatch(
 /** Marks the rows SNS accepted as published (autocommit, on the leader's session). */
 export async function markPublished(session: Kysely<OutboxTables>, eventIds: string[]): Promise<void> {
   if (eventIds.length === 0) return;
-  await session
-    .updateTable("outbox")
-    .set({ published_at: sql`now()` })
-    .where("event_id", "in", eventIds)
-    .execute();
+  // One text for any number of rows (an array parameter, not a list of them): a named prepared statement.
+  await executePrepared(
+    session,
+    sql`UPDATE outbox SET published_at = now() WHERE event_id = ANY(${eventIds}::uuid[])`,
+  );
 }
 
 /** Records a failed publish attempt on the rows (attempts + 1, the error's text). */

@@ -1,4 +1,5 @@
 import type { TodoState } from "@taskoverflow/contracts";
+import { executePrepared } from "@taskoverflow/platform";
 import { type Kysely, type RawBuilder, sql } from "kysely";
 import type { TodoServiceTables } from "../db/tables.ts";
 import type { TodoChanges, TodoDraft, TodoFilter } from "./todo.domain.ts";
@@ -15,6 +16,8 @@ export type TodoDb = Kysely<TodoServiceTables>;
  * the outbox (the same transaction, so both commit or neither), and the statement returns the API's JSON.
  * Nothing shared is locked: the outbox row carries only this transaction's id, and the sequencer numbers
  * it after commit. Each row keeps its API JSON (rendered by a trigger), so a list is a concatenation.
+ * The statements go through `executePrepared`: on a PostgreSQL server each is parsed (and, once its generic plan
+ * is chosen, planned) once per connection.
  */
 export class TodoRepository {
   /** The todos matching the filter as a JSON array text, in id order. */
@@ -26,16 +29,22 @@ export class TodoRepository {
         cutoff === undefined ? sql`deadline_at IS NOT NULL` : sql`deadline_at <= ${cutoff}::timestamp`,
       );
     }
-    const { rows } = await sql<{ body: string }>`
+    const { rows } = await executePrepared(
+      db,
+      sql<{ body: string }>`
       SELECT '[' || coalesce(string_agg(api_json, ',' ORDER BY id), '') || ']' AS body
-      FROM todos WHERE ${sql.join(where, sql` AND `)}`.execute(db);
+      FROM todos WHERE ${sql.join(where, sql` AND `)}`,
+    );
     return rows[0]?.body ?? "[]";
   }
 
   /** One todo as JSON text, or undefined. */
   async findJson(db: TodoDb, id: number): Promise<string | undefined> {
-    const row = await db.selectFrom("todos").select("api_json").where("id", "=", id).executeTakeFirst();
-    return row?.api_json;
+    const { rows } = await executePrepared(
+      db,
+      db.selectFrom("todos").select("api_json").where("id", "=", id),
+    );
+    return rows[0]?.api_json;
   }
 
   /** Inserts the todo and its TodoCreated; returns the API's JSON of the new todo. */
@@ -87,7 +96,10 @@ export class TodoRepository {
     event: TodoEventEnvelope,
     version: string,
   ): Promise<string | undefined> {
-    const { rows } = await sql<{ api_json: string }>`
+    // A named prepared statement on a server: one text per kind of write (and per set of changed columns).
+    const { rows } = await executePrepared(
+      db,
+      sql<{ api_json: string }>`
       WITH t AS (${written}),
       o AS (
         INSERT INTO outbox (event_id, type, body)
@@ -96,7 +108,8 @@ export class TodoRepository {
             || jsonb_build_object('payload', jsonb_build_object('todo', ${sql.raw(todoStateSql(version))})))::text
         FROM t
       )
-      SELECT api_json FROM t`.execute(db);
+      SELECT api_json FROM t`,
+    );
     return rows[0]?.api_json;
   }
 }
