@@ -1,4 +1,4 @@
-import type { CompiledQuery, Compilable, Kysely, QueryResult, RawBuilder } from "kysely";
+import type { Compilable, CompiledQuery, Kysely, QueryResult, RawBuilder } from "kysely";
 import type pg from "pg";
 
 /**
