@@ -1,10 +1,59 @@
 // The todo API beyond the course's graded tests: health, filters combined, bounds, bodies and headers.
 import { describe, expect, it } from "@jest/globals";
-import { type Backend, backends, daysFromNow, NOW_NAIVE, useTodoApi } from "./todo.fixture.ts";
+import { createLogger, migrate } from "@taskoverflow/platform";
+import { sql } from "kysely";
+import { createTodoApp } from "../src/app.ts";
+import { migrations } from "../src/db/migrations/index.ts";
+import {
+  type Backend,
+  backends,
+  client,
+  daysFromNow,
+  NOW_NAIVE,
+  testConfig,
+  useTodoApi,
+} from "./todo.fixture.ts";
+
+const contractKeys = ["id", "title", "description", "completed", "deadline_at", "created_at", "updated_at"];
+/** The same JSON with no whitespace between tokens, keys in the order they came. */
+const compact = (text: string) => JSON.stringify(JSON.parse(text));
 
 describe.each(backends)("todo API beyond the graded tests on %s", (backend: Backend) => {
   const api = useTodoApi(backend);
   const { clock, create, get, list, ids } = api;
+
+  it("answers compact JSON in the contract's key order: created, fetched, updated and listed alike", async () => {
+    const post = await api.todo.request("POST", "/api/v1/todos", {
+      title: 'Quotes " and : colons, commas',
+      description: "a : b",
+      deadline_at: "2031-01-02T03:04:05.5",
+    });
+    const created = await post.text();
+    expect(created).toBe(compact(created));
+    expect(Object.keys(JSON.parse(created))).toEqual(contractKeys);
+    expect(await (await get("/api/v1/todos/1")).text()).toBe(created);
+    const put = await (await api.todo.request("PUT", "/api/v1/todos/1", { completed: true })).text();
+    expect(put).toBe(compact(put));
+    expect(await (await get("/api/v1/todos")).text()).toBe(`[${put}]`);
+  });
+
+  it("renders the todos stored before migration 0006 compact", async () => {
+    await api.todo.stop();
+    const { database } = api.shared;
+    await api.shared.reset();
+    const silent = createLogger({ service: "todo-test", level: "silent" });
+    const upTo0005 = Object.fromEntries(Object.entries(migrations).filter(([name]) => name < "0006"));
+    await migrate(database.db, upTo0005, silent);
+    await sql`INSERT INTO todos (title, created_at, updated_at) VALUES ('Stored before', now(), now())`.execute(
+      database.db,
+    );
+    const app = createTodoApp(testConfig(), { database });
+    const { url } = await app.start();
+    api.todo = { url, request: client(url), stop: () => app.stop() };
+    const listed = await (await get("/api/v1/todos")).text();
+    expect(listed).toBe(compact(listed));
+    expect(JSON.parse(listed)).toMatchObject([{ id: 1, title: "Stored before", completed: false }]);
+  });
 
   it("answers health", async () => {
     const res = await get("/api/v1/health");

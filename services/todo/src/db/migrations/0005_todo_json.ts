@@ -1,5 +1,11 @@
 import { type Kysely, sql } from "kysely";
-import { API_JSON_OF_NEW } from "../../todos/todo.sql.ts";
+import { iso, renderApiJsonFunction } from "../../todos/todo.sql.ts";
+
+/** The rendering as this migration first shipped it (0006 replaced it): a released migration does not change. */
+const FIRST_API_JSON =
+  `json_build_object('id', NEW.id, 'title', NEW.title, 'description', NEW.description, ` +
+  `'completed', NEW.completed, 'deadline_at', ${iso("NEW.deadline_at")}, ` +
+  `'created_at', ${iso("NEW.created_at")}, 'updated_at', ${iso("NEW.updated_at")})::text`;
 
 /**
  * Each todo keeps its API JSON, rendered by a trigger whenever the row is written: a list is then a
@@ -7,14 +13,7 @@ import { API_JSON_OF_NEW } from "../../todos/todo.sql.ts";
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`ALTER TABLE todos ADD COLUMN api_json text`.execute(db);
-  await sql
-    .raw(`CREATE FUNCTION todos_render_api_json() RETURNS trigger LANGUAGE plpgsql AS $fn$
-BEGIN
-  NEW.api_json := ${API_JSON_OF_NEW};
-  RETURN NEW;
-END
-$fn$`)
-    .execute(db);
+  await sql.raw(renderApiJsonFunction(FIRST_API_JSON)).execute(db);
   await sql`CREATE TRIGGER todos_render_api_json BEFORE INSERT OR UPDATE ON todos
     FOR EACH ROW EXECUTE FUNCTION todos_render_api_json()`.execute(db);
   await sql`UPDATE todos SET title = title`.execute(db);

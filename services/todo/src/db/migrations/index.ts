@@ -3,6 +3,7 @@ import type { Migration } from "kysely/migration";
 import { calendarRequestsMigration } from "../../calendar-requests/index.ts";
 import * as todos from "./0001_todos.ts";
 import * as todoJson from "./0005_todo_json.ts";
+import * as todoJsonCompact from "./0006_todo_json_compact.ts";
 
 /** Every migration of the todo service, applied in name order at start-up. */
 export const migrations: Record<string, Migration> = {
@@ -11,4 +12,5 @@ export const migrations: Record<string, Migration> = {
   "0003_calendar_requests": calendarRequestsMigration,
   "0004_outbox_v2": outboxV2Migration,
   "0005_todo_json": todoJson,
+  "0006_todo_json_compact": todoJsonCompact,
 };
