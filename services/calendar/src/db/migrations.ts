@@ -55,6 +55,19 @@ const feedChanges: Migration = {
   },
 };
 
+/**
+ * The feed reads its changes in (changed_xid, id) order from this index (feed.refresher.ts changesPage): the
+ * index finds and sorts them, so a refresh reads the changed rows only, whatever the planner's statistics say.
+ * It replaces the index on changed_xid alone, whose plan the planner could trade for a primary-key walk over
+ * the whole table.
+ */
+const feedChangesIndex: Migration = {
+  async up(db: Kysely<unknown>) {
+    await sql`CREATE INDEX todos_projection_changes ON todos_projection (changed_xid, id)`.execute(db);
+    await sql`DROP INDEX todos_projection_changed_xid`.execute(db);
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   "0001_projection": projection,
   "0002_inbox": inboxMigration,
@@ -62,4 +75,5 @@ export const migrations: Record<string, Migration> = {
   "0004_outbox_v2": outboxV2Migration,
   "0005_applied_sequences": appliedSequences,
   "0006_feed_changes": feedChanges,
+  "0007_feed_changes_index": feedChangesIndex,
 };

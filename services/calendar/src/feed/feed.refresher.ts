@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { TodoState } from "@taskoverflow/contracts";
 import type { OutboxWakeSource } from "@taskoverflow/messaging";
 import type { Logger } from "@taskoverflow/platform";
@@ -21,6 +22,44 @@ interface Row {
   deleted: boolean;
   changed_at: Date | string;
 }
+
+/** Where a page of changes ended: the (changed_xid, id) key of its last row. */
+export interface ChangeKey {
+  xid: string;
+  id: number;
+}
+
+/** A page of changes: the statement's snapshot on every row; a page without changes has one row of nulls. */
+export type ChangeRow = { snap: string } & ((Row & { xid: string }) | { [K in keyof Row | "xid"]: null });
+
+/**
+ * One page of the rows committed since the snapshot `since` (`changed_xid` not visible in it), in
+ * (changed_xid, id) order from the key `after` (none: from `since`'s xmin), with the statement's own snapshot;
+ * `notify`: the statement also sends NOTIFY calendar_feed with that payload (at its commit, so only if it ran).
+ * It walks the (changed_xid, id) index from the oldest xid `since` may not see, so it reads the changed rows
+ * and a few index pages, whatever the table's size and whatever the planner's statistics say: in that order
+ * the index both finds the rows and sorts them, and the LIMIT stops the walk. (Paging by id instead walked
+ * the primary key over the whole table when the planner thought many rows had changed: O(todos) a refresh.)
+ */
+export function changesPage(since: string, after: ChangeKey | undefined, limit: number, notify?: string) {
+  const from =
+    after === undefined
+      ? sql`(changed_xid, id) >= (pg_snapshot_xmin(${since}::pg_snapshot), ${MIN_ID})`
+      : sql`(changed_xid, id) > (${after.xid}::xid8, ${after.id})`;
+  return sql<ChangeRow>`
+    WITH snap AS MATERIALIZED (
+      SELECT pg_current_snapshot()::text AS snap${notify === undefined ? sql`` : sql`, pg_notify(${FEED_CHANNEL}, ${notify})`}
+    ),
+    page AS (
+      SELECT id, state, deleted, changed_at, changed_xid::text AS xid FROM todos_projection
+      WHERE ${from} AND NOT pg_visible_in_snapshot(changed_xid, ${since}::pg_snapshot)
+      ORDER BY changed_xid, id LIMIT ${limit}
+    )
+    SELECT snap.snap, page.* FROM snap LEFT JOIN page ON true`;
+}
+
+/** Below every todo id (they start at 1): the first page's key starts from it. */
+const MIN_ID = -2_147_483_648;
 
 export interface FeedRefresherDeps {
   db: CalendarDb;
@@ -62,6 +101,8 @@ export function createFeedRefresher({
   let poll: NodeJS.Timeout | undefined;
   let unsubscribe: (() => Promise<void>) | undefined;
   let stopped = false;
+  /** This instance's NOTIFY payload: its own notifications come back on its LISTEN, and are ignored. */
+  const self = randomUUID();
 
   const toEntry = (todo: TodoState, text: Buffer): FeedEntry => ({
     id: todo.id,
@@ -87,30 +128,22 @@ export function createFeedRefresher({
     );
   }
 
-  async function refreshOnce(): Promise<number> {
+  /** The first load: every live row, in one REPEATABLE READ transaction whose snapshot becomes the cursor. */
+  async function loadAll(): Promise<number> {
     let count = 0;
-    const next = await db
+    cursor = await db
       .transaction()
       .setIsolationLevel("repeatable read")
       .execute(async (trx) => {
         const { rows } = await sql<{ snap: string; latest: Date | string | null }>`
           SELECT pg_current_snapshot()::text AS snap,
-            ${cursor === undefined ? sql`(SELECT max(changed_at) FROM todos_projection)` : sql`NULL`} AS latest`.execute(
-          trx,
-        );
+            (SELECT max(changed_at) FROM todos_projection) AS latest`.execute(trx);
         const head = rows[0] as { snap: string; latest: Date | string | null };
-        const since = cursor;
         let after = 0;
         for (;;) {
           const page = await sql<Row>`
             SELECT id, state, deleted, changed_at FROM todos_projection
-            WHERE id > ${after} AND ${
-              since === undefined
-                ? sql`NOT deleted`
-                : sql`changed_xid >= pg_snapshot_xmin(${since}::pg_snapshot)
-                      AND NOT pg_visible_in_snapshot(changed_xid, ${since}::pg_snapshot)`
-            }
-            ORDER BY id LIMIT ${PAGE}`.execute(trx);
+            WHERE id > ${after} AND NOT deleted ORDER BY id LIMIT ${PAGE}`.execute(trx);
           applyRows(page.rows);
           count += page.rows.length;
           if (page.rows.length < PAGE) break;
@@ -119,7 +152,43 @@ export function createFeedRefresher({
         if (head.latest !== null) store.apply([], new Date(head.latest).getTime());
         return head.snap;
       });
+    return count;
+  }
+
+  /**
+   * The rows committed since `since`, one statement per page of PAGE and no transaction: the first page's
+   * statement also answers its own snapshot, the next cursor. Later pages (more than PAGE changes) run under
+   * newer snapshots; what they miss or read twice was changed after the first page's snapshot, so the next
+   * refresh reads it (not visible in the new cursor), and applying a row again changes nothing.
+   */
+  async function readChanges(since: string, notify: boolean): Promise<number> {
+    let count = 0;
+    let after: ChangeKey | undefined;
+    let next: string | undefined;
+    for (;;) {
+      const { rows } = await changesPage(
+        since,
+        after,
+        PAGE,
+        notify && after === undefined ? self : undefined,
+      ).execute(db);
+      next ??= (rows[0] as { snap: string }).snap;
+      const page = rows.filter((r) => r.id !== null) as (Row & { xid: string })[];
+      applyRows(page);
+      count += page.length;
+      if (page.length < PAGE) break;
+      const last = page.at(-1) as Row & { xid: string };
+      after = { xid: last.xid, id: last.id };
+    }
     cursor = next;
+    return count;
+  }
+
+  /** Reads what changed; `notify`: tells the other instances too (in the same statement once loaded). */
+  async function refreshOnce(notify = false): Promise<number> {
+    if (cursor !== undefined) return readChanges(cursor, notify);
+    const count = await loadAll();
+    if (notify) await sql`SELECT pg_notify(${FEED_CHANNEL}, ${self})`.execute(db);
     return count;
   }
 
@@ -130,11 +199,10 @@ export function createFeedRefresher({
       notifyPending = false;
       try {
         const started = performance.now();
-        const changed = await refreshOnce();
+        const changed = await refreshOnce(notify && notifyOthers);
         if (changed > 0) {
           log.debug({ rows: changed, ms: Math.round(performance.now() - started) }, "feed refreshed");
         }
-        if (notify && notifyOthers) await sql`SELECT pg_notify(${FEED_CHANNEL}, '')`.execute(db);
       } catch (err) {
         if (stopped) return;
         log.warn({ err }, "feed refresh failed; retrying on the next change or poll");
@@ -165,7 +233,9 @@ export function createFeedRefresher({
       const started = performance.now();
       await refreshOnce();
       log.info({ events: store.size, ms: Math.round(performance.now() - started) }, "feed loaded");
-      unsubscribe = await wakeSource?.subscribe(() => wake());
+      unsubscribe = await wakeSource?.subscribe((from) => {
+        if (from !== self) wake();
+      });
       poll = setInterval(wake, pollMs);
       poll.unref();
     },
