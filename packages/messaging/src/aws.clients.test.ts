@@ -1,4 +1,6 @@
+import { Readable } from "node:stream";
 import { SNSClient } from "@aws-sdk/client-sns";
+import { ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import { describe, expect, it } from "@jest/globals";
 import { awsClients } from "./aws.clients.ts";
 
@@ -37,5 +39,40 @@ describe("awsClients", () => {
     expect(real.sqs.config.endpoint).toBeUndefined();
     local.destroy();
     real.destroy();
+  });
+
+  it("makes an SQS client that does not check received bodies' MD5 (the consumer validates each body)", async () => {
+    const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
+    process.env.AWS_ACCESS_KEY_ID = "test";
+    process.env.AWS_SECRET_ACCESS_KEY = "test";
+    const aws = awsClients({ region: "eu-west-1", endpoint: "http://127.0.0.1:9" });
+    const body = JSON.stringify({
+      Messages: [{ MessageId: "m-1", ReceiptHandle: "r-1", Body: "{}", MD5OfBody: "0".repeat(32) }],
+    });
+    // An answer from no server: the bytes a receive would get, with an MD5 that is not the body's.
+    aws.sqs.config.requestHandler = {
+      handle: async () => ({
+        response: {
+          statusCode: 200,
+          reason: "OK",
+          headers: { "content-type": "application/x-amz-json-1.0" },
+          body: Readable.from([Buffer.from(body)]),
+        },
+      }),
+      updateHttpClientConfig: () => {},
+      httpHandlerConfigs: () => ({}),
+    } as unknown as typeof aws.sqs.config.requestHandler;
+    const got = await aws.sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: "http://127.0.0.1:9/000000000000/q" }),
+    );
+    aws.destroy();
+    for (const [k, v] of [
+      ["AWS_ACCESS_KEY_ID", saved.id],
+      ["AWS_SECRET_ACCESS_KEY", saved.secret],
+    ] as const) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+    expect(got.Messages?.map((m) => m.Body)).toEqual(["{}"]);
   });
 });

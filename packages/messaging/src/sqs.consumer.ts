@@ -70,8 +70,9 @@ export function createSqsConsumer(options: SqsConsumerOptions): SqsConsumer {
             MaxNumberOfMessages: Math.min(10, free),
             WaitTimeSeconds: waitTimeSeconds,
             VisibilityTimeout: settings.visibilityTimeout,
-            MessageSystemAttributeNames: ["All"],
-            AttributeNames: ["All"],
+            // The receive count is the one system attribute handling reads (every other one is bytes to parse
+            // per message); the message attributes go along to the dead-letter queue with an invalid message.
+            MessageSystemAttributeNames: ["ApproximateReceiveCount"],
             MessageAttributeNames: ["All"],
           }),
           { abortSignal: abort.signal },
