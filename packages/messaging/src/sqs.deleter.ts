@@ -3,12 +3,21 @@ import type { Logger } from "@taskoverflow/platform";
 
 const DELETE_WINDOW_MS = 5;
 
-/** Collects completed messages and deletes them with DeleteMessageBatch, up to 10 per call. */
+/**
+ * Collects completed messages and deletes them with DeleteMessageBatch, up to 10 per call. A message's handling
+ * does not wait for its delete (its slot is free for the next receive once the handler is done); `flush` sends
+ * what is pending and waits for every delete call still under way (the consumer's stop).
+ */
 export function createDeleter(sqs: SQSClient, queueUrl: string, log: Logger) {
   let pending: Array<{ m: Message; resolve: () => void }> = [];
   let scheduled = false;
   let timer: NodeJS.Timeout | undefined;
-  async function flush(): Promise<void> {
+  const sending = new Set<Promise<void>>();
+  const send = () => {
+    const p: Promise<void> = sendPending().finally(() => sending.delete(p));
+    sending.add(p);
+  };
+  async function sendPending(): Promise<void> {
     while (pending.length > 0) {
       const batch = pending.slice(0, 10);
       pending = pending.slice(10);
@@ -41,17 +50,22 @@ export function createDeleter(sqs: SQSClient, queueUrl: string, log: Logger) {
         if (pending.length >= 10) {
           clearTimeout(timer);
           scheduled = false;
-          void flush();
+          send();
         } else if (!scheduled) {
           scheduled = true;
           timer = setTimeout(() => {
             scheduled = false;
-            void flush();
+            send();
           }, DELETE_WINDOW_MS);
         }
       });
     },
-    flush,
+    async flush(): Promise<void> {
+      clearTimeout(timer);
+      scheduled = false;
+      await sendPending();
+      await Promise.all(sending);
+    },
   };
 }
 

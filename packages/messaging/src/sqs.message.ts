@@ -85,7 +85,7 @@ export function createMessageHandling(o: MessageHandlingDeps): MessageHandling {
         },
       }),
     );
-    await deletes.add(m);
+    void deletes.add(m);
     log.error({ ...context, dlqUrl }, "invalid message moved to the dead-letter queue (never retried)");
   }
 
@@ -116,7 +116,8 @@ export function createMessageHandling(o: MessageHandlingDeps): MessageHandling {
       stopHeartbeat();
     }
     if (outcome === "done" && error === undefined) {
-      await deletes.add(m);
+      // Not awaited: the delete goes with others in one call (sqs.deleter.ts), the slot is free meanwhile.
+      void deletes.add(m);
       return;
     }
     if (typeof outcome === "object" && error === undefined) {

@@ -133,4 +133,64 @@ describe.each(awsEmulators())("the consumer on failure on $name", ({ start }) =>
     );
     expect(calls).toEqual([1]);
   });
+
+  it("frees a message's slot once its handler is done, before its delete; stop waits for the deletes", async () => {
+    const { clients, db } = bb.fixture;
+    const t = await ensureTopology(clients, fastTopology(`${uniqueName("slot")}-`));
+    const publisher = createSnsPublisher({ sns: clients.sns, topicArn: t.topicArn });
+    // The consumer's DeleteMessageBatch calls wait at this gate until the test opens it.
+    const gate = { open: false, held: [] as Array<() => void>, started: 0, completed: 0 };
+    const name = "gate-deletes";
+    clients.sqs.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName !== "DeleteMessageBatchCommand") return next(args);
+        gate.started += 1;
+        if (!gate.open) await new Promise<void>((resolve) => gate.held.push(resolve));
+        try {
+          return await next(args);
+        } finally {
+          gate.completed += 1;
+        }
+      },
+      { step: "initialize", name },
+    );
+    try {
+      const handled: string[] = [];
+      const { consumer } = await consume(
+        t.queues.calendar.url,
+        "slot",
+        async (event) => {
+          handled.push(event.id);
+          return "done";
+        },
+        { concurrency: 1 },
+      );
+      const events = [await createTodo(db, "slot 1"), await createTodo(db, "slot 2")];
+      for (const e of events) await publisher.publish([e]);
+      // One slot: the second message is handled only if the first one's held delete did not keep it.
+      await waitFor(() => handled.length === 2, { what: "both messages handled while their deletes wait" });
+      expect(gate.completed).toBe(0);
+      expect(gate.started).toBeGreaterThan(0);
+      const stopping = consumer.stop();
+      gate.open = true;
+      for (const release of gate.held.splice(0)) release();
+      await stopping;
+      expect(gate.completed).toBe(gate.started);
+      const a = await clients.sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: t.queues.calendar.url,
+          AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        }),
+      );
+      expect(a.Attributes).toMatchObject({
+        ApproximateNumberOfMessages: "0",
+        ApproximateNumberOfMessagesNotVisible: "0",
+      });
+      expect(new Set(handled)).toEqual(new Set(events.map((e) => e.id)));
+    } finally {
+      clients.sqs.middlewareStack.remove(name);
+      gate.open = true;
+      for (const release of gate.held.splice(0)) release();
+    }
+  });
 });
