@@ -25,7 +25,7 @@ export type {
  * to one message is sqs.message.ts, its visibility sqs.visibility.ts, the batched deletes sqs.deleter.ts.
  */
 export function createSqsConsumer(options: SqsConsumerOptions): SqsConsumer {
-  const { sqs, queueUrl, log, concurrency = 10, waitTimeSeconds = 20 } = options;
+  const { sqs, queueUrl, log, concurrency = 10, waitTimeSeconds = 20, gatherMs = 10 } = options;
   const settings: QueueSettings = {
     queueUrl,
     visibilityTimeout: options.visibilityTimeoutSeconds ?? 30,
@@ -62,12 +62,13 @@ export function createSqsConsumer(options: SqsConsumerOptions): SqsConsumer {
         await Promise.race(inflight);
         continue;
       }
+      const asked = Math.min(10, free);
       let messages: Message[];
       try {
         const got = await sqs.send(
           new ReceiveMessageCommand({
             QueueUrl: queueUrl,
-            MaxNumberOfMessages: Math.min(10, free),
+            MaxNumberOfMessages: asked,
             WaitTimeSeconds: waitTimeSeconds,
             VisibilityTimeout: settings.visibilityTimeout,
             // The receive count is the one system attribute handling reads (every other one is bytes to parse
@@ -94,6 +95,8 @@ export function createSqsConsumer(options: SqsConsumerOptions): SqsConsumer {
             .catch((err: unknown) => log.error({ err, messageId: m.MessageId }, "message handling crashed")),
         );
       }
+      // A partial receive: the queue is drained faster than it fills; let the next receive gather more.
+      if (gatherMs > 0 && messages.length > 0 && messages.length < asked) await sleep(gatherMs, abort.signal);
     }
   }
 
@@ -158,10 +161,15 @@ async function readQueueSettings(
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => {
+    // The listener goes with the timer: the gathering wait runs once a receive, on the consumer's one signal.
+    const onAbort = () => {
       clearTimeout(timer);
       resolve();
-    });
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener("abort", onAbort, { once: true });
   });
 }
