@@ -25,7 +25,7 @@ export type {
  * to one message is sqs.message.ts, its visibility sqs.visibility.ts, the batched deletes sqs.deleter.ts.
  */
 export function createSqsConsumer(options: SqsConsumerOptions): SqsConsumer {
-  const { sqs, queueUrl, log, concurrency = 10, waitTimeSeconds = 20, gatherMs = 10 } = options;
+  const { sqs, queueUrl, log, concurrency = 10, waitTimeSeconds = 20, gatherMs = 20 } = options;
   const settings: QueueSettings = {
     queueUrl,
     visibilityTimeout: options.visibilityTimeoutSeconds ?? 30,
