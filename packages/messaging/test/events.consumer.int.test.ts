@@ -193,4 +193,52 @@ describe.each(awsEmulators())("the consumer on failure on $name", ({ start }) =>
       for (const release of gate.held.splice(0)) release();
     }
   });
+
+  it("after a partial receive, waits gatherMs so messages published meanwhile come in one receive", async () => {
+    const { clients, db } = bb.fixture;
+    const t = await ensureTopology(clients, fastTopology(`${uniqueName("gather")}-`));
+    const publisher = createSnsPublisher({ sns: clients.sns, topicArn: t.topicArn });
+    // What each of this queue's receives returned (event ids), read off the SDK's answers.
+    const receives: string[][] = [];
+    const name = "record-receives";
+    clients.sqs.middlewareStack.add(
+      (next, context) => async (args) => {
+        const out = await next(args);
+        const input = args.input as { QueueUrl?: string };
+        if (context.commandName === "ReceiveMessageCommand" && input.QueueUrl === t.queues.calendar.url) {
+          const got = (out.output as { Messages?: Array<{ Body?: string }> }).Messages ?? [];
+          if (got.length > 0) receives.push(got.map((m) => JSON.parse(m.Body ?? "{}").id as string));
+        }
+        return out;
+      },
+      { step: "initialize", name },
+    );
+    try {
+      const handled: string[] = [];
+      // A wait far longer than the three publishes below take, even on a loaded machine.
+      await consume(
+        t.queues.calendar.url,
+        "gather",
+        async (event) => {
+          handled.push(event.id);
+          return "done";
+        },
+        { gatherMs: 3_000 },
+      );
+      const first = await createTodo(db, "gather first");
+      await publisher.publish([first]);
+      await waitFor(() => handled.length === 1, { what: "the first message, received alone" });
+      // One publish each, one after the other: without the wait, a long poll would return with the first alone.
+      const later = [];
+      for (const title of ["gather a", "gather b", "gather c"]) {
+        const e = await createTodo(db, title);
+        later.push(e.id);
+        await publisher.publish([e]);
+      }
+      await waitFor(() => handled.length === 4, { timeoutMs: 20_000, what: "the three later messages" });
+      expect(receives).toEqual([[first.id], later]);
+    } finally {
+      clients.sqs.middlewareStack.remove(name);
+    }
+  });
 });
