@@ -50,12 +50,19 @@ const UNUSUAL_URL = /[\t\n\f\r #\u00a0\ufeff]/;
  * the same requests both ways). Returns false, having done nothing, for a request it leaves to Koa: HEAD, a path
  * the table does not know, `koaPaths`, a URL that is too long or that only Koa's parser reads.
  */
-export function createLeanProxy(options: LeanProxyOptions): (req: IncomingMessage, res: ServerResponse) => boolean {
+export function createLeanProxy(
+  options: LeanProxyOptions,
+): (req: IncomingMessage, res: ServerResponse) => boolean {
   const { matcher, koaPaths } = options;
   return (req, res) => {
     const url = req.url ?? "";
     const method = req.method ?? "";
-    if (method === "HEAD" || !url.startsWith("/api/") || url.length > MAX_URL_LENGTH || UNUSUAL_URL.test(url)) {
+    if (
+      method === "HEAD" ||
+      !url.startsWith("/api/") ||
+      url.length > MAX_URL_LENGTH ||
+      UNUSUAL_URL.test(url)
+    ) {
       return false;
     }
     const q = url.indexOf("?");
@@ -146,7 +153,9 @@ async function forward(options: LeanProxyOptions, exchange: Exchange): Promise<v
     res.setHeader("Retry-After", String(retryAfter));
     throw circuitOpenError();
   }
-  const body = await readForwardedBody(req, options.bodyLimitBytes, () => res.setHeader("Connection", "close"));
+  const body = await readForwardedBody(req, options.bodyLimitBytes, () =>
+    res.setHeader("Connection", "close"),
+  );
   const answer = await askUpstream({
     req,
     res,

@@ -102,7 +102,8 @@ export async function askUpstream(request: ForwardedRequest): Promise<UpstreamAn
       request.bufferLimit,
     );
   } catch (err) {
-    if (err instanceof ClientClosedError) throw new AppError(400, "client_closed", "Client closed the request");
+    if (err instanceof ClientClosedError)
+      throw new AppError(400, "client_closed", "Client closed the request");
     upstream.circuit.recordFailure(request.now());
     const failure = classifyUpstreamError(err);
     request.log().warn({ err, upstream: upstream.name, failure }, "backend gave no answer");
@@ -137,8 +138,8 @@ export function answerHeaders(answer: UpstreamAnswer): {
 /** Statuses whose answer has no body (Koa strips their Content-Type and Content-Length too). */
 export const EMPTY_STATUSES: ReadonlySet<number> = new Set([204, 205, 304]);
 
-const isEventStream = (type: string | undefined) =>
-  type !== undefined && type.split(";")[0]?.trim().toLowerCase() === "text/event-stream";
+const EVENT_STREAM = /^\s*text\/event-stream\s*(;|$)/i;
+const isEventStream = (type: string | undefined) => type !== undefined && EVENT_STREAM.test(type);
 
 /** X-Forwarded-For as the backend should see it: the chain we trust plus the peer that connected to us. */
 function forwardedFor(headers: IncomingHttpHeaders, peer: string | undefined, trustProxy: boolean): string {
