@@ -1,5 +1,6 @@
 import type { RequestListener } from "node:http";
 import { fileURLToPath } from "node:url";
+import { FEED_PATH } from "@taskoverflow/contracts";
 import {
   createLogger,
   healthRoute,
@@ -9,7 +10,6 @@ import {
   type RequestState,
   requestMiddleware,
 } from "@taskoverflow/platform";
-import { FEED_PATH } from "@taskoverflow/contracts";
 import Koa from "koa";
 import type { GatewayConfig } from "./config.ts";
 import { docsMiddleware } from "./docs/docs.routes.ts";

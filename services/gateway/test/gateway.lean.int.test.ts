@@ -76,11 +76,13 @@ async function exchange(side: Side, path: string, options: Options = {}) {
   await waitFor(() => side.lines.slice(logged).some((l) => l.msg === "request"), {
     what: "the request line",
   });
-  const log = side.lines.slice(logged).map(({ time: _t, ms: _ms, err, ...line }) => ({
-    ...line,
-    correlationId: generated(line.correlationId),
-    ...(err === undefined ? {} : { err: (err as { message?: unknown }).message }),
-  }));
+  const log = side.lines.slice(logged).map(
+    ({ time: _t, ms: _ms, err, ...line }): Record<string, unknown> => ({
+      ...line,
+      correlationId: generated(line.correlationId),
+      ...(err === undefined ? {} : { err: (err as { message?: unknown }).message }),
+    }),
+  );
   return {
     status: res.statusCode,
     headers,
