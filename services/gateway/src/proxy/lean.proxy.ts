@@ -72,7 +72,11 @@ export function createLeanProxy(
     if (match.kind === "none") return false;
     // Koa's ctx.search: "" for a bare "?".
     const search = q === -1 || q === url.length - 1 ? "" : url.slice(q);
-    void serve(options, req, res, method, path, search, match);
+    // serve() answers every error itself; this only keeps a bug in it from becoming an unhandled rejection.
+    serve(options, req, res, method, path, search, match).catch((err: unknown) => {
+      options.logger.error({ err }, "lean proxy path failed");
+      res.destroy();
+    });
     return true;
   };
 }
