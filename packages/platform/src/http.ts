@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { createServer, maxHeaderSize, type Server, STATUS_CODES } from "node:http";
+import { createServer, maxHeaderSize, type RequestListener, type Server, STATUS_CODES } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import type Koa from "koa";
 import { AppError } from "./errors.ts";
-import type { Logger } from "./logger.ts";
+import { type Logger, logErrorAnswer, logRequest } from "./logger.ts";
 
 export const CORRELATION_HEADER = "x-correlation-id";
 /** The stable code of an error answer; the body stays exactly `{"error": message}` (the contract's form). */
@@ -48,15 +48,13 @@ export function requestMiddleware(logger: Logger): Koa.Middleware<RequestState> 
         ctx.body = { error: "Not found" };
       }
     } catch (err) {
-      const { status, body, code } = toErrorResponse(err);
-      ctx.status = status;
-      ctx.set(ERROR_CODE_HEADER, code);
-      ctx.body = body;
-      if (status >= 500) log.error({ err, code }, "request failed");
-      else log.debug({ err: { message: body.error, code } }, "request rejected");
+      const answer = toErrorResponse(err);
+      ctx.status = answer.status;
+      ctx.set(ERROR_CODE_HEADER, answer.code);
+      ctx.body = answer.body;
+      logErrorAnswer(log, err, answer);
     } finally {
-      const ms = Math.round((performance.now() - started) * 10) / 10;
-      log.info({ method: ctx.method, path: ctx.path, status: ctx.status, ms }, "request");
+      logRequest(log, ctx, started);
     }
   };
 }
@@ -190,14 +188,17 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Listens on host:port (port 0 picks a free one) and closes gracefully: in-flight requests finish. */
+/**
+ * Listens on host:port (port 0 picks a free one) and closes gracefully: in-flight requests finish. `app` is a Koa
+ * app or a plain request listener (the gateway puts its lean proxy path in front of Koa).
+ */
 export async function listen(
-  app: Koa<RequestState>,
+  app: Koa<RequestState> | RequestListener,
   port: number,
   host = "127.0.0.1",
   logger?: Logger,
 ): Promise<RunningServer> {
-  const server = createServer(app.callback());
+  const server = createServer(typeof app === "function" ? app : app.callback());
   // Parser-level errors get a JSON answer like every other error (Node's own has an empty body).
   server.on("clientError", handleClientError(logger));
   server.keepAliveTimeout = 65_000;

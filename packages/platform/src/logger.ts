@@ -30,3 +30,30 @@ export function lateErrorLogger(logger: Logger): (err: NodeJS.ErrnoException) =>
     else logger.warn({ err }, "response failed after it started");
   };
 }
+
+/**
+ * The one line every request logs when it is answered (Koa's `requestMiddleware` and the gateway's lean path).
+ * `correlationId` is for a logger that does not carry it already (the same line as a child logger's).
+ */
+export function logRequest(
+  log: Logger,
+  request: { method: string; path: string; status: number },
+  startedAt: number,
+  correlationId?: string,
+): void {
+  if (!log.isLevelEnabled("info")) return;
+  const ms = Math.round((performance.now() - startedAt) * 10) / 10;
+  const { method, path, status } = request;
+  if (correlationId === undefined) log.info({ method, path, status, ms }, "request");
+  else log.info({ correlationId, method, path, status, ms }, "request");
+}
+
+/** How an error answer is logged: a 5xx with its error (stack, cause), a 4xx at debug with its code. */
+export function logErrorAnswer(
+  log: Logger,
+  err: unknown,
+  answer: { status: number; body: { error: string }; code: string },
+): void {
+  if (answer.status >= 500) log.error({ err, code: answer.code }, "request failed");
+  else log.debug({ err: { message: answer.body.error, code: answer.code } }, "request rejected");
+}

@@ -1,4 +1,6 @@
+import type { RequestListener } from "node:http";
 import { fileURLToPath } from "node:url";
+import { FEED_PATH } from "@taskoverflow/contracts";
 import {
   createLogger,
   healthRoute,
@@ -13,10 +15,12 @@ import type { GatewayConfig } from "./config.ts";
 import { docsMiddleware } from "./docs/docs.routes.ts";
 import { type FeedCacheTuning, feedCache } from "./feed/feed.setup.ts";
 import { healthRoutes } from "./health/health.routes.ts";
-import { rateLimitMiddleware } from "./limits/rate.limiter.ts";
+import { createRateLimiter, rateLimitMiddleware } from "./limits/rate.limiter.ts";
+import { createLeanProxy } from "./proxy/lean.proxy.ts";
 import { proxyMiddleware } from "./proxy/proxy.middleware.ts";
 import { createUpstreams } from "./proxy/upstream.pool.ts";
 import { createRouteMatcher, type RouteRule, routeTable } from "./routing/route.table.ts";
+import { API_CONTENT_SECURITY_POLICY } from "./web/security.headers.ts";
 import { staticMiddleware } from "./web/static.middleware.ts";
 
 export type { GatewayConfig, UpstreamName } from "./config.ts";
@@ -34,6 +38,8 @@ export interface GatewayOverrides {
   now?: () => number;
   /** The feed cache's subscription timings (tests shorten them). */
   feedCache?: FeedCacheTuning;
+  /** Serve every request through Koa, without the lean proxy path (tests compare the two). */
+  koaOnly?: boolean;
 }
 
 export interface StartedGateway {
@@ -62,32 +68,46 @@ export function createGatewayApp(config: GatewayConfig, overrides: GatewayOverri
   app.on("error", lateErrorLogger(logger));
   const health = healthRoutes(upstreams, config.readyTimeoutMs);
   app.use(async (ctx, next) => {
-    // JSON answers are never a document to render; HTML pages set their own, looser policy.
-    ctx.set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+    ctx.set("Content-Security-Policy", API_CONTENT_SECURITY_POLICY);
     await next();
   });
   app.use(requestMiddleware(logger));
   app.use(healthRoute());
   app.use(health.routes());
   app.use(docsMiddleware());
-  const limiter = rateLimitMiddleware(config.rateLimits, overrides.now ?? Date.now);
-  if (limiter) app.use(limiter);
+  const now = overrides.now ?? Date.now;
+  const limiter = createRateLimiter(config.rateLimits, now);
+  const limits = rateLimitMiddleware(limiter);
+  if (limits) app.use(limits);
   const feed = feedCache(config, upstreams.calendar, logger, overrides.feedCache);
   if (feed) app.use(feed.middleware);
-  app.use(
-    proxyMiddleware({
-      matcher: createRouteMatcher(overrides.routes ?? routeTable),
-      upstreams,
-      bodyLimitBytes: config.bodyLimitBytes,
-      now: overrides.now ?? Date.now,
-    }),
-  );
+  const matcher = createRouteMatcher(overrides.routes ?? routeTable);
+  const bodyLimitBytes = config.bodyLimitBytes;
+  app.use(proxyMiddleware({ matcher, upstreams, bodyLimitBytes, now }));
   app.use(staticMiddleware(overrides.publicDir ?? defaultPublicDir));
+
+  // The proxied routes skip Koa (see lean.proxy.ts); the cached feed and everything else go through it.
+  const koa = app.callback();
+  const lean = createLeanProxy({
+    matcher,
+    upstreams,
+    limiter,
+    bodyLimitBytes,
+    trustProxy: config.trustProxy,
+    now,
+    logger,
+    koaPaths: new Set(feed ? [FEED_PATH] : []),
+  });
+  const handler: RequestListener = overrides.koaOnly
+    ? koa
+    : (req, res) => {
+        if (!lean(req, res)) void koa(req, res);
+      };
 
   let server: Awaited<ReturnType<typeof listen>> | undefined;
   return {
     async start() {
-      server = await listen(app, config.port, config.host, logger);
+      server = await listen(handler, config.port, config.host, logger);
       // A slow client must not hold a socket (and a body buffer) for Node's default 5 minutes: headers and the
       // small body have 30 s in all. Waiting for a backend does not count; UPSTREAM_TIMEOUT_MS bounds that.
       server.server.headersTimeout = 20_000;

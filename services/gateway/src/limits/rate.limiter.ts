@@ -1,4 +1,4 @@
-import { AppError, type RequestState } from "@taskoverflow/platform";
+import { AppError, type Logger, type RequestState } from "@taskoverflow/platform";
 import type Koa from "koa";
 
 /** What a client may do per minute; 0 turns a limit off. */
@@ -62,32 +62,56 @@ export function createTokenBuckets(perMinute: number, maxClients: number, now: (
   };
 }
 
-/**
- * Per-client limits on writes and exports: over the limit, a JSON 429 with Retry-After (seconds). The client is
- * `ctx.ip`: the connecting peer, or with TRUST_PROXY the address the load balancer appended to X-Forwarded-For
- * (the app keeps only that last entry, so a client cannot pick its own key). Off when both limits are 0.
- */
-export function rateLimitMiddleware(
-  limits: RateLimits,
-  now: () => number = Date.now,
-): Koa.Middleware<RequestState> | undefined {
+/** A refused request: which limit, and in how many seconds to try again (Retry-After). */
+export interface RateLimited {
+  kind: LimitKind;
+  retryAfter: number;
+}
+
+export interface RateLimiter {
+  /** Counts the request against its limit; undefined when it may go on. */
+  check(method: string, path: string, client: string): RateLimited | undefined;
+}
+
+/** The limits as one check (the Koa middleware and the lean proxy path share it); undefined when both are 0. */
+export function createRateLimiter(limits: RateLimits, now: () => number = Date.now): RateLimiter | undefined {
   const maxClients = limits.maxClients ?? 100_000;
   const perKind: Partial<Record<LimitKind, ReturnType<typeof createTokenBuckets>>> = {};
   if (limits.writesPerMinute > 0) perKind.write = createTokenBuckets(limits.writesPerMinute, maxClients, now);
   if (limits.exportsPerMinute > 0)
     perKind.export = createTokenBuckets(limits.exportsPerMinute, maxClients, now);
   if (perKind.write === undefined && perKind.export === undefined) return undefined;
+  return {
+    check(method, path, client) {
+      const kind = limitKind(method, path);
+      const buckets = kind === undefined ? undefined : perKind[kind];
+      if (kind === undefined || buckets === undefined) return undefined;
+      const waitMs = buckets.take(client || "unknown");
+      return waitMs > 0 ? { kind, retryAfter: Math.max(1, Math.ceil(waitMs / 1000)) } : undefined;
+    },
+  };
+}
+
+/** The answer to a refused request: Retry-After is set by the caller, the warning logged here. */
+export function rateLimitedError(limited: RateLimited, client: string, log: Logger): AppError {
+  log.warn({ client, kind: limited.kind, retryAfter: limited.retryAfter }, "rate limited");
+  return new AppError(429, "rate_limited", "Too many requests");
+}
+
+/**
+ * Per-client limits on writes and exports: over the limit, a JSON 429 with Retry-After (seconds). The client is
+ * `ctx.ip`: the connecting peer, or with TRUST_PROXY the address the load balancer appended to X-Forwarded-For
+ * (the app keeps only that last entry, so a client cannot pick its own key). Off when both limits are 0.
+ */
+export function rateLimitMiddleware(
+  limiter: RateLimiter | undefined,
+): Koa.Middleware<RequestState> | undefined {
+  if (limiter === undefined) return undefined;
   return async (ctx, next) => {
-    const kind = limitKind(ctx.method, ctx.path);
-    const buckets = kind === undefined ? undefined : perKind[kind];
-    if (buckets !== undefined) {
-      const waitMs = buckets.take(ctx.ip || "unknown");
-      if (waitMs > 0) {
-        const retryAfter = Math.max(1, Math.ceil(waitMs / 1000));
-        ctx.set("Retry-After", String(retryAfter));
-        ctx.state.log.warn({ client: ctx.ip, kind, retryAfter }, "rate limited");
-        throw new AppError(429, "rate_limited", "Too many requests");
-      }
+    const limited = limiter.check(ctx.method, ctx.path, ctx.ip);
+    if (limited !== undefined) {
+      ctx.set("Retry-After", String(limited.retryAfter));
+      throw rateLimitedError(limited, ctx.ip, ctx.state.log);
     }
     await next();
   };
