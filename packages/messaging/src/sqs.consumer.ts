@@ -95,8 +95,10 @@ export function createSqsConsumer(options: SqsConsumerOptions): SqsConsumer {
             .catch((err: unknown) => log.error({ err, messageId: m.MessageId }, "message handling crashed")),
         );
       }
-      // A partial receive: the queue is drained faster than it fills; let the next receive gather more.
-      if (gatherMs > 0 && messages.length > 0 && messages.length < asked) await sleep(gatherMs, abort.signal);
+      // A partial receive of a stream (two or more): the queue is drained faster than it fills; let the next
+      // receive gather more. A lone message is quiet traffic (a calendar job's next step comes a few ms
+      // later): waiting then would only delay that step.
+      if (gatherMs > 0 && messages.length > 1 && messages.length < asked) await sleep(gatherMs, abort.signal);
     }
   }
 

@@ -31,10 +31,11 @@ export interface SqsConsumerOptions {
   /** Long-poll wait. Default 20 s. */
   waitTimeSeconds?: number;
   /**
-   * After a receive that got some messages but fewer than it asked for, wait this long before the next one, so
-   * messages arriving meanwhile come in one receive (one ReceiveMessage, one DeleteMessageBatch and, with a
+   * After a receive that got two or more messages but fewer than it asked for, wait this long before the next
+   * one, so messages arriving meanwhile come in one receive (one ReceiveMessage, one DeleteMessageBatch and, with a
    * batcher, one write for up to 10): most of a consumer's cost is per call, not per message. A message that
-   * finds the queue idle is received at once; one arriving during the wait waits for it. Default 20 ms; 0: off.
+   * finds the queue idle is received at once, and so is the one after a lone message (quiet traffic: a calendar
+   * job's next step must not wait); one arriving during a wait waits for it. Default 20 ms; 0: off.
    */
   gatherMs?: number;
   /** Default: the queue's VisibilityTimeout attribute, read at start. */

@@ -194,7 +194,7 @@ describe.each(awsEmulators())("the consumer on failure on $name", ({ start }) =>
     }
   });
 
-  it("after a partial receive, waits gatherMs so messages published meanwhile come in one receive", async () => {
+  it("after a partial receive of two or more, waits gatherMs so messages published meanwhile come in one receive", async () => {
     const { clients, db } = bb.fixture;
     const t = await ensureTopology(clients, fastTopology(`${uniqueName("gather")}-`));
     const publisher = createSnsPublisher({ sns: clients.sns, topicArn: t.topicArn });
@@ -214,6 +214,19 @@ describe.each(awsEmulators())("the consumer on failure on $name", ({ start }) =>
       { step: "initialize", name },
     );
     try {
+      // Waiting for the queue to hold both before the consumer starts: its first receive takes the two.
+      const first = [await createTodo(db, "gather first"), await createTodo(db, "gather second")];
+      await publisher.publish(first);
+      const queued = async () => {
+        const a = await clients.sqs.send(
+          new GetQueueAttributesCommand({
+            QueueUrl: t.queues.calendar.url,
+            AttributeNames: ["ApproximateNumberOfMessages"],
+          }),
+        );
+        return Number(a.Attributes?.ApproximateNumberOfMessages);
+      };
+      await waitFor(async () => (await queued()) === 2, { what: "two messages queued" });
       const handled: string[] = [];
       // A wait far longer than the three publishes below take, even on a loaded machine.
       await consume(
@@ -225,9 +238,7 @@ describe.each(awsEmulators())("the consumer on failure on $name", ({ start }) =>
         },
         { gatherMs: 3_000 },
       );
-      const first = await createTodo(db, "gather first");
-      await publisher.publish([first]);
-      await waitFor(() => handled.length === 1, { what: "the first message, received alone" });
+      await waitFor(() => handled.length === 2, { what: "the first two messages, received together" });
       // One publish each, one after the other: without the wait, a long poll would return with the first alone.
       const later = [];
       for (const title of ["gather a", "gather b", "gather c"]) {
@@ -235,10 +246,31 @@ describe.each(awsEmulators())("the consumer on failure on $name", ({ start }) =>
         later.push(e.id);
         await publisher.publish([e]);
       }
-      await waitFor(() => handled.length === 4, { timeoutMs: 20_000, what: "the three later messages" });
-      expect(receives).toEqual([[first.id], later]);
+      await waitFor(() => handled.length === 5, { timeoutMs: 20_000, what: "the three later messages" });
+      expect(receives).toEqual([first.map((e) => e.id), later]);
     } finally {
       clients.sqs.middlewareStack.remove(name);
     }
+  });
+
+  it("receives again at once after a lone message: quiet traffic (a job's next step) is not held", async () => {
+    const { clients, db } = bb.fixture;
+    const t = await ensureTopology(clients, fastTopology(`${uniqueName("lone")}-`));
+    const publisher = createSnsPublisher({ sns: clients.sns, topicArn: t.topicArn });
+    const handled: string[] = [];
+    // Ten minutes: a second message handled within the wait below came without it.
+    await consume(
+      t.queues.calendar.url,
+      "lone",
+      async (event) => {
+        handled.push(event.id);
+        return "done";
+      },
+      { gatherMs: 600_000 },
+    );
+    await publisher.publish([await createTodo(db, "lone first")]);
+    await waitFor(() => handled.length === 1, { what: "the first message" });
+    await publisher.publish([await createTodo(db, "lone next")]);
+    await waitFor(() => handled.length === 2, { timeoutMs: 30_000, what: "the next one, not held" });
   });
 });
