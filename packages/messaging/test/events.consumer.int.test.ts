@@ -1,6 +1,6 @@
 // The consumer when handling goes wrong: retries then the dead-letter queue, malformed messages straight there,
 // and a heartbeat that keeps a slow handler's message invisible.
-import { GetQueueAttributesCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
+import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import { describe, expect, it } from "@jest/globals";
 import type { DomainEvent } from "@taskoverflow/contracts";
 import { awsEmulators, uniqueName, waitFor } from "@taskoverflow/test-harness";
@@ -11,7 +11,7 @@ import {
   type MessageContext,
 } from "../src/index.ts";
 import { useBackbone } from "./backbone.ts";
-import { createTodo, fastTopology } from "./pipeline.ts";
+import { createTodo, fastTopology, queueCounts } from "./pipeline.ts";
 
 describe.each(awsEmulators())("the consumer on failure on $name", ({ start }) => {
   const bb = useBackbone(start, "messaging-int");
@@ -118,16 +118,8 @@ describe.each(awsEmulators())("the consumer on failure on $name", ({ start }) =>
     await waitFor(() => calls.length >= 1, { what: "the slow handler to start" });
     await waitFor(
       async () => {
-        const a = await clients.sqs.send(
-          new GetQueueAttributesCommand({
-            QueueUrl: t.queues.calendar.url,
-            AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-          }),
-        );
-        return (
-          a.Attributes?.ApproximateNumberOfMessages === "0" &&
-          a.Attributes?.ApproximateNumberOfMessagesNotVisible === "0"
-        );
+        const { visible, inFlight } = await queueCounts(clients.sqs, t.queues.calendar.url);
+        return visible === 0 && inFlight === 0;
       },
       { timeoutMs: 20_000, what: "the slow message to be deleted" },
     );
@@ -176,16 +168,7 @@ describe.each(awsEmulators())("the consumer on failure on $name", ({ start }) =>
       for (const release of gate.held.splice(0)) release();
       await stopping;
       expect(gate.completed).toBe(gate.started);
-      const a = await clients.sqs.send(
-        new GetQueueAttributesCommand({
-          QueueUrl: t.queues.calendar.url,
-          AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-        }),
-      );
-      expect(a.Attributes).toMatchObject({
-        ApproximateNumberOfMessages: "0",
-        ApproximateNumberOfMessagesNotVisible: "0",
-      });
+      expect(await queueCounts(clients.sqs, t.queues.calendar.url)).toEqual({ visible: 0, inFlight: 0 });
       expect(new Set(handled)).toEqual(new Set(events.map((e) => e.id)));
     } finally {
       clients.sqs.middlewareStack.remove(name);
@@ -194,10 +177,24 @@ describe.each(awsEmulators())("the consumer on failure on $name", ({ start }) =>
     }
   });
 
+  /** A fresh topology, its publisher, and a consumer with `gatherMs` that records the ids it handled. */
+  async function gatherSetup(name: string) {
+    const { clients } = bb.fixture;
+    const t = await ensureTopology(clients, fastTopology(`${uniqueName(name)}-`));
+    const publisher = createSnsPublisher({ sns: clients.sns, topicArn: t.topicArn });
+    const handled: string[] = [];
+    const handler = async (event: DomainEvent) => {
+      handled.push(event.id);
+      return "done" as const;
+    };
+    const consumeRecording = (gatherMs: number) =>
+      consume(t.queues.calendar.url, name, handler, { gatherMs });
+    return { t, publisher, handled, consumeRecording };
+  }
+
   it("after a partial receive of two or more, waits gatherMs so messages published meanwhile come in one receive", async () => {
     const { clients, db } = bb.fixture;
-    const t = await ensureTopology(clients, fastTopology(`${uniqueName("gather")}-`));
-    const publisher = createSnsPublisher({ sns: clients.sns, topicArn: t.topicArn });
+    const { t, publisher, handled, consumeRecording } = await gatherSetup("gather");
     // What each of this queue's receives returned (event ids), read off the SDK's answers.
     const receives: string[][] = [];
     const name = "record-receives";
@@ -217,27 +214,11 @@ describe.each(awsEmulators())("the consumer on failure on $name", ({ start }) =>
       // Waiting for the queue to hold both before the consumer starts: its first receive takes the two.
       const first = [await createTodo(db, "gather first"), await createTodo(db, "gather second")];
       await publisher.publish(first);
-      const queued = async () => {
-        const a = await clients.sqs.send(
-          new GetQueueAttributesCommand({
-            QueueUrl: t.queues.calendar.url,
-            AttributeNames: ["ApproximateNumberOfMessages"],
-          }),
-        );
-        return Number(a.Attributes?.ApproximateNumberOfMessages);
-      };
-      await waitFor(async () => (await queued()) === 2, { what: "two messages queued" });
-      const handled: string[] = [];
+      await waitFor(async () => (await queueCounts(clients.sqs, t.queues.calendar.url)).visible === 2, {
+        what: "two messages queued",
+      });
       // A wait far longer than the three publishes below take, even on a loaded machine.
-      await consume(
-        t.queues.calendar.url,
-        "gather",
-        async (event) => {
-          handled.push(event.id);
-          return "done";
-        },
-        { gatherMs: 3_000 },
-      );
+      await consumeRecording(3_000);
       await waitFor(() => handled.length === 2, { what: "the first two messages, received together" });
       // One publish each, one after the other: without the wait, a long poll would return with the first alone.
       const later = [];
@@ -254,20 +235,10 @@ describe.each(awsEmulators())("the consumer on failure on $name", ({ start }) =>
   });
 
   it("receives again at once after a lone message: quiet traffic (a job's next step) is not held", async () => {
-    const { clients, db } = bb.fixture;
-    const t = await ensureTopology(clients, fastTopology(`${uniqueName("lone")}-`));
-    const publisher = createSnsPublisher({ sns: clients.sns, topicArn: t.topicArn });
-    const handled: string[] = [];
+    const { db } = bb.fixture;
+    const { publisher, handled, consumeRecording } = await gatherSetup("lone");
     // Ten minutes: a second message handled within the wait below came without it.
-    await consume(
-      t.queues.calendar.url,
-      "lone",
-      async (event) => {
-        handled.push(event.id);
-        return "done";
-      },
-      { gatherMs: 600_000 },
-    );
+    await consumeRecording(600_000);
     await publisher.publish([await createTodo(db, "lone first")]);
     await waitFor(() => handled.length === 1, { what: "the first message" });
     await publisher.publish([await createTodo(db, "lone next")]);

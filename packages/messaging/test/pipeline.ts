@@ -1,5 +1,6 @@
 // A small test-only "todo service" around the messaging package: a table, a write that enqueues its event in
 // the same transaction, the relay, SNS -> SQS through ensureTopology, and a consumer whose effect is a row.
+import { GetQueueAttributesCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { createEvent, type DomainEvent } from "@taskoverflow/contracts";
 import { todoState } from "@taskoverflow/contracts/testing";
 import { createLogger, type Logger, migrate, openDatabase } from "@taskoverflow/platform";
@@ -127,6 +128,23 @@ export async function effectCounts(db: TestDb, consumer: string) {
     db,
   );
   return { total: Number(rows[0]?.total), distinct: Number(rows[0]?.distinct_events) };
+}
+
+/** A queue's approximate counts: messages waiting (`visible`) and received but not yet deleted (`inFlight`). */
+export async function queueCounts(
+  sqs: SQSClient,
+  queueUrl: string,
+): Promise<{ visible: number; inFlight: number }> {
+  const { Attributes: a } = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    }),
+  );
+  return {
+    visible: Number(a?.ApproximateNumberOfMessages),
+    inFlight: Number(a?.ApproximateNumberOfMessagesNotVisible),
+  };
 }
 
 /** The pipeline's clients: no SDK retries, so a test sees the broker being down. */
