@@ -37,7 +37,7 @@ export const CalendarRequested = defineEvent(
 export const CalendarStarted = defineEvent(
   "CalendarStarted",
   z.object({ jobId }),
-  "The calendar service began building a job's calendar. Published by calendar.",
+  "The calendar service took a job up; it always comes before the job's CalendarReady or CalendarFailed. Written once the job has run 100 ms, or, for a job done sooner, in the statement that writes the outcome, just before it. Published by calendar.",
 );
 
 export const CalendarReady = defineEvent(

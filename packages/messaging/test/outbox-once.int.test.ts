@@ -1,10 +1,11 @@
-// enqueueEventOnce: the inbox row and the outbox row in one statement, once per (consumer, source event).
+// enqueueEventOnce / enqueueEventsOnce: the inbox rows and the outbox rows in one statement, once per (consumer,
+// source event).
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { createEvent } from "@taskoverflow/contracts";
 import { createLogger } from "@taskoverflow/platform";
 import { createTestDatabase, type TestDatabase } from "@taskoverflow/test-harness";
 import { sql } from "kysely";
-import { enqueueEventOnce } from "../src/index.ts";
+import { enqueueEventOnce, enqueueEventsOnce } from "../src/index.ts";
 import { openTestDb, type TestDb } from "./pipeline.ts";
 
 const log = createLogger({ service: "outbox-once-test", level: "silent" });
@@ -70,5 +71,36 @@ describe.each([
     await expect(enqueueEventOnce(db, { consumer: "c", eventId: other }, e)).rejects.toThrow();
     const inbox = await sql`SELECT 1 FROM processed_events WHERE event_id = ${other}::uuid`.execute(db);
     expect(inbox.rows).toHaveLength(0);
+  });
+
+  it("writes several steps in one statement, in the order given, each once", async () => {
+    const source = crypto.randomUUID();
+    // Many rows, so that an order the statement did not enforce would show.
+    const steps = Array.from({ length: 40 }, (_, n) => ({ consumer: `step:${n}`, event: started() }));
+    const outcomes = await enqueueEventsOnce(db, source, steps);
+    expect(outcomes).toEqual(steps.map(() => "processed"));
+    const { rows } = await sql<{ event_id: string }>`
+      SELECT event_id::text FROM outbox WHERE event_id = ANY(${steps.map((s) => s.event.id)}::uuid[])
+      ORDER BY id`.execute(db);
+    expect(rows.map((r) => r.event_id)).toEqual(steps.map((s) => s.event.id));
+    const xids = await sql<{ n: string }>`
+      SELECT count(DISTINCT xid)::text AS n FROM outbox
+      WHERE event_id = ANY(${steps.map((s) => s.event.id)}::uuid[])`.execute(db);
+    expect(xids.rows[0]?.n).toBe("1");
+  });
+
+  it("skips the steps already written and writes the others", async () => {
+    const source = crypto.randomUUID();
+    const first = started();
+    expect(await enqueueEventOnce(db, { consumer: "step:a", eventId: source }, first)).toBe("processed");
+    const [again, next] = [started(), started()];
+    const outcomes = await enqueueEventsOnce(db, source, [
+      { consumer: "step:a", event: again },
+      { consumer: "step:b", event: next },
+    ]);
+    expect(outcomes).toEqual(["duplicate", "processed"]);
+    expect((await outboxRows([first.id, again.id, next.id])).map((r) => r.event_id).sort()).toEqual(
+      [first.id, next.id].sort(),
+    );
   });
 });

@@ -47,15 +47,42 @@ export async function enqueueEventOnce<DB extends OutboxTables & InboxTables>(
   { consumer, eventId }: { consumer: string; eventId: string },
   event: DomainEvent,
 ): Promise<"processed" | "duplicate"> {
-  const { rows } = await sql`
-    WITH inbox AS (
-      INSERT INTO processed_events (consumer, event_id) VALUES (${consumer}, ${eventId}::uuid)
-      ON CONFLICT DO NOTHING RETURNING event_id
+  const [outcome] = await enqueueEventsOnce(executor, eventId, [{ consumer, event }]);
+  return outcome ?? "duplicate";
+}
+
+/**
+ * `enqueueEventOnce` for several steps of one source event in ONE statement: each `event` is written unless
+ * its `consumer` (a step) already processed `sourceEventId`. They are written in the order given, so the
+ * sequencer, which numbers a transaction's rows by identity, gives them ascending sequences. Answers each
+ * step's outcome, in order.
+ */
+export async function enqueueEventsOnce<DB extends OutboxTables & InboxTables>(
+  executor: OutboxExecutor<DB>,
+  sourceEventId: string,
+  steps: readonly { consumer: string; event: DomainEvent }[],
+): Promise<("processed" | "duplicate")[]> {
+  if (steps.length === 0) return [];
+  const input = sql.join(
+    steps.map(
+      ({ consumer, event }, n) =>
+        sql`(${n}::int, ${consumer}::text, ${event.id}::uuid, ${event.type}::text, ${outboxBody(event)}::text)`,
+    ),
+  );
+  // Identity values are drawn as the insert's rows come out of the ORDER BY (volatile defaults are evaluated
+  // after the sort), so the steps' outbox ids, and with them their sequences, follow their order.
+  const { rows } = await sql<{ event_id: string }>`
+    WITH input (n, consumer, event_id, type, body) AS (VALUES ${input}),
+    inbox AS (
+      INSERT INTO processed_events (consumer, event_id)
+      SELECT consumer, ${sourceEventId}::uuid FROM input
+      ON CONFLICT DO NOTHING RETURNING consumer
     )
     INSERT INTO outbox (event_id, type, body)
-    SELECT ${event.id}::uuid, ${event.type}, ${outboxBody(event)} FROM inbox
+    SELECT i.event_id, i.type, i.body FROM input i JOIN inbox USING (consumer) ORDER BY i.n
     RETURNING event_id`.execute(narrow(executor));
-  return rows.length === 1 ? "processed" : "duplicate";
+  const written = new Set(rows.map((r) => r.event_id));
+  return steps.map(({ event }) => (written.has(event.id) ? "processed" : "duplicate"));
 }
 
 /**

@@ -18,6 +18,8 @@ const todo = (id: number, title: string): TodoState => ({
 function memory() {
   const objects = new Map<string, Buffer>();
   const emitted: Array<{ step: string; event: DomainEvent }> = [];
+  /** Each emitOnce call's steps (one call: one statement). */
+  const calls: string[][] = [];
   const done = new Set<string>();
   const store: ObjectStore = {
     bucket: "b",
@@ -28,14 +30,17 @@ function memory() {
     get: async (key) => ({ body: Readable.from(objects.get(key) ?? []), size: objects.get(key)?.length }),
   };
   const events: JobEventSink = {
-    emitOnce: async (step, event, source) => {
-      if (done.has(`${step}:${source}`)) return;
-      done.add(`${step}:${source}`);
-      emitted.push({ step, event });
+    emitOnce: async (steps, source) => {
+      calls.push(steps.map((s) => s.step));
+      for (const { step, event } of steps) {
+        if (done.has(`${step}:${source}`)) continue;
+        done.add(`${step}:${source}`);
+        emitted.push({ step, event });
+      }
     },
     finished: async (source) => done.has(`finished:${source}`),
   };
-  return { objects, emitted, store, events };
+  return { objects, emitted, calls, done, store, events };
 }
 
 const request = createEvent(
@@ -67,6 +72,8 @@ describe("calendar job", () => {
     expect(ready.payload).toMatchObject({ bucket: "b", key: `calendars/${request.payload.jobId}.ics` });
     expect(m.objects.get(ready.payload.key)?.toString()).toContain("SUMMARY:Two");
     expect(await job.finished(request)).toBe(true);
+    // Done before startedAfterMs: Started and Ready in one statement (one relay pass, one delivery).
+    expect(m.calls).toEqual([["started", "finished"]]);
   });
 
   it("fails permanently when the calendar cannot be built, and a failure is emitted once", async () => {
@@ -83,34 +90,75 @@ describe("calendar job", () => {
     await expect(job.run(request)).rejects.toBeInstanceOf(PermanentFailure);
     await job.fail(request, "The calendar could not be built.");
     await job.fail(request, "again");
+    // It failed before startedAfterMs: Started goes out with the failure, just before it.
     expect(m.emitted.map((e) => e.event.type)).toEqual(["CalendarStarted", "CalendarFailed"]);
   });
 
-  it("writes Started while it reads the todos, and Ready only after Started is written", async () => {
+  it("writes Started on its own once the job has run startedAfterMs, and Ready only after it", async () => {
     const m = memory();
-    const marks: string[] = [];
-    const step = async (name: string, work: () => Promise<void> = async () => {}) => {
-      marks.push(`${name}:start`);
-      await new Promise((r) => setImmediate(r));
-      await work();
-      marks.push(`${name}:end`);
-    };
+    let announced!: () => void;
+    const startedWritten = new Promise<void>((r) => {
+      announced = r;
+    });
     const job = createCalendarJob({
+      // The read ends only once Started is out: without the timer this job would never finish.
       todos: async () => {
-        await step("read");
+        await startedWritten;
         return [todo(1, "One")];
       },
       store: m.store,
       events: {
         ...m.events,
-        emitOnce: (s, event, source) => step(s, () => m.events.emitOnce(s, event, source)),
+        emitOnce: async (steps, source) => {
+          await m.events.emitOnce(steps, source);
+          if (steps.some((s) => s.step === "started")) announced();
+        },
       },
+      clock,
+      calendarHost: "h.test",
+      startedAfterMs: 0,
+    });
+    await job.run(request);
+    expect(m.calls).toEqual([["started"], ["finished"]]);
+    expect(m.emitted.map((e) => e.event.type)).toEqual(["CalendarStarted", "CalendarReady"]);
+  });
+
+  it("writes only Ready for a redelivered request whose Started is already out", async () => {
+    const m = memory();
+    m.done.add(`started:${request.id}`);
+    const job = createCalendarJob({
+      todos: async () => [todo(1, "One")],
+      store: m.store,
+      events: m.events,
       clock,
       calendarHost: "h.test",
     });
     await job.run(request);
-    expect(marks.slice(0, 2).sort()).toEqual(["read:start", "started:start"]);
-    expect(marks.indexOf("finished:start")).toBeGreaterThan(marks.indexOf("started:end"));
+    expect(m.emitted.map((e) => e.event.type)).toEqual(["CalendarReady"]);
+  });
+
+  it("lets a failed Started through for the consumer to retry, and writes no outcome", async () => {
+    const m = memory();
+    let readDone!: () => void;
+    const job = createCalendarJob({
+      todos: () => new Promise((r) => (readDone = () => r([todo(1, "One")]))),
+      store: m.store,
+      events: {
+        ...m.events,
+        emitOnce: async (steps, source) => {
+          if (steps.length === 1 && steps[0]?.step === "started") {
+            readDone();
+            throw new Error("database down");
+          }
+          await m.events.emitOnce(steps, source);
+        },
+      },
+      clock,
+      calendarHost: "h.test",
+      startedAfterMs: 0,
+    });
+    await expect(job.run(request)).rejects.toThrow("database down");
+    expect(m.emitted).toEqual([]);
   });
 
   it("lets storage errors through for the consumer to retry", async () => {

@@ -1,5 +1,4 @@
-import type { DomainEvent } from "@taskoverflow/contracts";
-import { enqueueEventOnce } from "@taskoverflow/messaging";
+import { enqueueEventsOnce } from "@taskoverflow/messaging";
 import type { CalendarDb } from "../todos/todo.repository.ts";
 import type { JobEventSink } from "./calendar.job.ts";
 
@@ -7,18 +6,18 @@ import type { JobEventSink } from "./calendar.job.ts";
 const STEP_CONSUMER = { started: "calendar:started", finished: "calendar" } as const;
 
 /**
- * The job's events through the calendar's transactional outbox, each step once: the inbox row and the outbox
- * row in one statement (one round trip on the job's path).
+ * The job's events through the calendar's transactional outbox, each step once: the inbox rows and the outbox
+ * rows in one statement (one round trip on the job's path).
  */
 export function outboxJobEvents(db: CalendarDb, onCommitted: () => void): JobEventSink {
   return {
-    async emitOnce(step, event: DomainEvent, sourceEventId) {
-      const outcome = await enqueueEventOnce(
+    async emitOnce(steps, sourceEventId) {
+      const outcomes = await enqueueEventsOnce(
         db,
-        { consumer: STEP_CONSUMER[step], eventId: sourceEventId },
-        event,
+        sourceEventId,
+        steps.map(({ step, event }) => ({ consumer: STEP_CONSUMER[step], event })),
       );
-      if (outcome === "processed") onCommitted();
+      if (outcomes.includes("processed")) onCommitted();
     },
     async finished(sourceEventId) {
       const row = await db
