@@ -23,6 +23,7 @@ import {
 import { migrations } from "./db/migrations.ts";
 import type { JobStatusTables } from "./db/tables.ts";
 import { type CalendarFiles, s3CalendarFiles } from "./jobs/calendar-files.ts";
+import { finishedCalendars } from "./jobs/finished-calendars.ts";
 import { httpIssuedJobs, type IssuedJobs } from "./jobs/issued-jobs.ts";
 import { createJobChanges, type JobChanges } from "./jobs/job.changes.ts";
 import { createJobHandler } from "./jobs/job.handler.ts";
@@ -70,6 +71,8 @@ export function createJobStatusApp(
       queueUrl = addresses.queues["job-status"].url;
     }
     const jobs = new JobRepository();
+    const files = overrides.files ?? s3CalendarFiles(aws.s3);
+    const finished = finishedCalendars(files);
     const stopping = new AbortController();
     const changeLog = logger.child({ component: "job-changes" });
     const changes: JobChanges = createJobChanges({
@@ -88,6 +91,7 @@ export function createJobStatusApp(
         clock,
         calendarBucket: config.calendarBucket ?? "taskoverflow-calendars",
         onChanged: changes.changed,
+        finished,
       }),
       ...overrides.consumer,
     });
@@ -100,7 +104,8 @@ export function createJobStatusApp(
       db,
       jobs,
       issued: overrides.issued ?? httpIssuedJobs(config.todoServiceUrl),
-      files: overrides.files ?? s3CalendarFiles(aws.s3),
+      files,
+      finished,
       timeouts,
       publicUrl: config.publicUrl,
       events: {

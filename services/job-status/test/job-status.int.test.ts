@@ -123,6 +123,22 @@ describe.each(awsEmulators())("job-status service on $name", ({ start }) => {
     expect(await res.json()).toEqual({ error: "Calendar expired" });
   });
 
+  it("serves the calendar of a job it just saw finish from memory (no S3 read: the object may be gone)", async () => {
+    const id = newJob();
+    const event = await ready(id);
+    await publish(event);
+    await becomes(id, "SUCCESS");
+    // Read while the event was applied; a miss now would answer 410 (the test above).
+    await world.s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: event.payload.key }));
+    const res = await fetch(`${url}/api/v1/todos/ical/${id}/result`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("text/calendar; charset=utf-8");
+    expect(res.headers.get("content-disposition")).toBe(`attachment; filename="taskoverflow-${id}.ics"`);
+    expect(res.headers.get("cache-control")).toBe("no-store");
+    expect(res.headers.get("content-length")).toBe(String(Buffer.byteLength(ICS)));
+    expect(await res.text()).toBe(ICS);
+  });
+
   it("drops a CalendarReady naming another bucket or another job's key, and events from unknown producers", async () => {
     const ctx = { correlationId: "test", producer: "calendar" };
     const victim = newJob();

@@ -1,5 +1,6 @@
 import { calendarObjectKey, type DomainEvent } from "@taskoverflow/contracts";
 import type { HandlerOutcome, MessageContext } from "@taskoverflow/messaging";
+import type { FinishedCalendars } from "./finished-calendars.ts";
 import { evolve, JOB_EVENT_TYPES, type JobEvent } from "./job.projection.ts";
 import type { JobStore } from "./job.repository.ts";
 
@@ -40,9 +41,12 @@ export function createJobHandler({
   clock,
   calendarBucket,
   onChanged = () => {},
+  finished,
 }: JobStore & {
   /** The bucket calendars are stored in (CALENDAR_BUCKET). */
   calendarBucket: string;
+  /** Where the file of a job that just finished is kept for its download. */
+  finished?: FinishedCalendars | undefined;
 }) {
   return async function handle(event: DomainEvent, { log }: MessageContext): Promise<HandlerOutcome> {
     if (!isJobEvent(event)) {
@@ -56,6 +60,8 @@ export function createJobHandler({
       log.warn({ jobId, producer: event.producer, reason: refused }, "event dropped: not trusted");
       return "done";
     }
+    // Read while the event is applied: the client that waits for SUCCESS asks for the file next.
+    const file = event.type === "CalendarReady" ? finished?.fetch(event.payload) : undefined;
     const applied = await jobs.applyOnce(
       db,
       { consumer: CONSUMER, eventId: event.id },
@@ -65,6 +71,9 @@ export function createJobHandler({
     if (applied.outcome === "duplicate") return "done";
     log.info({ jobId, type: event.type }, "job event applied");
     if (!applied.written) log.debug({ jobId }, "late or repeated event ignored");
+    // Kept only when this event made the job SUCCESS (a late Ready after a FAILURE changes nothing).
+    if (file && applied.statusChanged && event.type === "CalendarReady")
+      finished?.remember(jobId, event.payload, file);
     if (applied.statusChanged) onChanged([jobId]);
     return "done";
   };

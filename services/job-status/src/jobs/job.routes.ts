@@ -3,6 +3,7 @@ import { Router } from "@koa/router";
 import { AppError, NotFoundError, publicOrigin, type RequestState } from "@taskoverflow/platform";
 import type Koa from "koa";
 import type { CalendarFiles } from "./calendar-files.ts";
+import type { FinishedCalendars } from "./finished-calendars.ts";
 import type { IssuedJobs } from "./issued-jobs.ts";
 import type { JobChanges } from "./job.changes.ts";
 import { isLaterThan, isTerminal, type JobStatus } from "./job.projection.ts";
@@ -16,6 +17,8 @@ export interface JobRouteDeps {
   jobs: JobRepository;
   issued: IssuedJobs;
   files: CalendarFiles;
+  /** Files of jobs this instance just saw finish (served without a database read or an S3 GET). */
+  finished?: FinishedCalendars | undefined;
   /** What an issued id we never heard of answers (job.timeout.ts). */
   timeouts: Pick<JobTimeouts, "statusOfUnheard">;
   /** PUBLIC_URL: the origin of result_url (see publicOrigin). */
@@ -42,6 +45,7 @@ export function jobRoutes({
   jobs,
   issued,
   files,
+  finished,
   timeouts,
   publicUrl,
   events,
@@ -150,19 +154,29 @@ export function jobRoutes({
   router.get("/todos/ical/:id/result", async (ctx) => {
     ctx.set("Cache-Control", "no-store");
     const id = ctx.params.id ?? "";
-    const job = UUID.test(id) ? await jobs.find(db, id.toLowerCase()) : undefined;
+    const jobId = UUID.test(id) ? id.toLowerCase() : undefined;
+    const kept = jobId === undefined ? undefined : await finished?.get(jobId);
+    if (kept !== undefined) {
+      sendCalendar(ctx, jobId as string, kept.body);
+      return;
+    }
+    const job = jobId === undefined ? undefined : await jobs.find(db, jobId);
     if (job?.status !== "SUCCESS" || job.result === null) throw taskNotFinished();
     const file = await files.open(job.result.bucket, job.result.key);
     if (file === undefined) {
       ctx.state.log.warn({ jobId: job.id, key: job.result.key }, "calendar of a finished job is gone: 410");
       throw calendarGone();
     }
-    ctx.status = 200;
-    ctx.type = "text/calendar; charset=utf-8";
-    ctx.set("Content-Disposition", `attachment; filename="taskoverflow-${job.id}.ics"`);
-    if (file.size !== undefined) ctx.length = file.size;
-    ctx.body = file.body;
+    sendCalendar(ctx, job.id, file.body, file.size);
   });
 
   return router;
+}
+
+function sendCalendar(ctx: Koa.Context, jobId: string, body: Koa.Context["body"], size?: number): void {
+  ctx.status = 200;
+  ctx.type = "text/calendar; charset=utf-8";
+  ctx.set("Content-Disposition", `attachment; filename="taskoverflow-${jobId}.ics"`);
+  if (size !== undefined) ctx.length = size;
+  ctx.body = body;
 }
