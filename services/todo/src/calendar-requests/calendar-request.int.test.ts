@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { bounds, parseEvent } from "@taskoverflow/contracts";
+import { bounds, createEvent, parseEvent } from "@taskoverflow/contracts";
 import { outboxMigration, outboxV2Migration } from "@taskoverflow/messaging";
 import {
   createLogger,
@@ -15,6 +15,7 @@ import {
 import { createTestDatabase, type TestDatabase } from "@taskoverflow/test-harness";
 import Koa from "koa";
 import { sql } from "kysely";
+import { CalendarRequestRepository } from "./calendar-request.repository.ts";
 import type { CalendarRequestDatabase } from "./calendar-request.table.ts";
 import { calendarRequestRoutes, calendarRequestsMigration } from "./index.ts";
 
@@ -146,6 +147,23 @@ describe("calendar requests (todo service side)", () => {
       })
     ).json()) as { task_id: string };
     expect((await outboxEvent(viaBody.task_id)).payload.filters).toEqual({ completed: true, windowDays: 0 });
+  });
+
+  it("records a request and its event together or not at all (one statement)", async () => {
+    const repo = new CalendarRequestRepository();
+    const request = (id: string) => ({ id, filters: {}, requestedAt: now, correlationId: "c" });
+    const event = createEvent(
+      "CalendarRequested",
+      { jobId: crypto.randomUUID(), filters: {}, requestedAt: now.toISOString() },
+      { correlationId: "c", producer: "todo" },
+    );
+    const [first, second] = [crypto.randomUUID(), crypto.randomUUID()];
+    await repo.insertWithEvent(database.db, request(first), event);
+    // The same event again: its outbox row cannot be written (event ids are unique), so neither is the request.
+    await expect(repo.insertWithEvent(database.db, request(second), event)).rejects.toThrow();
+    const { rows } = await sql<{ id: string }>`
+      SELECT id::text FROM calendar_requests WHERE id = ANY(${[first, second]}::uuid[])`.execute(database.db);
+    expect(rows.map((r) => r.id)).toEqual([first]);
   });
 
   it("rejects invalid filters with 400 JSON and issues nothing", async () => {

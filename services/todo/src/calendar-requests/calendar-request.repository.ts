@@ -1,5 +1,7 @@
-import type { CalendarFilters } from "@taskoverflow/contracts";
-import type { Kysely, Transaction } from "kysely";
+import type { CalendarFilters, DomainEvent } from "@taskoverflow/contracts";
+import { outboxBody } from "@taskoverflow/messaging";
+import { executePrepared } from "@taskoverflow/platform";
+import { type Kysely, sql } from "kysely";
 import type { CalendarRequestDatabase } from "./calendar-request.table.ts";
 
 type Db = Kysely<CalendarRequestDatabase>;
@@ -13,19 +15,28 @@ export interface IssuedRequest {
 
 /** Persistence of calendar requests; the Kysely row types stay in here. */
 export class CalendarRequestRepository {
-  async insert(
-    trx: Transaction<CalendarRequestDatabase>,
+  /**
+   * Records the request and its CalendarRequested in ONE statement (a data-modifying CTE; both commit or neither):
+   * one round trip on every job's path instead of a transaction's four. The outbox row carries only this
+   * transaction's id; the sequencer numbers it after commit.
+   */
+  async insertWithEvent(
+    db: Db,
     request: { id: string; filters: CalendarFilters; requestedAt: Date; correlationId: string },
+    event: DomainEvent,
   ): Promise<void> {
-    await trx
-      .insertInto("calendar_requests")
-      .values({
-        id: request.id,
-        filters: JSON.stringify(request.filters),
-        requested_at: request.requestedAt,
-        correlation_id: request.correlationId,
-      })
-      .execute();
+    await executePrepared(
+      db,
+      sql`
+      WITH request AS (
+        INSERT INTO calendar_requests (id, filters, requested_at, correlation_id)
+        VALUES (${request.id}::uuid, ${JSON.stringify(request.filters)}::jsonb, ${request.requestedAt}::timestamptz,
+                ${request.correlationId})
+        RETURNING id
+      )
+      INSERT INTO outbox (event_id, type, body)
+      SELECT ${event.id}::uuid, ${event.type}, ${outboxBody(event)} FROM request`,
+    );
   }
 
   /** The request with this id (lower-case UUID), undefined when none was issued. */

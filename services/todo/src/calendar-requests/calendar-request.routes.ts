@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { Router } from "@koa/router";
 import { createEvent } from "@taskoverflow/contracts";
-import { enqueueEvent } from "@taskoverflow/messaging";
 import { jsonBody, NotFoundError, publicOrigin, type RequestState } from "@taskoverflow/platform";
 import type { Kysely } from "kysely";
 import { CalendarRequestRepository } from "./calendar-request.repository.ts";
@@ -23,7 +22,7 @@ export interface CalendarRequestDeps<DB extends CalendarRequestDatabase> {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
- * `POST /api/v1/todos/ical`: records the job and its CalendarRequested event in one transaction, so the
+ * `POST /api/v1/todos/ical`: records the job and its CalendarRequested event in one statement, so the
  * event's outbox `sequence` is this request's position among todo changes (the calendar waits for it).
  * `GET /internal/v1/calendar-requests/:id`: whether a task id was issued (job-status asks it for ids it
  * has not yet heard of).
@@ -47,15 +46,12 @@ export function calendarRequestRoutes<DB extends CalendarRequestDatabase>(
     const now = clock.now();
     const id = newId();
     const { correlationId, log } = ctx.state;
-    await db.transaction().execute(async (trx) => {
-      await requests.insert(trx, { id, filters, requestedAt: now, correlationId });
-      const event = createEvent(
-        "CalendarRequested",
-        { jobId: id, filters, requestedAt: now.toISOString() },
-        { correlationId, producer, now: () => now, newId },
-      );
-      await enqueueEvent(trx, event);
-    });
+    const event = createEvent(
+      "CalendarRequested",
+      { jobId: id, filters, requestedAt: now.toISOString() },
+      { correlationId, producer, now: () => now, newId },
+    );
+    await requests.insertWithEvent(db, { id, filters, requestedAt: now, correlationId }, event);
     onCommitted?.();
     log.info({ jobId: id, filters }, "calendar requested");
     ctx.status = 202;
