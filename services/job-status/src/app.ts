@@ -24,7 +24,7 @@ import { migrations } from "./db/migrations.ts";
 import type { JobStatusTables } from "./db/tables.ts";
 import { type CalendarFiles, s3CalendarFiles } from "./jobs/calendar-files.ts";
 import { finishedCalendars } from "./jobs/finished-calendars.ts";
-import { httpIssuedJobs, type IssuedJobs } from "./jobs/issued-jobs.ts";
+import { httpIssuedJobs, type IssuedJobs, rememberIssued } from "./jobs/issued-jobs.ts";
 import { createJobChanges, type JobChanges } from "./jobs/job.changes.ts";
 import { createJobHandler } from "./jobs/job.handler.ts";
 import { JOB_CHANNEL, JobRepository } from "./jobs/job.repository.ts";
@@ -103,7 +103,7 @@ export function createJobStatusApp(
     const routes = jobRoutes({
       db,
       jobs,
-      issued: overrides.issued ?? httpIssuedJobs(config.todoServiceUrl),
+      issued: rememberIssued(overrides.issued ?? httpIssuedJobs(config.todoServiceUrl)),
       files,
       finished,
       timeouts,

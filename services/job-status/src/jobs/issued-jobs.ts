@@ -26,3 +26,23 @@ export function httpIssuedJobs(todoServiceUrl: string, timeoutMs = 3_000): Issue
     },
   };
 }
+
+/**
+ * Remembers the ids `inner` said were issued (at most `max`, the oldest forgotten first): an issued id stays
+ * issued, with the same request time, so a client polling a job that job-status has not heard of yet asks the
+ * todo service once, not on every poll. "Not issued" and errors are never remembered.
+ */
+export function rememberIssued(inner: IssuedJobs, max = 10_000): IssuedJobs {
+  const known = new Map<string, { requestedAt: string }>();
+  return {
+    async wasIssued(id) {
+      const remembered = known.get(id);
+      if (remembered) return remembered;
+      const answer = await inner.wasIssued(id);
+      if (answer === undefined) return undefined;
+      known.set(id, answer);
+      if (known.size > max) known.delete(known.keys().next().value as string);
+      return answer;
+    },
+  };
+}
