@@ -56,7 +56,7 @@ const feedChanges: Migration = {
 };
 
 /**
- * The feed reads its changes in (changed_xid, id) order from this index (feed.refresher.ts changesPage): the
+ * The feed reads its changes in (changed_xid, id) order from this index (feed.changes.ts changesPage): the
  * index finds and sorts them, so a refresh reads the changed rows only, whatever the planner's statistics say.
  * It replaces the index on changed_xid alone, whose plan the planner could trade for a primary-key walk over
  * the whole table.

@@ -1,65 +1,21 @@
 import { randomUUID } from "node:crypto";
 import type { TodoState } from "@taskoverflow/contracts";
 import type { OutboxWakeSource } from "@taskoverflow/messaging";
-import type { Logger } from "@taskoverflow/platform";
+import { executePrepared, type Logger } from "@taskoverflow/platform";
 import { sql } from "kysely";
 import { renderEvents } from "../calendar/calendar.builder.ts";
 import type { CalendarDb } from "../todos/todo.repository.ts";
+import { type ChangeKey, changesPage, FEED_CHANNEL, type Row } from "./feed.changes.ts";
 import type { FeedEntry, FeedStore } from "./feed.store.ts";
 
-/** The NOTIFY channel on which an instance tells the others that the projection changed. */
-export const FEED_CHANNEL = "calendar_feed";
+export { changesPage, FEED_CHANNEL } from "./feed.changes.ts";
+
 /**
  * Rows per read. Small on purpose: a page's parsed rows and rendered text live while it is applied, and at
  * 2,000 they outlive the young generation and fragment the old one among the stored entries (measured at
  * 100,000 todos: about 70 MiB more resident memory after the first load than with 200).
  */
 const PAGE = 200;
-
-interface Row {
-  id: number;
-  state: TodoState;
-  deleted: boolean;
-  changed_at: Date | string;
-}
-
-/** Where a page of changes ended: the (changed_xid, id) key of its last row. */
-export interface ChangeKey {
-  xid: string;
-  id: number;
-}
-
-/** A page of changes: the statement's snapshot on every row; a page without changes has one row of nulls. */
-export type ChangeRow = { snap: string } & ((Row & { xid: string }) | { [K in keyof Row | "xid"]: null });
-
-/**
- * One page of the rows committed since the snapshot `since` (`changed_xid` not visible in it), in
- * (changed_xid, id) order from the key `after` (none: from `since`'s xmin), with the statement's own snapshot;
- * `notify`: the statement also sends NOTIFY calendar_feed with that payload (at its commit, so only if it ran).
- * It walks the (changed_xid, id) index from the oldest xid `since` may not see, so it reads the changed rows
- * and a few index pages, whatever the table's size and whatever the planner's statistics say: in that order
- * the index both finds the rows and sorts them, and the LIMIT stops the walk. (Paging by id instead walked
- * the primary key over the whole table when the planner thought many rows had changed: O(todos) a refresh.)
- */
-export function changesPage(since: string, after: ChangeKey | undefined, limit: number, notify?: string) {
-  const from =
-    after === undefined
-      ? sql`(changed_xid, id) >= (pg_snapshot_xmin(${since}::pg_snapshot), ${MIN_ID})`
-      : sql`(changed_xid, id) > (${after.xid}::xid8, ${after.id})`;
-  return sql<ChangeRow>`
-    WITH snap AS MATERIALIZED (
-      SELECT pg_current_snapshot()::text AS snap${notify === undefined ? sql`` : sql`, pg_notify(${FEED_CHANNEL}, ${notify})`}
-    ),
-    page AS (
-      SELECT id, state, deleted, changed_at, changed_xid::text AS xid FROM todos_projection
-      WHERE ${from} AND NOT pg_visible_in_snapshot(changed_xid, ${since}::pg_snapshot)
-      ORDER BY changed_xid, id LIMIT ${limit}
-    )
-    SELECT snap.snap, page.* FROM snap LEFT JOIN page ON true`;
-}
-
-/** Below every todo id (they start at 1): the first page's key starts from it. */
-const MIN_ID = -2_147_483_648;
 
 export interface FeedRefresherDeps {
   db: CalendarDb;
@@ -74,6 +30,12 @@ export interface FeedRefresherDeps {
   pollMs?: number;
   /** Changes arriving within this many ms are read together. */
   debounceMs?: number;
+  /**
+   * A refresh starts at least this long after the previous one started: under a stream of changes (a
+   * projector applying a batch every few ms) one read covers several batches; a lone change still waits only
+   * `debounceMs`. Default 20 (the freshness floor is p99 < 250 ms).
+   */
+  minIntervalMs?: number;
 }
 
 /**
@@ -92,6 +54,7 @@ export function createFeedRefresher({
   notifyOthers = false,
   pollMs = 5_000,
   debounceMs = 2,
+  minIntervalMs = 20,
 }: FeedRefresherDeps) {
   let cursor: string | undefined;
   let running: Promise<void> | undefined;
@@ -101,6 +64,7 @@ export function createFeedRefresher({
   let poll: NodeJS.Timeout | undefined;
   let unsubscribe: (() => Promise<void>) | undefined;
   let stopped = false;
+  let lastStartedAt = Number.NEGATIVE_INFINITY;
   /** This instance's NOTIFY payload: its own notifications come back on its LISTEN, and are ignored. */
   const self = randomUUID();
 
@@ -166,12 +130,11 @@ export function createFeedRefresher({
     let after: ChangeKey | undefined;
     let next: string | undefined;
     for (;;) {
-      const { rows } = await changesPage(
-        since,
-        after,
-        PAGE,
-        notify && after === undefined ? self : undefined,
-      ).execute(db);
+      // A named statement (four texts: first or later page, with or without the NOTIFY): parsed once.
+      const { rows } = await executePrepared(
+        db,
+        changesPage(since, after, PAGE, notify && after === undefined ? self : undefined),
+      );
       next ??= (rows[0] as { snap: string }).snap;
       const page = rows.filter((r) => r.id !== null) as (Row & { xid: string })[];
       applyRows(page);
@@ -192,23 +155,22 @@ export function createFeedRefresher({
     return count;
   }
 
+  /** One refresh; a change meanwhile (`again`) schedules the next through `wake`, keeping the interval. */
   async function run(): Promise<void> {
-    do {
-      again = false;
-      const notify = notifyPending;
-      notifyPending = false;
-      try {
-        const started = performance.now();
-        const changed = await refreshOnce(notify && notifyOthers);
-        if (changed > 0) {
-          log.debug({ rows: changed, ms: Math.round(performance.now() - started) }, "feed refreshed");
-        }
-      } catch (err) {
-        if (stopped) return;
-        log.warn({ err }, "feed refresh failed; retrying on the next change or poll");
-        if (notify) notifyPending = true;
+    again = false;
+    const notify = notifyPending;
+    notifyPending = false;
+    try {
+      const started = performance.now();
+      const changed = await refreshOnce(notify && notifyOthers);
+      if (changed > 0) {
+        log.debug({ rows: changed, ms: Math.round(performance.now() - started) }, "feed refreshed");
       }
-    } while (again && !stopped);
+    } catch (err) {
+      if (stopped) return;
+      log.warn({ err }, "feed refresh failed; retrying on the next change or poll");
+      if (notify) notifyPending = true;
+    }
   }
 
   function wake(): void {
@@ -218,13 +180,15 @@ export function createFeedRefresher({
       return;
     }
     if (timer) return;
+    const delay = Math.max(debounceMs, lastStartedAt + minIntervalMs - performance.now());
     timer = setTimeout(() => {
       timer = undefined;
+      lastStartedAt = performance.now();
       running = run().finally(() => {
         running = undefined;
-        if (again) wake();
+        if (again && !stopped) wake();
       });
-    }, debounceMs);
+    }, delay);
   }
 
   return {

@@ -1,4 +1,5 @@
 import type { TodoState } from "@taskoverflow/contracts";
+import { executePrepared } from "@taskoverflow/platform";
 import { type Kysely, sql, type Transaction } from "kysely";
 import type { CalendarTables } from "../db/tables.ts";
 import { advanceWatermark } from "./projection.progress.ts";
@@ -67,8 +68,11 @@ export class TodoProjectionRepository {
         sequence: sequence ?? null,
       };
     });
-    // Rows are taken in key order in every table, so two batches never wait for each other in a cycle.
-    const { rows } = await sql<{ event_id: string }>`
+    // Rows are taken in key order in every table, so two batches never wait for each other in a cycle. One
+    // text for any batch (the batch is one jsonb parameter): a named statement, parsed and planned once.
+    const { rows } = await executePrepared(
+      db,
+      sql<{ event_id: string }>`
       WITH input AS (
         SELECT * FROM jsonb_to_recordset(${JSON.stringify(input)}::jsonb)
           AS x(event_id uuid, id integer, state jsonb, version integer, deleted boolean, sequence bigint)
@@ -93,7 +97,8 @@ export class TodoProjectionRepository {
         SELECT sequence FROM fresh WHERE sequence IS NOT NULL ORDER BY sequence
         ON CONFLICT DO NOTHING
       )
-      SELECT event_id::text AS event_id FROM inbox`.execute(db);
+      SELECT event_id::text AS event_id FROM inbox`,
+    );
     const processed = new Set(rows.map((r) => r.event_id));
     return items.map((item, i) =>
       firstOf.get(item.eventId) === i && processed.has(item.eventId) ? "processed" : "duplicate",
@@ -105,14 +110,17 @@ export class TodoProjectionRepository {
    * and answers whether every sequence before it is applied, counting the applied rows above the watermark.
    */
   async seenAndCaughtUp(db: CalendarDb, sequence: number): Promise<ProgressRow & { caughtUp: boolean }> {
-    const { rows } = await sql<{ watermark: string; initialised: boolean; applied: string }>`
+    const { rows } = await executePrepared(
+      db,
+      sql<{ watermark: string; initialised: boolean; applied: string }>`
       WITH seen AS (
         INSERT INTO todo_stream_applied (sequence) VALUES (${sequence}) ON CONFLICT DO NOTHING
       )
       SELECT p.watermark::text AS watermark, p.initialised_at IS NOT NULL AS initialised,
         (SELECT count(*) FROM todo_stream_applied a
           WHERE a.sequence > p.watermark AND a.sequence < ${sequence})::text AS applied
-      FROM projection_progress p WHERE p.id = 1`.execute(db);
+      FROM projection_progress p WHERE p.id = 1`,
+    );
     const row = rows[0];
     if (!row) throw new Error("projection_progress row missing");
     const watermark = Number(row.watermark);
