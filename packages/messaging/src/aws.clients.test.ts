@@ -37,6 +37,8 @@ describe("awsClients", () => {
     expect((await local.sqs.config.endpoint?.())?.hostname).toBe("127.0.0.1");
     expect(real.s3.config.forcePathStyle).toBe(false);
     expect(real.sqs.config.endpoint).toBeUndefined();
+    // Each SQS command's middleware stack is resolved once per client, not on every call.
+    expect(local.sqs.config.cacheMiddleware).toBe(true);
     local.destroy();
     real.destroy();
   });

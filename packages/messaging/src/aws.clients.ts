@@ -32,7 +32,9 @@ export function awsClients(aws: AwsSettings, given: GivenAwsClients = {}): AwsCl
       if (given.sqs) return given.sqs;
       // No MD5 check of every received body and sent message in JavaScript (about 2 % of a consumer's CPU):
       // TLS already guards the bytes in transit, and the consumer validates each body against the contracts.
-      made.sqs ??= new SQSClient({ ...options, md5: false });
+      // cacheMiddleware: each command's middleware stack is resolved once, not on every call (the consumer
+      // makes its receives without call options so that the cache holds: sqs.consumer.ts `receiver`).
+      made.sqs ??= new SQSClient({ ...options, md5: false, cacheMiddleware: true });
       return made.sqs;
     },
     get s3() {

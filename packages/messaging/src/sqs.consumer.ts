@@ -3,6 +3,8 @@ import {
   GetQueueUrlCommand,
   type Message,
   ReceiveMessageCommand,
+  type ReceiveMessageCommandInput,
+  type ReceiveMessageCommandOutput,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
 import type { Logger } from "@taskoverflow/platform";
@@ -55,6 +57,7 @@ export function createSqsConsumer(options: SqsConsumerOptions): SqsConsumer {
   });
 
   async function receiveLoop(): Promise<void> {
+    const receive = receiver(sqs, abort.signal);
     let failures = 0;
     while (running) {
       const free = concurrency - inflight.size;
@@ -65,19 +68,16 @@ export function createSqsConsumer(options: SqsConsumerOptions): SqsConsumer {
       const asked = Math.min(10, free);
       let messages: Message[];
       try {
-        const got = await sqs.send(
-          new ReceiveMessageCommand({
-            QueueUrl: queueUrl,
-            MaxNumberOfMessages: asked,
-            WaitTimeSeconds: waitTimeSeconds,
-            VisibilityTimeout: settings.visibilityTimeout,
-            // The receive count is the one system attribute handling reads (every other one is bytes to parse
-            // per message); the message attributes go along to the dead-letter queue with an invalid message.
-            MessageSystemAttributeNames: ["ApproximateReceiveCount"],
-            MessageAttributeNames: ["All"],
-          }),
-          { abortSignal: abort.signal },
-        );
+        const got = await receive({
+          QueueUrl: queueUrl,
+          MaxNumberOfMessages: asked,
+          WaitTimeSeconds: waitTimeSeconds,
+          VisibilityTimeout: settings.visibilityTimeout,
+          // The receive count is the one system attribute handling reads (every other one is bytes to parse
+          // per message); the message attributes go along to the dead-letter queue with an invalid message.
+          MessageSystemAttributeNames: ["ApproximateReceiveCount"],
+          MessageAttributeNames: ["All"],
+        });
         messages = got.Messages ?? [];
         failures = 0;
       } catch (err) {
@@ -123,6 +123,21 @@ export function createSqsConsumer(options: SqsConsumerOptions): SqsConsumer {
       await deletes.flush();
       log.info({ queueUrl }, "consumer stopped");
     },
+  };
+}
+
+/**
+ * ReceiveMessage through one handler per run, bound to the run's abort signal (the stop cuts a long poll
+ * short). `send` resolves a command's middleware stack on every call unless the client caches it
+ * (`cacheMiddleware`, aws.clients.ts), and it caches only calls without options, which an abort signal is
+ * (such a call also drops the client's cache): this resolves it once, as the cache would, signal included.
+ */
+function receiver(sqs: SQSClient, abortSignal: AbortSignal) {
+  let handler: ReturnType<ReceiveMessageCommand["resolveMiddleware"]> | undefined;
+  return async (input: ReceiveMessageCommandInput): Promise<ReceiveMessageCommandOutput> => {
+    const command = new ReceiveMessageCommand(input);
+    handler ??= command.resolveMiddleware(sqs.middlewareStack, sqs.config, { abortSignal });
+    return (await handler(command)).output;
   };
 }
 
