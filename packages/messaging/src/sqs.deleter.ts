@@ -1,7 +1,13 @@
 import { DeleteMessageBatchCommand, type Message, type SQSClient } from "@aws-sdk/client-sqs";
 import type { Logger } from "@taskoverflow/platform";
 
-const DELETE_WINDOW_MS = 5;
+/**
+ * How long a completed message may wait for others to share its DeleteMessageBatch. Nothing waits for a delete
+ * (the slot is free, the message stays invisible meanwhile, and a crash before it only means a redelivery the
+ * inbox absorbs), so the window is wide enough that a stream from about 200 messages/s up fills a call with 10,
+ * and a receive that got few (a trickle after the queue was drained) does not cost a delete call of its own.
+ */
+const DELETE_WINDOW_MS = 50;
 
 /**
  * Collects completed messages and deletes them with DeleteMessageBatch, up to 10 per call. A message's handling
@@ -45,7 +51,7 @@ export function createDeleter(sqs: SQSClient, queueUrl: string, log: Logger) {
     add(m: Message): Promise<void> {
       return new Promise<void>((resolve) => {
         pending.push({ m, resolve });
-        // Messages completed within a few milliseconds share one DeleteMessageBatch (10 go at once): handlers
+        // Messages completed within DELETE_WINDOW_MS share one DeleteMessageBatch (10 go at once): handlers
         // finish one by one, and a call per message would cost more than the handling.
         if (pending.length >= 10) {
           clearTimeout(timer);
