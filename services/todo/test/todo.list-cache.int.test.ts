@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
+import { sql } from "kysely";
 import { createTodoApp, OUTBOX_RETAIN_MS } from "../src/app.ts";
 import { createListCache, type ListCache } from "../src/todos/todo.list-cache.ts";
 import { todoEventEnvelope } from "../src/todos/todo.outbox.ts";
@@ -159,16 +160,25 @@ describe.each(backends)("the list cache on %s (two instances, one database)", (b
 
     it("shows a change whose transaction was open (its xid running) across the fill, once it commits", async () => {
       await call(a, "POST", "/api/v1/todos", { title: "one" });
-      const held = heldTransaction((trx) =>
-        repo.update(trx, 1, { title: "held" }, NOW_NAIVE, todoEventEnvelope("TodoUpdated", meta)),
-      );
+      let xid = "";
+      const held = heldTransaction(async (trx) => {
+        await repo.update(trx, 1, { title: "held" }, NOW_NAIVE, todoEventEnvelope("TodoUpdated", meta));
+        xid =
+          (await sql<{ x: string }>`SELECT pg_current_xact_id()::text AS x`.execute(trx)).rows[0]?.x ?? "";
+      });
       await held.wrote;
-      // The fill's snapshot lists the open transaction as running; its outbox row's xid is below xmax.
-      expect(await titles(b)).toEqual(["one"]);
-      expect(await titles(b)).toEqual(["one"]);
+      // A later transaction commits: the snapshot's xmax moves past the open one, which it lists as running
+      // (xmin:xmax:xip), so its row's xid is below xmax and only the running list tells it apart.
+      await call(a, "POST", "/api/v1/todos", { title: "two" });
+      const { rows } = await sql<{ s: string }>`SELECT pg_current_snapshot()::text AS s`.execute(
+        shared.database.db,
+      );
+      expect(rows[0]?.s).toMatch(/^(\d+):\d+:\1$/);
+      expect(await titles(b)).toEqual(["one", "two"]);
+      expect(await titles(b)).toEqual(["one", "two"]);
       expect(b.cache.stats).toEqual({ reads: 1, hits: 1 });
       await held.commit();
-      expect(await titles(b)).toEqual(["held"]);
+      expect(await titles(b)).toEqual(["held", "two"]);
     });
 
     it("shows a create whose transaction began before the fill and wrote after it", async () => {
