@@ -153,7 +153,11 @@ describe.each(backends)("the list cache on %s (two instances, one database)", (b
         written();
         await released;
       });
-      return { begun, wrote, commit: async () => (commit(), done) };
+      const release = async () => {
+        commit();
+        await done;
+      };
+      return { begun, wrote, commit: release };
     }
     const meta = { correlationId: "held", at: new Date(NOW) };
     const repo = new TodoRepository();
@@ -170,10 +174,12 @@ describe.each(backends)("the list cache on %s (two instances, one database)", (b
       // A later transaction commits: the snapshot's xmax moves past the open one, which it lists as running
       // (xmin:xmax:xip), so its row's xid is below xmax and only the running list tells it apart.
       await call(a, "POST", "/api/v1/todos", { title: "two" });
-      const { rows } = await sql<{ s: string }>`SELECT pg_current_snapshot()::text AS s`.execute(
+      const { rows } = await sql<{ running: boolean }>`
+        SELECT ${xid}::xid8 < pg_snapshot_xmax(pg_current_snapshot())
+          AND ${xid}::xid8 IN (SELECT pg_snapshot_xip(pg_current_snapshot())) AS running`.execute(
         shared.database.db,
       );
-      expect(rows[0]?.s).toMatch(/^(\d+):\d+:\1$/);
+      expect(rows[0]?.running).toBe(true);
       expect(await titles(b)).toEqual(["one", "two"]);
       expect(await titles(b)).toEqual(["one", "two"]);
       expect(b.cache.stats).toEqual({ reads: 1, hits: 1 });
@@ -205,14 +211,4 @@ describe.each(backends)("the list cache on %s (two instances, one database)", (b
       expect(await titles(b)).toEqual(["one", "late"]);
     });
   }
-});
-
-describe("createListCache", () => {
-  it("refuses an entry age bound that is not well below the outbox retention", () => {
-    const repo = new TodoRepository();
-    const options = { maxBytes: 1, retainPublishedMs: 4_000 };
-    expect(() => createListCache(repo, { ...options, maxAgeMs: 1_001 })).toThrow(/a quarter of the outbox/);
-    expect(() => createListCache(repo, { ...options, maxAgeMs: 0 })).toThrow(/must be positive/);
-    expect(createListCache(repo, { ...options, maxAgeMs: 1_000 }).stats).toEqual({ reads: 0, hits: 0 });
-  });
 });
