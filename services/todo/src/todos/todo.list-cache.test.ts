@@ -1,7 +1,6 @@
 import { describe, expect, it } from "@jest/globals";
 import { createListCache, listCacheKey } from "./todo.list-cache.ts";
 import { TodoRepository } from "./todo.repository.ts";
-import { noneMatch } from "./todo.routes.ts";
 
 describe("createListCache", () => {
   const repo = new TodoRepository();
@@ -21,19 +20,5 @@ describe("createListCache", () => {
     ]);
     expect(listCacheKey({ windowDays: 7 })).toBeUndefined();
     expect(listCacheKey({ completed: true, windowDays: 0 })).toBeUndefined();
-  });
-});
-
-describe("noneMatch (If-None-Match, RFC 9110 §13.1.2)", () => {
-  const etag = '"abc"';
-  it.each([
-    ['"abc"', true],
-    ['W/"abc"', true],
-    ['"x", "abc"', true],
-    ["*", true],
-    ['"abd"', false],
-    ["", false],
-  ])("%j against %s", (header, expected) => {
-    expect(noneMatch(header, etag)).toBe(expected);
   });
 });

@@ -1,5 +1,5 @@
 import { Router } from "@koa/router";
-import { jsonBody, NotFoundError, type RequestState } from "@taskoverflow/platform";
+import { jsonBody, matchesAny, NotFoundError, type RequestState } from "@taskoverflow/platform";
 import type Koa from "koa";
 import type { Kysely } from "kysely";
 import type { Clock } from "../clock.ts";
@@ -33,18 +33,6 @@ function sendJsonText(ctx: Koa.Context, body: string): void {
   ctx.body = body;
 }
 
-/**
- * Whether If-None-Match names `etag` (RFC 9110 §13.1.2: weak comparison, `*` matches any current list). Not
- * Koa's `ctx.fresh`: it answers "stale" for `Cache-Control: no-cache`, which fetch() adds to every conditional
- * request; that directive is for caches, not for the origin's evaluation of the precondition.
- */
-export function noneMatch(header: string, etag: string): boolean {
-  if (header === "") return false;
-  if (header.trim() === "*") return true;
-  const opaque = (tag: string) => tag.trim().replace(/^W\//, "");
-  return header.split(",").some((tag) => opaque(tag) === opaque(etag));
-}
-
 export function todoRoutes({
   db,
   todos,
@@ -65,7 +53,9 @@ export function todoRoutes({
       ctx.status = 200;
       ctx.type = "application/json";
       ctx.set("ETag", etag);
-      if (noneMatch(ctx.get("if-none-match"), etag)) ctx.status = 304;
+      // If-None-Match naming the current list (RFC 9110 §13.1.2): 304. Not Koa's ctx.fresh: it answers "stale" to
+      // Cache-Control: no-cache, which fetch() adds to every conditional request (a directive for caches).
+      if (matchesAny(ctx.get("if-none-match"), [etag])) ctx.status = 304;
       else ctx.body = body;
       return;
     }
