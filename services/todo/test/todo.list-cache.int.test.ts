@@ -75,7 +75,7 @@ describe.each(backends)("the list cache on %s (two instances, one database)", (b
     await call(a, "POST", "/api/v1/todos", { title: "one" });
     expect(await titles(b)).toEqual(["one"]);
     expect(await titles(b)).toEqual(["one"]);
-    expect(b.cache.stats).toEqual({ reads: 1, hits: 1 });
+    expect(b.cache.stats).toMatchObject({ reads: 1, hits: 1 });
 
     await call(a, "POST", "/api/v1/todos", { title: "two" });
     expect(await titles(b)).toEqual(["one", "two"]);
@@ -87,7 +87,7 @@ describe.each(backends)("the list cache on %s (two instances, one database)", (b
     await call(a, "PUT", "/api/v1/todos/1", { completed: false });
     expect(await titles(b, "?completed=true")).toEqual([]);
     // Every GET after a change read the list again; only the one with nothing in between was a hit.
-    expect(b.cache.stats).toEqual({ reads: 6, hits: 1 });
+    expect(b.cache.stats).toMatchObject({ reads: 6, hits: 1 });
   });
 
   it("answers a hit with the same bytes and ETag, without reading the list; If-None-Match gets 304", async () => {
@@ -97,7 +97,7 @@ describe.each(backends)("the list cache on %s (two instances, one database)", (b
     const second = await call(b, "GET", "/api/v1/todos");
     expect(Buffer.from(await second.arrayBuffer()).equals(firstBytes)).toBe(true);
     expect(second.headers.get("content-type")).toBe("application/json; charset=utf-8");
-    expect(b.cache.stats).toEqual({ reads: 1, hits: 1 });
+    expect(b.cache.stats).toMatchObject({ reads: 1, hits: 1 });
 
     const etag = first.headers.get("etag") ?? "";
     expect(etag).toMatch(/^"[\w-]{22}"$/);
@@ -105,7 +105,7 @@ describe.each(backends)("the list cache on %s (two instances, one database)", (b
     const unchanged = await b.request("GET", "/api/v1/todos", undefined, { "if-none-match": etag });
     expect(unchanged.status).toBe(304);
     expect(await unchanged.text()).toBe("");
-    expect(b.cache.stats).toEqual({ reads: 1, hits: 2 });
+    expect(b.cache.stats).toMatchObject({ reads: 1, hits: 2 });
 
     await call(a, "PUT", "/api/v1/todos/1", { title: "uno" });
     const changed = await b.request("GET", "/api/v1/todos", undefined, { "if-none-match": etag });
@@ -119,17 +119,17 @@ describe.each(backends)("the list cache on %s (two instances, one database)", (b
     await titles(b);
     b.age(MAX_AGE_MS - 1);
     await titles(b);
-    expect(b.cache.stats).toEqual({ reads: 1, hits: 1 });
+    expect(b.cache.stats).toMatchObject({ reads: 1, hits: 1 });
     b.age(1);
     expect(await titles(b)).toEqual(["one"]);
-    expect(b.cache.stats).toEqual({ reads: 2, hits: 1 });
+    expect(b.cache.stats).toMatchObject({ reads: 2, hits: 1 });
   });
 
   it("does not cache window lists or pages", async () => {
     await call(a, "POST", "/api/v1/todos", { title: "one", deadline_at: "2026-03-11T00:00:00" });
     await titles(b, "?window=7");
     await titles(b, "?limit=1");
-    expect(b.cache.stats).toEqual({ reads: 0, hits: 0 });
+    expect(b.cache.stats).toMatchObject({ reads: 0, hits: 0 });
   });
 
   if (backend === "postgres") {
@@ -182,7 +182,7 @@ describe.each(backends)("the list cache on %s (two instances, one database)", (b
       expect(rows[0]?.running).toBe(true);
       expect(await titles(b)).toEqual(["one", "two"]);
       expect(await titles(b)).toEqual(["one", "two"]);
-      expect(b.cache.stats).toEqual({ reads: 1, hits: 1 });
+      expect(b.cache.stats).toMatchObject({ reads: 1, hits: 1 });
       await held.commit();
       expect(await titles(b)).toEqual(["held", "two"]);
     });

@@ -9,7 +9,11 @@ describe("createListCache", () => {
   it("refuses an entry age bound that is not well below the outbox retention", () => {
     expect(() => createListCache(repo, { ...options, maxAgeMs: 1_001 })).toThrow(/a quarter of the outbox/);
     expect(() => createListCache(repo, { ...options, maxAgeMs: 0 })).toThrow(/must be positive/);
-    expect(createListCache(repo, { ...options, maxAgeMs: 1_000 }).stats).toEqual({ reads: 0, hits: 0 });
+    expect(createListCache(repo, { ...options, maxAgeMs: 1_000 }).stats).toEqual({
+      reads: 0,
+      hits: 0,
+      statements: 0,
+    });
   });
 
   it("keys the whole list by completed only; window lists have no key", () => {

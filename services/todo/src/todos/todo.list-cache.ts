@@ -15,6 +15,9 @@ import type { SnapshotList, TodoDb, TodoRepository } from "./todo.repository.ts"
  *   after S was taken, so it lives at least that long after S. An entry is used at most `maxAgeMs` after its fill
  *   (far below the retention; `createListCache` refuses a bound that is not) and then read again from scratch.
  *
+ * - concurrent requests for one key share statements: one is in flight per key, and a request that arrives while
+ *   it is answers from the next one (sent after it arrived, so its snapshot sees what the request must see).
+ *
  * `window=` lists (their cutoff moves with the clock) and pages are not cached.
  */
 
@@ -40,6 +43,14 @@ export interface ListCacheStats {
   hits: number;
   /** Answers whose list was read (a fill, a changed hit check, an entry too old or too big). */
   reads: number;
+  /** Statements run: concurrent requests for one key share one (see `drain`). */
+  statements: number;
+}
+
+/** The requests of one key waiting for its next statement, and whether one is in flight. */
+interface Flight {
+  running: boolean;
+  queued: Array<{ resolve(answer: ListAnswer): void; reject(err: unknown): void }>;
 }
 
 interface Entry extends ListAnswer {
@@ -71,7 +82,8 @@ export function createListCache(todos: TodoRepository, options: ListCacheOptions
     );
   }
   const entries = new Map<string, Entry>();
-  const stats: ListCacheStats = { hits: 0, reads: 0 };
+  const stats: ListCacheStats = { hits: 0, reads: 0, statements: 0 };
+  const flights = new Map<string, Flight>();
   let bytes = 0;
 
   function keep(key: string, list: SnapshotList, filledAt: number): Entry {
@@ -95,25 +107,60 @@ export function createListCache(todos: TodoRepository, options: ListCacheOptions
     bytes -= old.body.length;
   }
 
+  /** One statement for the key: a hit check against the entry while it is young enough, else a fresh read. */
+  async function lookup(
+    db: TodoDb,
+    filter: TodoFilter,
+    key: string,
+  ): Promise<{ answer: Entry; hit: boolean }> {
+    const startedAt = now();
+    const entry = entries.get(key);
+    stats.statements += 1;
+    if (entry !== undefined && startedAt - entry.filledAt < maxAgeMs) {
+      const changed = await todos.listIfChanged(db, filter, entry.snapshot);
+      if (changed === undefined) return { answer: entry, hit: true };
+      return { answer: keep(key, changed, startedAt), hit: false };
+    }
+    return { answer: keep(key, await todos.listWithSnapshot(db, filter), startedAt), hit: false };
+  }
+
+  /**
+   * Runs statements for the key one at a time. Each answers every request that arrived before it was sent, and
+   * only those: its snapshot is taken after they arrived, so it sees every write committed before any of them
+   * began. A request that arrives while a statement is in flight waits for the next one.
+   */
+  async function drain(db: TodoDb, filter: TodoFilter, key: string, flight: Flight): Promise<void> {
+    flight.running = true;
+    while (flight.queued.length > 0) {
+      const batch = flight.queued;
+      flight.queued = [];
+      try {
+        const { answer, hit } = await lookup(db, filter, key);
+        if (hit) stats.hits += batch.length;
+        else stats.reads += batch.length;
+        for (const waiter of batch) waiter.resolve(answer);
+      } catch (err) {
+        for (const waiter of batch) waiter.reject(err);
+      }
+    }
+    flight.running = false;
+  }
+
   return {
     stats,
-    async get(db, filter) {
+    get(db, filter) {
       const key = listCacheKey(filter);
-      if (key === undefined) throw new Error("window lists are not cached");
-      const startedAt = now();
-      const entry = entries.get(key);
-      if (entry !== undefined && startedAt - entry.filledAt < maxAgeMs) {
-        const changed = await todos.listIfChanged(db, filter, entry.snapshot);
-        if (changed === undefined) {
-          stats.hits += 1;
-          return entry;
-        }
-        stats.reads += 1;
-        return keep(key, changed, startedAt);
+      if (key === undefined) return Promise.reject(new Error("window lists are not cached"));
+      let flight = flights.get(key);
+      if (flight === undefined) {
+        flight = { running: false, queued: [] };
+        flights.set(key, flight);
       }
-      const list = await todos.listWithSnapshot(db, filter);
-      stats.reads += 1;
-      return keep(key, list, startedAt);
+      const joined = flight;
+      return new Promise<ListAnswer>((resolve, reject) => {
+        joined.queued.push({ resolve, reject });
+        if (!joined.running) void drain(db, filter, key, joined);
+      });
     },
   };
 }
