@@ -20,10 +20,11 @@ import {
 } from "@taskoverflow/platform";
 import { calendarRequestRoutes } from "./calendar-requests/index.ts";
 import { type Clock, systemClock } from "./clock.ts";
-import { publishing, type TodoConfig } from "./config.ts";
+import { LIST_CACHE_DEFAULT_BYTES, publishing, type TodoConfig } from "./config.ts";
 import { migrations } from "./db/migrations/index.ts";
 import type { TodoServiceTables } from "./db/tables.ts";
 import { todoInternalRoutes } from "./todos/todo.internal.routes.ts";
+import { createListCache, LIST_CACHE_MAX_AGE_MS, type ListCache } from "./todos/todo.list-cache.ts";
 import { PRODUCER } from "./todos/todo.outbox.ts";
 import { TodoRepository } from "./todos/todo.repository.ts";
 import { todoRoutes } from "./todos/todo.routes.ts";
@@ -44,7 +45,12 @@ export interface TodoOverrides extends ServiceOverrides {
    * leaves it open on stop. Tests share one PGlite this way (a fresh PGlite takes seconds to initialise).
    */
   database?: Database<unknown>;
+  /** The list cache to use (tests read its counters); default: one of `config.listCacheBytes`. */
+  listCache?: ListCache;
 }
+
+/** How long the relay keeps published outbox rows; the list cache's entry age bound is checked against it. */
+export const OUTBOX_RETAIN_MS = 24 * 3600_000;
 
 /**
  * `start()` opens the database, applies migrations, starts the outbox relay, listens; `stop()` stops accepting
@@ -102,6 +108,7 @@ export function createTodoApp(config: TodoConfig, overrides: TodoOverrides = {})
         db,
         publisher,
         log: logger.child({ component: "outbox-relay" }),
+        retainPublishedMs: OUTBOX_RETAIN_MS,
         ...(config.databaseUrl && {
           wakeSource: pgOutboxWakeSource({ connectionString: config.databaseUrl, log: logger }),
         }),
@@ -117,12 +124,23 @@ export function createTodoApp(config: TodoConfig, overrides: TodoOverrides = {})
     const onCommitted = () => relay?.wake();
 
     const todos = new TodoRepository();
+    const cacheBytes = config.listCacheBytes ?? LIST_CACHE_DEFAULT_BYTES;
+    const listCache =
+      overrides.listCache ??
+      (cacheBytes > 0
+        ? createListCache(todos, {
+            maxBytes: cacheBytes,
+            maxAgeMs: LIST_CACHE_MAX_AGE_MS,
+            retainPublishedMs: OUTBOX_RETAIN_MS,
+          })
+        : undefined);
     const routes = todoRoutes({
       db,
       todos,
       clock,
       onCommitted,
       publicUrl: config.publicUrl,
+      listCache,
       ...(overrides.newId && { newId: overrides.newId }),
     });
     const calendar = calendarRequestRoutes({

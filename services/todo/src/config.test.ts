@@ -14,6 +14,7 @@ describe("loadConfig", () => {
       aws: { endpoint: undefined, region: "us-east-1" },
       topicArn: undefined,
       topologyPrefix: "taskoverflow-",
+      listCacheBytes: 8 * 1024 * 1024,
     });
   });
 
@@ -29,6 +30,7 @@ describe("loadConfig", () => {
       AWS_REGION: "eu-west-1",
       TOPIC_ARN: "arn:aws:sns:eu-west-1:000000000000:taskoverflow-events",
       TOPOLOGY_PREFIX: "dev-",
+      LIST_CACHE_BYTES: "0",
     });
     expect(config).toEqual({
       port: 7000,
@@ -40,6 +42,7 @@ describe("loadConfig", () => {
       aws: { endpoint: "http://127.0.0.1:4566", region: "eu-west-1" },
       topicArn: "arn:aws:sns:eu-west-1:000000000000:taskoverflow-events",
       topologyPrefix: "dev-",
+      listCacheBytes: 0,
     });
   });
 
@@ -60,5 +63,6 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ PORT: "http" })).toThrow(ConfigError);
     expect(() => loadConfig({ PORT: "http" })).toThrow(/PORT/);
     expect(() => loadConfig({ DATABASE_URL: "not a url" })).toThrow(/DATABASE_URL/);
+    expect(() => loadConfig({ LIST_CACHE_BYTES: "-1" })).toThrow(/LIST_CACHE_BYTES/);
   });
 });

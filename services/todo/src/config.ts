@@ -2,6 +2,9 @@ import { topologyEnv } from "@taskoverflow/messaging";
 import { type BackendConfig, backendEnv, backendSettings, env, parseEnv } from "@taskoverflow/platform";
 import { z } from "zod";
 
+/** LIST_CACHE_BYTES's default: 8 MiB (a list of 100 todos is ~20 kB). */
+export const LIST_CACHE_DEFAULT_BYTES = 8 * 1024 * 1024;
+
 /** The todo service's environment: keys are the variable names. */
 export const todoEnvSchema = z.object({
   /** AWS: SNS (and SQS, when the topology is resolved by name): the outbox relay publishes the events. */
@@ -12,6 +15,8 @@ export const todoEnvSchema = z.object({
   ...topologyEnv(),
   /** The public address clients use (the gateway's); absolute URLs (task_url, Link) are built on it. */
   PUBLIC_URL: env.optionalUrl(),
+  /** Bytes of whole-list answers kept per instance, each validated by the database on every hit (0 = off). */
+  LIST_CACHE_BYTES: z.coerce.number().int().min(0).default(LIST_CACHE_DEFAULT_BYTES),
 });
 
 export interface TodoConfig extends BackendConfig {
@@ -21,6 +26,8 @@ export interface TodoConfig extends BackendConfig {
   topologyPrefix?: string;
   /** Unset: links name the request's host only when it is a local one (see publicOrigin). */
   publicUrl?: string | undefined;
+  /** Bytes of whole-list answers the list cache keeps; 0 turns it off. Default 8 MiB. */
+  listCacheBytes?: number;
 }
 
 /**
@@ -46,5 +53,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): TodoConfig 
     topicArn: e.TOPIC_ARN || undefined,
     topologyPrefix: e.TOPOLOGY_PREFIX,
     publicUrl: e.PUBLIC_URL,
+    listCacheBytes: e.LIST_CACHE_BYTES,
   };
 }

@@ -6,6 +6,43 @@ import type { TodoChanges, TodoDraft, TodoFilter } from "./todo.domain.ts";
 import type { TodoEventEnvelope } from "./todo.outbox.ts";
 import { todoStateSql } from "./todo.sql.ts";
 
+/** A list as JSON array text and the snapshot (`pg_current_snapshot()` as text) it was read in. */
+export interface SnapshotList {
+  body: string;
+  snapshot: string;
+}
+
+/** The todos matching the filter as a JSON array text, in id order: a scalar subquery's text. */
+function listBody(filter: TodoFilter, cutoff: string | undefined): RawBuilder<string> {
+  const where: RawBuilder<unknown>[] = [sql`TRUE`];
+  if (filter.completed !== undefined) where.push(sql`completed = ${filter.completed}`);
+  if (filter.windowDays !== undefined) {
+    where.push(
+      cutoff === undefined ? sql`deadline_at IS NOT NULL` : sql`deadline_at <= ${cutoff}::timestamp`,
+    );
+  }
+  return sql<string>`(SELECT '[' || coalesce(string_agg(api_json, ',' ORDER BY id), '') || ']'
+    FROM todos WHERE ${sql.join(where, sql` AND `)})`;
+}
+
+/**
+ * `TodoRepository.listIfChanged`'s statement (tests explain its plan): no row when nothing changed. The WHERE is a
+ * one-time filter (an initplan): the list, a scalar subquery in the select list, runs only when it passes. The
+ * probe is `ORDER BY xid LIMIT 1`, not EXISTS: in the generic plan of a prepared statement the planner cannot
+ * tell that the range from the snapshot's xmin is small, and for an EXISTS it would take a sequential scan that
+ * "stops at the first match" (and reads the whole table when there is none); an ordered probe keeps it on the index.
+ */
+export function listIfChangedQuery(filter: TodoFilter, snapshot: string) {
+  return sql<SnapshotList>`
+    SELECT ${listBody(filter, undefined)} AS body, pg_current_snapshot()::text AS snapshot
+    WHERE (
+      SELECT xid FROM outbox
+      WHERE xid >= pg_snapshot_xmin(${snapshot}::pg_snapshot)
+        AND NOT pg_visible_in_snapshot(xid, ${snapshot}::pg_snapshot)
+      ORDER BY xid LIMIT 1
+    ) IS NOT NULL`;
+}
+
 /** A connection or an open transaction. */
 export type TodoDb = Kysely<TodoServiceTables>;
 
@@ -22,20 +59,37 @@ export type TodoDb = Kysely<TodoServiceTables>;
 export class TodoRepository {
   /** The todos matching the filter as a JSON array text, in id order. */
   async listJson(db: TodoDb, filter: TodoFilter, cutoff: string | undefined): Promise<string> {
-    const where: RawBuilder<unknown>[] = [sql`TRUE`];
-    if (filter.completed !== undefined) where.push(sql`completed = ${filter.completed}`);
-    if (filter.windowDays !== undefined) {
-      where.push(
-        cutoff === undefined ? sql`deadline_at IS NOT NULL` : sql`deadline_at <= ${cutoff}::timestamp`,
-      );
-    }
     const { rows } = await executePrepared(
       db,
-      sql<{ body: string }>`
-      SELECT '[' || coalesce(string_agg(api_json, ',' ORDER BY id), '') || ']' AS body
-      FROM todos WHERE ${sql.join(where, sql` AND `)}`,
+      sql<{ body: string }>`SELECT ${listBody(filter, cutoff)} AS body`,
     );
     return rows[0]?.body ?? "[]";
+  }
+
+  /**
+   * The list (no window) and the snapshot it was read in (`pg_current_snapshot()` of the same statement), for
+   * the list cache (todo.list-cache.ts).
+   */
+  async listWithSnapshot(db: TodoDb, filter: TodoFilter): Promise<SnapshotList> {
+    const { rows } = await executePrepared(
+      db,
+      sql<SnapshotList>`
+      SELECT ${listBody(filter, undefined)} AS body, pg_current_snapshot()::text AS snapshot`,
+    );
+    const row = rows[0];
+    if (row === undefined) throw new Error("the list statement returned no row");
+    return row;
+  }
+
+  /**
+   * One round trip: undefined when no outbox row is visible now that was not visible in `snapshot` (so no todo
+   * changed since: every change writes one in its transaction), else the list read now and its snapshot. Rows
+   * below the snapshot's xmin were all committed or aborted when it was taken: only the index range from its
+   * xmin up is scanned (outbox_xid, migration 0007).
+   */
+  async listIfChanged(db: TodoDb, filter: TodoFilter, snapshot: string): Promise<SnapshotList | undefined> {
+    const { rows } = await executePrepared(db, listIfChangedQuery(filter, snapshot));
+    return rows[0];
   }
 
   /** One todo as JSON text, or undefined. */

@@ -1,9 +1,10 @@
 import { Router } from "@koa/router";
-import { jsonBody, NotFoundError, type RequestState } from "@taskoverflow/platform";
+import { jsonBody, matchesAny, NotFoundError, type RequestState } from "@taskoverflow/platform";
 import type Koa from "koa";
 import type { Kysely } from "kysely";
 import type { Clock } from "../clock.ts";
 import type { TodoServiceTables } from "../db/tables.ts";
+import { type ListCache, listCacheKey } from "./todo.list-cache.ts";
 import { todoEventEnvelope } from "./todo.outbox.ts";
 import { sendPage } from "./todo.page.ts";
 import type { TodoRepository } from "./todo.repository.ts";
@@ -20,6 +21,8 @@ export interface TodoRouteDeps {
   onCommitted?: () => void;
   /** PUBLIC_URL: the origin of the paging `Link` header (see publicOrigin). */
   publicUrl?: string | undefined;
+  /** The whole list's cache (validated by the database on every hit); absent: every list is read. */
+  listCache?: ListCache | undefined;
 }
 
 const notFound = () => new NotFoundError("Todo not found", "todo_not_found");
@@ -37,6 +40,7 @@ export function todoRoutes({
   newId,
   onCommitted,
   publicUrl,
+  listCache,
 }: TodoRouteDeps): Router<RequestState> {
   const router = new Router<RequestState>({ prefix: "/api/v1" });
 
@@ -44,6 +48,17 @@ export function todoRoutes({
     const filter = parseListQuery(ctx.query);
     const cutoff = filter.windowDays === undefined ? undefined : windowCutoff(clock.now(), filter.windowDays);
     if (await sendPage(ctx, db, filter, cutoff, publicUrl)) return;
+    if (listCache !== undefined && listCacheKey(filter) !== undefined) {
+      const { body, etag } = await listCache.get(db, filter);
+      ctx.status = 200;
+      ctx.type = "application/json";
+      ctx.set("ETag", etag);
+      // If-None-Match naming the current list (RFC 9110 §13.1.2): 304. Not Koa's ctx.fresh: it answers "stale" to
+      // Cache-Control: no-cache, which fetch() adds to every conditional request (a directive for caches).
+      if (matchesAny(ctx.get("if-none-match"), [etag])) ctx.status = 304;
+      else ctx.body = body;
+      return;
+    }
     sendJsonText(ctx, await todos.listJson(db, filter, cutoff));
   });
 
