@@ -5,7 +5,13 @@ import { createEvent, type DomainEvent } from "@taskoverflow/contracts";
 import { createLogger, type Database, migrate, openDatabase } from "@taskoverflow/platform";
 import { createTestDatabase, type TestDatabase, waitFor } from "@taskoverflow/test-harness";
 import { sql } from "kysely";
-import { createOutboxRelay, enqueueEvent, outboxMigration, outboxV2Migration } from "../src/index.ts";
+import {
+  createOutboxRelay,
+  enqueueEvent,
+  outboxMigration,
+  outboxV2Migration,
+  outboxV3Migration,
+} from "../src/index.ts";
 
 const log = createLogger({ service: "outbox-migration-test", level: "silent" });
 const started = (jobId: string, sequence?: number) => ({
@@ -38,7 +44,15 @@ describe("outbox migration v1 -> v2", () => {
     }
     await sql`UPDATE outbox_sequence SET value = 3`.execute(db);
 
-    await migrate(db, { "001_outbox": outboxMigration, "002_outbox_v2": outboxV2Migration }, log);
+    await migrate(
+      db,
+      {
+        "001_outbox": outboxMigration,
+        "002_outbox_v2": outboxV2Migration,
+        "003_outbox_v3": outboxV3Migration,
+      },
+      log,
+    );
     await enqueueEvent(db as never, started(crypto.randomUUID()) as DomainEvent);
     await enqueueEvent(db as never, started(crypto.randomUUID()) as DomainEvent);
 

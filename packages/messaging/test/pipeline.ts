@@ -17,6 +17,7 @@ import {
   inboxMigration,
   outboxMigration,
   outboxV2Migration,
+  outboxV3Migration,
   processOnceInOneStatement,
   type TopologyOptions,
 } from "../src/index.ts";
@@ -41,6 +42,7 @@ export async function openTestDb(url: string | undefined, log: Logger) {
     {
       "001_outbox": outboxMigration,
       "001_outbox_v2": outboxV2Migration,
+      "001_outbox_v3": outboxV3Migration,
       "002_inbox": inboxMigration,
       "003_test": testTablesMigration,
     },

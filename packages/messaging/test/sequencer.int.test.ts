@@ -63,7 +63,7 @@ describe("outbox sequencer on PostgreSQL", () => {
       const db = testDb.db;
       const rand = random(seed);
       await sql`TRUNCATE outbox, todos_test`.execute(db);
-      await sql`UPDATE outbox_head SET sequence = 0`.execute(db);
+      await sql`UPDATE outbox_head SET sequence = 0, published_through = 0`.execute(db);
       const broker = recordingBroker();
       const relayOptions = { log, pollIntervalMs: 50, retryBaseMs: 10, retryMaxMs: 100, batchSize: 7 };
 

@@ -70,7 +70,7 @@ describe("outbox relays on PostgreSQL: one leads, the others stand by", () => {
 
   const freshOutbox = async () => {
     await sql`TRUNCATE outbox, todos_test`.execute(testDb.db);
-    await sql`UPDATE outbox_head SET sequence = 0`.execute(testDb.db);
+    await sql`UPDATE outbox_head SET sequence = 0, published_through = 0`.execute(testDb.db);
   };
   const lockHolders = async () =>
     (
@@ -85,7 +85,9 @@ describe("outbox relays on PostgreSQL: one leads, the others stand by", () => {
         (
           await sql<{
             n: string;
-          }>`SELECT count(*)::text AS n FROM outbox WHERE published_at IS NOT NULL`.execute(testDb.db)
+          }>`SELECT count(*)::text AS n FROM outbox WHERE sequence <= (SELECT published_through FROM outbox_head)`.execute(
+            testDb.db,
+          )
         ).rows[0]?.n === String(n),
       { what: `${n} rows marked published` },
     );

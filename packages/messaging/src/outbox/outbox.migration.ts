@@ -56,8 +56,27 @@ export const outboxV2Migration: Migration = {
   },
 };
 
+/**
+ * Publishing tracked by a watermark (docs/architecture.md §4): `outbox_head.published_through` is the highest
+ * sequence up to which every row was accepted by SNS, advanced by the leader over the contiguous accepted prefix of
+ * each batch. It replaces the per-row `published_at` UPDATE (a third full copy of every row, with its index
+ * entries) and the partial index that found unpublished rows. `published_at` stays, no longer written, so a v2
+ * relay still leading during a rolling deploy keeps working, though it sends again what v3 published (consumers
+ * deduplicate by event id). Numbered rows not marked published when this runs go out again once.
+ */
+export const outboxV3Migration: Migration = {
+  async up(db: Kysely<unknown>) {
+    const run = (q: ReturnType<typeof sql>) => q.execute(db);
+    await run(sql`ALTER TABLE outbox_head ADD COLUMN published_through bigint NOT NULL DEFAULT 0`);
+    await run(sql`
+      UPDATE outbox_head SET published_through = coalesce(
+        (SELECT min(sequence) - 1 FROM outbox WHERE published_at IS NULL AND sequence IS NOT NULL), sequence)`);
+    await run(sql`DROP INDEX outbox_unpublished`);
+  },
+};
+
 export interface OutboxTables {
-  outbox_head: { id: number; sequence: string };
+  outbox_head: { id: number; sequence: string; published_through: string };
   outbox: {
     id: Generated<string>;
     xid: Generated<string>;
@@ -66,6 +85,7 @@ export interface OutboxTables {
     type: string;
     body: string;
     created_at: Generated<Date>;
+    /** Written by v2 relays only; v3 tracks publishing by `outbox_head.published_through`. */
     published_at: Date | null;
     attempts: Generated<number>;
     last_error: string | null;

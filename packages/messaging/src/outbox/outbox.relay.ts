@@ -21,7 +21,7 @@ export * from "./outbox.session.ts";
 /**
  * Numbers committed outbox rows and publishes them in sequence order. Several instances may run against one
  * database: one relay leads, the one holding the sequencer's session advisory lock (outbox.session.ts); it
- * claims and marks on that same session, two autocommit statements a pass. The others stand by, try the lock
+ * claims and moves the publishing watermark on that same session, two autocommit statements a pass. The others stand by, try the lock
  * every poll interval and publish nothing; when the leader's session ends (its process died, its backend was
  * terminated) the lock goes with it and a standby takes over within a poll interval. A leader that dies
  * between SNS accepting a batch and marking it leaves the rows claimed: the next leader's claim sends them
@@ -88,19 +88,27 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     const events = rows.map(
       (r) => ({ ...(JSON.parse(r.body) as DomainEvent), sequence: Number(r.sequence) }) as DomainEvent,
     );
-    let done = rows.map((r) => r.event_id);
+    let accepted = new Set(rows.map((r) => r.event_id));
     let failure: unknown;
     try {
       await publisher.publish(events);
     } catch (err) {
       failure = err;
-      done = err instanceof PartialPublishError ? err.publishedIds : [];
-      const failed = rows.map((r) => r.event_id).filter((id) => !done.includes(id));
+      accepted = new Set(err instanceof PartialPublishError ? err.publishedIds : []);
+      const failed = rows.map((r) => r.event_id).filter((id) => !accepted.has(id));
       await leadership.run((s) => recordFailure(s, failed, err));
     }
-    await leadership.run((s) => markPublished(s, done));
+    // The watermark moves over the contiguous accepted prefix only: accepted rows after a refused one go out
+    // again with it (consumers deduplicate by event id).
+    let through: string | undefined;
+    for (const r of rows) {
+      if (!accepted.has(r.event_id)) break;
+      through = r.sequence;
+    }
+    const mark = through;
+    if (mark !== undefined) await leadership.run((s) => markPublished(s, mark));
     if (failure !== undefined) throw failure;
-    return { published: done.length, heldBack: claimed.heldBack };
+    return { published: rows.length, heldBack: claimed.heldBack };
   }
 
   /** Warns, at most every `stallCheckIntervalMs`, when an older open transaction holds numbering back. */

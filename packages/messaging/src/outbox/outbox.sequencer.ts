@@ -34,9 +34,9 @@ export async function tryLeadership(session: Kysely<OutboxTables>): Promise<{ le
 /**
  * The claim, one autocommit statement on the leader's session: numbers at most `sequenceLimit` committed rows
  * whose transaction is below the snapshot horizon, contiguously from `outbox_head`, in (xid, id) order (and
- * moves the head), and returns the oldest `batchSize` unpublished rows in sequence order (claimed-but-unmarked
- * ones first: a leader that died between publish and mark left them, and they go out again with the same
- * sequences), and whether committed rows are held back (their transaction is not below the horizon yet: an
+ * moves the head), and returns the oldest `batchSize` unpublished rows (above `outbox_head.published_through`) in
+ * sequence order (claimed-but-unmarked ones first: a leader that died between publish and mark left them, and
+ * they go out again with the same sequences), and whether committed rows are held back (their transaction is not below the horizon yet: an
  * older one is still open, and may never wake the relay).
  *
  * The statement checks itself that it runs on the session that took the sequencer lock (`leads`: its backend
@@ -61,7 +61,7 @@ export async function claimBatch(
       body: string;
     }>`
     WITH lock AS (SELECT pg_backend_pid() = ${leaderPid}::int AS leads),
-    head AS (SELECT sequence FROM outbox_head WHERE id = 1),
+    head AS (SELECT sequence, published_through FROM outbox_head WHERE id = 1),
     eligible AS (
       SELECT id, row_number() OVER (ORDER BY xid, id) AS n FROM (
         SELECT id, xid FROM outbox
@@ -88,7 +88,7 @@ export async function claimBatch(
     LEFT JOIN LATERAL (
       -- Ordered by the bigint (pending.sequence), not by the text column of the same name: '10' < '9'.
       SELECT sequence::text AS sequence, event_id, body FROM (
-        SELECT sequence, event_id, body FROM outbox WHERE published_at IS NULL AND sequence IS NOT NULL
+        SELECT sequence, event_id, body FROM outbox WHERE sequence > (SELECT published_through FROM head)
         UNION ALL
         SELECT sequence, event_id, body FROM numbered
       ) pending WHERE l.leads ORDER BY pending.sequence LIMIT ${sql.lit(batchSize)}
@@ -98,13 +98,16 @@ export async function claimBatch(
   return { rows, heldBack: found[0]?.held_back ?? false, leads: found[0]?.leads === true };
 }
 
-/** Marks the rows SNS accepted as published (autocommit, on the leader's session). */
-export async function markPublished(session: Kysely<OutboxTables>, eventIds: string[]): Promise<void> {
-  if (eventIds.length === 0) return;
-  // One text for any number of rows (an array parameter, not a list of them): a named prepared statement.
+/**
+ * Moves the publishing watermark to `through` (every row up to it was accepted by SNS; the relay passes the end of
+ * the contiguous accepted prefix of a batch): one narrow row, autocommit, on the leader's session. Never moves it
+ * back (a deposed leader's late mark is about rows that were published all the same).
+ */
+export async function markPublished(session: Kysely<OutboxTables>, through: string): Promise<void> {
   await executePrepared(
     session,
-    sql`UPDATE outbox SET published_at = now() WHERE event_id = ANY(${eventIds}::uuid[])`,
+    sql`UPDATE outbox_head SET published_through = ${through}::bigint
+        WHERE id = 1 AND published_through < ${through}::bigint`,
   );
 }
 
@@ -121,11 +124,14 @@ export async function recordFailure(
     .execute();
 }
 
-/** Deletes rows published longer ago than `retainMs`; returns how many. */
+/** Deletes published rows (at or below the watermark) written longer ago than `retainMs`; returns how many. */
 export async function deletePublished(db: Kysely<OutboxTables>, retainMs: number): Promise<number> {
   const r = await db
     .deleteFrom("outbox")
-    .where("published_at", "<", sql<Date>`now() - make_interval(secs => ${retainMs / 1000})`)
+    .where("sequence", "<=", (eb) =>
+      eb.selectFrom("outbox_head").select("published_through").where("id", "=", 1),
+    )
+    .where("created_at", "<", sql<Date>`now() - make_interval(secs => ${retainMs / 1000})`)
     .executeTakeFirst();
   return Number(r.numDeletedRows);
 }

@@ -1,4 +1,9 @@
-import { inboxMigration, outboxMigration, outboxV2Migration } from "@taskoverflow/messaging";
+import {
+  inboxMigration,
+  outboxMigration,
+  outboxV2Migration,
+  outboxV3Migration,
+} from "@taskoverflow/messaging";
 import { createTablesMigration } from "@taskoverflow/platform";
 import { type Kysely, sql } from "kysely";
 import type { Migration } from "kysely/migration";
@@ -76,4 +81,5 @@ export const migrations: Record<string, Migration> = {
   "0005_applied_sequences": appliedSequences,
   "0006_feed_changes": feedChanges,
   "0007_feed_changes_index": feedChangesIndex,
+  "0008_outbox_watermark": outboxV3Migration,
 };

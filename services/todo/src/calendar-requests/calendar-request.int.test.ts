@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { bounds, createEvent, parseEvent } from "@taskoverflow/contracts";
-import { outboxMigration, outboxV2Migration } from "@taskoverflow/messaging";
+import { outboxMigration, outboxV2Migration, outboxV3Migration } from "@taskoverflow/messaging";
 import {
   createLogger,
   type Database,
@@ -37,6 +37,7 @@ describe("calendar requests (todo service side)", () => {
       {
         "0001_outbox": outboxMigration,
         "0001_outbox_v2": outboxV2Migration,
+        "0001_outbox_v3": outboxV3Migration,
         "0002_calendar": calendarRequestsMigration,
       },
       logger,

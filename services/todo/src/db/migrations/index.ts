@@ -1,4 +1,4 @@
-import { outboxMigration, outboxV2Migration } from "@taskoverflow/messaging";
+import { outboxMigration, outboxV2Migration, outboxV3Migration } from "@taskoverflow/messaging";
 import type { Migration } from "kysely/migration";
 import { calendarRequestsMigration } from "../../calendar-requests/index.ts";
 import * as todos from "./0001_todos.ts";
@@ -15,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   "0005_todo_json": todoJson,
   "0006_todo_json_compact": todoJsonCompact,
   "0007_outbox_xid": outboxXid,
+  "0008_outbox_watermark": outboxV3Migration,
 };
