@@ -19,7 +19,12 @@ export interface EventMeta {
   at: Date;
 }
 
-/** Builds (and validates) the envelope of a todo event; the payload is written by the same SQL statement. */
+/**
+ * Builds (and validates) the envelope of a todo event; the payload is written by the same SQL statement. The
+ * schema runs unless every field is known to pass it (the schema's check was ~1.5 % of a POST's CPU): an id
+ * from `randomUUID`, a time that `toISOString` writes in the contract's form (years 0..9999), a correlation
+ * id of 1..128 characters; type, version and producer are typed constants.
+ */
 export function todoEventEnvelope(
   type: TodoEventType,
   { correlationId, at }: EventMeta,
@@ -33,5 +38,12 @@ export function todoEventEnvelope(
     correlationId,
     producer: PRODUCER,
   };
-  return TodoEventEnvelope.parse(envelope);
+  const year = at.getUTCFullYear();
+  const known =
+    newId === randomUUID &&
+    year >= 0 &&
+    year <= 9999 &&
+    correlationId.length >= 1 &&
+    correlationId.length <= 128;
+  return known ? envelope : TodoEventEnvelope.parse(envelope);
 }

@@ -3,6 +3,7 @@ import {
   listQueryParams,
   TodoCreateRequest,
   TodoUpdateRequest,
+  textProblem,
   todoFields,
   WRITABLE_FIELDS,
 } from "@taskoverflow/contracts";
@@ -53,13 +54,39 @@ function defined<T extends object>(value: T): { [K in keyof T]?: Exclude<T[K], u
   };
 }
 
+/**
+ * The fields of a body every check would pass, without zod (a POST's validation was ~5 % of the todo
+ * service's CPU per request): the same rules (the contracts' `textProblem`, `parseTimestamp`), or undefined at
+ * the first doubt, so that every refusal, and its message, still comes from the schema.
+ */
+function clearlyValid(o: Record<string, unknown>): z.infer<typeof updateSchema> | undefined {
+  const { title, description, completed, deadline_at } = o;
+  const text = (v: unknown, { min, max }: { min: number; max: number }) =>
+    typeof v === "string" && textProblem(v, min, max) === undefined;
+  if (title !== undefined && !text(title, bounds.title)) return undefined;
+  if (description !== undefined && description !== null && !text(description, bounds.description))
+    return undefined;
+  if (completed !== undefined && typeof completed !== "boolean") return undefined;
+  let deadline: string | null | undefined = deadline_at === null ? null : undefined;
+  if (deadline_at !== undefined && deadline_at !== null) {
+    deadline = typeof deadline_at === "string" ? parseTimestamp(deadline_at) : undefined;
+    if (deadline === undefined) return undefined;
+  }
+  return {
+    title: title as string | undefined,
+    description: description as string | null | undefined,
+    completed: completed as boolean | undefined,
+    deadline_at: deadline,
+  };
+}
+
 /** A create request: body must be an object, with no extra fields, with a title. */
 export function parseCreate(body: unknown): TodoDraft {
   const object = asObject(body);
   if (object.title === undefined || object.title === null) {
     throw new ValidationError("missing title", "missing_title");
   }
-  const v = check(createSchema, object);
+  const v = clearlyValid(object) ?? check(createSchema, object);
   return {
     title: v.title,
     description: v.description ?? null,
@@ -70,7 +97,8 @@ export function parseCreate(body: unknown): TodoDraft {
 
 /** A partial update: keys not sent keep their values; `null` clears description/deadline_at. */
 export function parseUpdate(body: unknown): TodoChanges {
-  const v = check(updateSchema, asObject(body));
+  const object = asObject(body);
+  const v = clearlyValid(object) ?? check(updateSchema, object);
   return defined({
     title: v.title,
     description: v.description,
