@@ -34,8 +34,7 @@ export function requestMiddleware(logger: Logger): Koa.Middleware<RequestState> 
   return async (ctx, next) => {
     const started = performance.now();
     const correlationId = correlationIdFrom(ctx.get(CORRELATION_HEADER) || undefined);
-    // The child logger is made when something logs (most requests log nothing at warn): a pino child costs
-    // a few microseconds, a few tenths of a percent of a request's CPU.
+    // The child logger is made when something logs (at warn most requests log nothing; a child costs µs).
     let child: Logger | undefined;
     const log = () => {
       child ??= logger.child({ correlationId });
