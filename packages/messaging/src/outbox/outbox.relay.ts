@@ -21,8 +21,8 @@ export * from "./outbox.session.ts";
 /**
  * Numbers committed outbox rows and publishes them in sequence order. Several instances may run against one
  * database: one relay leads, the one holding the sequencer's session advisory lock (outbox.session.ts); it
- * claims and moves the publishing watermark on that same session, two autocommit statements a pass. The others stand by, try the lock
- * every poll interval and publish nothing; when the leader's session ends (its process died, its backend was
+ * claims and moves the publishing watermark on that same session, two autocommit statements a pass. The
+ * others stand by, try the lock every poll interval and publish nothing; when the leader's session ends (its process died, its backend was
  * terminated) the lock goes with it and a standby takes over within a poll interval. A leader that dies
  * between SNS accepting a batch and marking it leaves the rows claimed: the next leader's claim sends them
  * again with the same sequences (consumers deduplicate by event id). When SNS fails, the attempt is recorded on

@@ -34,10 +34,10 @@ export async function tryLeadership(session: Kysely<OutboxTables>): Promise<{ le
 /**
  * The claim, one autocommit statement on the leader's session: numbers at most `sequenceLimit` committed rows
  * whose transaction is below the snapshot horizon, contiguously from `outbox_head`, in (xid, id) order (and
- * moves the head), and returns the oldest `batchSize` unpublished rows (above `outbox_head.published_through`) in
- * sequence order (claimed-but-unmarked ones first: a leader that died between publish and mark left them, and
- * they go out again with the same sequences), and whether committed rows are held back (their transaction is not below the horizon yet: an
- * older one is still open, and may never wake the relay).
+ * moves the head), and returns the oldest `batchSize` unpublished rows (above `outbox_head.published_through`)
+ * in sequence order (claimed-but-unmarked ones first: a leader that died between publish and mark left them,
+ * and they go out again with the same sequences), and whether committed rows are held back (their transaction
+ * is not below the horizon yet: an older one is still open, and may never wake the relay).
  *
  * The statement checks itself that it runs on the session that took the sequencer lock (`leads`: its backend
  * is `leaderPid`, the one `tryLeadership` answered; that backend holds the lock for as long as it lives): on any
