@@ -106,8 +106,7 @@ export async function claimBatch(
 export async function markPublished(session: Kysely<OutboxTables>, through: string): Promise<void> {
   await executePrepared(
     session,
-    sql`UPDATE outbox_head SET published_through = ${through}::bigint
-        WHERE id = 1 AND published_through < ${through}::bigint`,
+    sql`UPDATE outbox_head SET published_through = greatest(published_through, ${through}::bigint) WHERE id = 1`,
   );
 }
 
