@@ -11,9 +11,11 @@ import type { SnapshotList, TodoDb, TodoRepository } from "./todo.repository.ts"
  *   not visible in S, the todos are what they were in S; a hit asks exactly that, in one round trip that also
  *   reads the list again when the answer is "changed" (`TodoRepository.listIfChanged`). A write committed before
  *   the request began (through any instance) is visible to that statement: read-your-writes holds;
- * - the relay deletes published outbox rows after `retainPublishedMs`; a row that committed after S was published
- *   after S was taken, so it lives at least that long after S. An entry is used at most `maxAgeMs` after its fill
- *   (far below the retention; `createListCache` refuses a bound that is not) and then read again from scratch.
+ * - the relay deletes an outbox row once it is published and was written more than `retainPublishedMs` ago
+ *   (`created_at`: its transaction's start); a row that committed after S came from a transaction that began at
+ *   most its own duration before S (todo writes are single statements), so it lives about that long after S.
+ *   An entry is used at most `maxAgeMs` after its fill (far below the retention; `createListCache` refuses a
+ *   bound that is not) and then read again from scratch.
  *
  * - concurrent requests for one key share statements: one is in flight per key, and a request that arrives while
  *   it is answers from the next one (sent after it arrived, so its snapshot sees what the request must see).
