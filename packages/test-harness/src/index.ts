@@ -7,6 +7,7 @@ export * from "./free-port.ts";
 export * from "./icalendar.ts";
 export * from "./infra.ts";
 export * from "./openapi.ts";
+export * from "./plan.ts";
 export * from "./postgres.ts";
 export * from "./process.ts";
 export * from "./raw-http.ts";

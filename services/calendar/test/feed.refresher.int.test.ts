@@ -4,7 +4,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { pgOutboxWakeSource } from "@taskoverflow/messaging";
 import { createLogger, type Database, openMigratedDatabase } from "@taskoverflow/platform";
-import { createTestDatabase, type TestDatabase, waitFor } from "@taskoverflow/test-harness";
+import {
+  createTestDatabase,
+  type PlanNode,
+  scansOf,
+  type TestDatabase,
+  waitFor,
+} from "@taskoverflow/test-harness";
 import { CompiledQuery, sql } from "kysely";
 import { feedFrame } from "../src/calendar/calendar.builder.ts";
 import { migrations } from "../src/db/migrations.ts";
@@ -14,20 +20,6 @@ import { FeedStore } from "../src/feed/feed.store.ts";
 
 const log = createLogger({ service: "calendar-refresher-test", level: "silent" });
 const TODOS = 12_000;
-
-interface PlanNode {
-  "Node Type": string;
-  "Relation Name"?: string;
-  "Index Name"?: string;
-  "Actual Rows": number;
-  "Actual Loops": number;
-  "Rows Removed by Filter"?: number;
-  "Shared Hit Blocks": number;
-  "Shared Read Blocks": number;
-  Plans?: PlanNode[];
-}
-
-const nodesOf = (n: PlanNode): PlanNode[] => [n, ...(n.Plans ?? []).flatMap(nodesOf)];
 
 describe("feed refresher: reading the changes", () => {
   let testDb: TestDatabase;
@@ -74,15 +66,8 @@ describe("feed refresher: reading the changes", () => {
 
   /** What the plan read of todos_projection: its scans' rows (kept and filtered out) and all buffers. */
   function reads(plan: PlanNode) {
-    const scans = nodesOf(plan).filter((n) => n["Relation Name"] === "todos_projection");
-    return {
-      scans: scans.map((n) => `${n["Node Type"]} ${n["Index Name"] ?? ""}`.trim()),
-      rows: scans.reduce(
-        (t, n) => t + (n["Actual Rows"] + (n["Rows Removed by Filter"] ?? 0)) * n["Actual Loops"],
-        0,
-      ),
-      buffers: plan["Shared Hit Blocks"] + plan["Shared Read Blocks"],
-    };
+    const { scans, rows } = scansOf(plan, "todos_projection");
+    return { scans, rows, buffers: (plan["Shared Hit Blocks"] ?? 0) + (plan["Shared Read Blocks"] ?? 0) };
   }
 
   async function pages() {

@@ -1,22 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { createLogger, migrate } from "@taskoverflow/platform";
+import { type PlanNode, scansOf } from "@taskoverflow/test-harness";
 import { CompiledQuery, sql } from "kysely";
 import { migrations } from "../src/db/migrations/index.ts";
 import { listIfChangedQuery, type TodoDb } from "../src/todos/todo.repository.ts";
 import { openSharedDatabase, type SharedDatabase } from "./todo.fixture.ts";
-
-interface PlanNode {
-  "Node Type": string;
-  "Relation Name"?: string;
-  "Index Name"?: string;
-  "Actual Rows": number;
-  "Actual Loops": number;
-  "Rows Removed by Filter"?: number;
-  "Heap Fetches"?: number;
-  Plans?: PlanNode[];
-}
-
-const nodesOf = (n: PlanNode): PlanNode[] => [n, ...(n.Plans ?? []).flatMap(nodesOf)];
 
 /**
  * The hit check's plan on a real server with 10,000 outbox rows of 10,000 committed transactions: it reads
@@ -69,18 +57,13 @@ describe("the list cache's hit check on postgres", () => {
   }
 
   function reads(plan: PlanNode) {
-    const nodes = nodesOf(plan);
-    const outbox = nodes.filter((n) => n["Relation Name"] === "outbox");
+    const outbox = scansOf(plan, "outbox");
+    const list = scansOf(plan, "todos");
     return {
-      outbox: outbox.map((n) => `${n["Node Type"]} ${n["Index Name"] ?? ""}`.trim()),
-      outboxRows: outbox.reduce(
-        (t, n) => t + (n["Actual Rows"] + (n["Rows Removed by Filter"] ?? 0)) * n["Actual Loops"],
-        0,
-      ),
-      listScans: nodes.filter((n) => n["Relation Name"] === "todos").length,
-      listRuns: nodes
-        .filter((n) => n["Relation Name"] === "todos")
-        .reduce((t, n) => t + n["Actual Loops"], 0),
+      outbox: outbox.scans,
+      outboxRows: outbox.rows,
+      listScans: list.scans.length,
+      listRuns: list.loops,
     };
   }
 
