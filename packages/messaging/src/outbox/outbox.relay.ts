@@ -66,7 +66,10 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   };
   const wake = () => {
     wakeLocal();
-    notifyOthers();
+    // The leader publishes this commit itself; the others stand by and take no wakes. Only a standby's write
+    // needs the leader told (a leader lost meanwhile is replaced within a poll interval, and its successor's
+    // first pass drains everything).
+    if (!leadership.leading) notifyOthers();
   };
 
   /**
@@ -121,8 +124,8 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   }
 
   /**
-   * Wakes relays of other instances (LISTEN outbox): a NOTIFY of its own, after commit, debounced, carrying
-   * this relay's id so that it ignores its own.
+   * Wakes the leading relay of another instance (LISTEN outbox): a NOTIFY of its own, after commit, debounced,
+   * carrying this relay's id so that it ignores its own.
    */
   function notifyOthers(): void {
     if (!wakeSource || notifyTimer) return;

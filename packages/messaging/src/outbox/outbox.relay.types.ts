@@ -36,7 +36,7 @@ export interface OutboxRelayOptions {
   /** Warn (naming the blocking backend) when committed rows wait this long to be numbered. Default 5 s. */
   stallWarnMs?: number;
   stallCheckIntervalMs?: number;
-  /** Local commits are announced to other instances at most this often. Default 10 ms. */
+  /** A standby announces its instance's commits to the leader at most this often. Default 10 ms. */
   notifyDebounceMs?: number;
   /** First retry while committed rows are held back by an older open transaction (doubling). Default 2 ms. */
   heldBackRetryMs?: number;
@@ -48,6 +48,6 @@ export interface OutboxRelay {
   stop(): Promise<void>;
   /** Whether this relay holds the sequencer lock (leads) right now. */
   readonly leading: boolean;
-  /** Call after a transaction that enqueued events has committed: the relay publishes at once. */
+  /** Call after a transaction that enqueued events has committed: the leader publishes at once (a standby tells it). */
   wake(): void;
 }
