@@ -18,6 +18,7 @@ import {
   defaultEventsPollMs,
   defaultJobTimeoutSeconds,
   defaultStatusWaitMaxMs,
+  defaultUnheardWaitMs,
   type JobStatusConfig,
 } from "./config.ts";
 import { migrations } from "./db/migrations.ts";
@@ -44,7 +45,10 @@ export interface JobStatusOverrides extends ServiceOverrides, GivenAwsClients {
 export interface JobStatusApp extends ServiceApp {
   /** Event streams open right now (GET /todos/ical/:id/events). */
   openStreams(): number;
-  /** Event streams and held `Prefer: wait` status requests listening for job changes right now. */
+  /**
+   * Event streams, held `Prefer: wait` status requests and requests waiting for a job's first event, listening
+   * for job changes right now.
+   */
   watchers(): number;
 }
 
@@ -115,6 +119,7 @@ export function createJobStatusApp(
       },
       streams,
       statusWaitMaxMs: config.statusWaitMaxMs ?? defaultStatusWaitMaxMs,
+      unheardWaitMs: config.unheardWaitMs ?? defaultUnheardWaitMs,
       stopping: stopping.signal,
     });
     return {

@@ -13,6 +13,12 @@ export const defaultEventsPollMs = 1_000;
 /** The longest a status request with `Prefer: wait` is held: well below the gateway's UPSTREAM_TIMEOUT_MS (10 s). */
 export const defaultStatusWaitMaxMs = 5_000;
 
+/**
+ * How long a request about an id with no job row yet waits for the job's first event before asking the todo
+ * service: the 202 that hands a client its id usually reaches it a few ms before that event reaches us.
+ */
+export const defaultUnheardWaitMs = 50;
+
 /** The job-status service's environment: keys are the variable names. Defaults run the embedded mode. */
 export const jobStatusEnvSchema = z.object({
   ...consumerBackendEnv("job-status", 6403),
@@ -31,6 +37,8 @@ export const jobStatusEnvSchema = z.object({
   EVENTS_POLL_MS: env.positiveInt(defaultEventsPollMs),
   /** The longest `GET .../status` with `Prefer: wait=N` is held before it answers the unchanged state, in ms. */
   STATUS_WAIT_MAX_MS: env.positiveInt(defaultStatusWaitMaxMs),
+  /** How long a status request for an id not heard of yet waits for its first event before asking TODO_SERVICE_URL. */
+  UNHEARD_WAIT_MS: env.positiveInt(defaultUnheardWaitMs),
 });
 
 export type JobStatusEnv = z.infer<typeof jobStatusEnvSchema>;
@@ -47,6 +55,8 @@ export interface JobStatusConfig extends ConsumerBackend {
   events?: { heartbeatMs: number; pollMs: number };
   /** The longest a `Prefer: wait` status request is held; `defaultStatusWaitMaxMs` when absent. */
   statusWaitMaxMs?: number;
+  /** How long a request about an unheard-of id waits for its first event; `defaultUnheardWaitMs` when absent. */
+  unheardWaitMs?: number;
 }
 
 /** Reads and validates the environment once; a wrong value throws a ConfigError naming the variable. */
@@ -60,5 +70,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): JobStatusCo
     calendarBucket: e.CALENDAR_BUCKET,
     events: { heartbeatMs: e.EVENTS_HEARTBEAT_MS, pollMs: e.EVENTS_POLL_MS },
     statusWaitMaxMs: e.STATUS_WAIT_MAX_MS,
+    unheardWaitMs: e.UNHEARD_WAIT_MS,
   };
 }

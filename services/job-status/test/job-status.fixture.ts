@@ -14,6 +14,8 @@ export function issuedJobs() {
   const requestedAt = new Map<string, string>();
   const todo = {
     down: false,
+    /** Every id job-status asked about, in order. */
+    asked: [] as string[],
     /** Issues a job (a fresh id unless given), requested now unless `at` says when. */
     issue(id: string = crypto.randomUUID(), at = new Date().toISOString()) {
       requestedAt.set(id, at);
@@ -22,6 +24,7 @@ export function issuedJobs() {
     requestedAt: (id: string) => requestedAt.get(id),
     port: {
       async wasIssued(id) {
+        todo.asked.push(id);
         if (todo.down) throw new UpstreamError(503, "Task status is temporarily unavailable");
         const at = requestedAt.get(id);
         return at === undefined ? undefined : { requestedAt: at };

@@ -1,5 +1,6 @@
 // GET /api/v1/todos/ical/:id/status with `Prefer: wait=N` (RFC 7240), on real PostgreSQL with the fauxqs emulator:
-// held until the job moves on, then answered. The instances here re-read a held job only once a minute, so an
+// held until the job moves on, then answered; and a request about a job not heard of yet, answered from the job's
+// first event. The instances here re-read a held job only once a minute, so an
 // answer that names a later state came by the change notification (in process, or NOTIFY from another instance).
 import { describe, expect, it } from "@jest/globals";
 import { calendarEvents } from "@taskoverflow/contracts/testing";
@@ -21,7 +22,10 @@ describe("job status held with Prefer: wait", () => {
     const waiting = await instance(long);
     const id = todo.issue();
     const held = status(main.url, id, "wait=60");
-    await waitFor(() => main.app.watchers() === 1, { what: "the request to be held" });
+    // Held on PENDING: its first event did not come within UNHEARD_WAIT_MS, so the todo service was asked.
+    await waitFor(() => todo.asked.includes(id) && main.app.watchers() === 1, {
+      what: "the request to be held",
+    });
     await publish(started(id));
     const answer = await held;
     expect(answer.status).toBe(200);
@@ -36,6 +40,19 @@ describe("job status held with Prefer: wait", () => {
     expect(last.headers.get("preference-applied")).toBe("wait=60");
     expect(await last.json()).toEqual(await statusJson(waiting.url, id));
     expect(await statusJson(waiting.url, id)).toMatchObject({ task_status: "SUCCESS" });
+  });
+
+  it("answers a request about a job not heard of yet from its first event, without asking the todo service", async () => {
+    // This instance applies nothing itself: the job's first event reaches it by NOTIFY from the main one.
+    const patient = await instance({ ...long, unheardWaitMs: 60_000 });
+    const id = todo.issue();
+    const answer = status(patient.url, id);
+    await waitFor(() => patient.app.watchers() === 1, {
+      what: "the request to wait for the job's first event",
+    });
+    await publish(calendarEvents.requested(id));
+    expect(await stateOf(await answer)).toBe("PENDING");
+    expect(todo.asked).not.toContain(id);
   });
 
   it("answers a finished job, an unknown one and a request without the preference at once", async () => {

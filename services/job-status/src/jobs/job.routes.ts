@@ -10,7 +10,7 @@ import { isLaterThan, isTerminal, type JobStatus } from "./job.projection.ts";
 import type { JobDb, JobRepository } from "./job.repository.ts";
 import { lastSeenState, runJobStream } from "./job.stream.ts";
 import type { JobTimeouts } from "./job.timeout.ts";
-import { preferredWaitSeconds, readOrWaitForLaterState } from "./job.wait.ts";
+import { preferredWaitSeconds, readOrAwaitFirstEvent, readOrWaitForLaterState } from "./job.wait.ts";
 
 export interface JobRouteDeps {
   db: JobDb;
@@ -29,6 +29,8 @@ export interface JobRouteDeps {
   streams?: Set<PassThrough>;
   /** The longest a status request with `Prefer: wait` is held (STATUS_WAIT_MAX_MS). */
   statusWaitMaxMs: number;
+  /** How long a request about an id with no job row waits for its first event (UNHEARD_WAIT_MS). */
+  unheardWaitMs: number;
   /** Aborted when the service stops: held status requests answer at once. */
   stopping?: AbortSignal;
 }
@@ -51,6 +53,7 @@ export function jobRoutes({
   events,
   streams = new Set(),
   statusWaitMaxMs,
+  unheardWaitMs,
   stopping = new AbortController().signal,
 }: JobRouteDeps): Router<RequestState> {
   const router = new Router<RequestState>({ prefix: "/api/v1" });
@@ -63,9 +66,14 @@ export function jobRoutes({
   };
   /** A job's state: from the projection, else from the todo service (issued: PENDING), else 404. */
   const statusOf = async (taskId: string): Promise<JobStatus> => {
-    const status = (await jobs.find(db, taskId))?.status;
+    const status = await readOrAwaitFirstEvent({
+      jobId: taskId,
+      read: async () => (await jobs.find(db, taskId))?.status,
+      changes: events.changes,
+      waitMs: unheardWaitMs,
+    });
     if (status !== undefined) return status;
-    // The 202 can reach the client before our consumer hears of the job: the todo service knows.
+    // Still unheard of: the todo service knows whether it issued the id.
     const request = await issued.wasIssued(taskId);
     if (request === undefined) throw taskNotFound();
     // Issued long ago and never heard of: its CalendarRequested is lost to us (dead-lettered).

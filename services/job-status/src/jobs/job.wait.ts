@@ -70,6 +70,33 @@ export async function readOrWaitForLaterState(o: StatusWaitOptions): Promise<Job
   }
 }
 
+/**
+ * Reads a job; when it has no row yet, waits up to `waitMs` for a change to it (its first event applied, in this
+ * instance or another) and reads once more. The 202 that hands a client its id usually reaches it a few ms
+ * before the job's CalendarRequested reaches us: answering from the event spares asking the todo service (a
+ * request there and a read of its database) on every job's path. Undefined when the job is still unheard of.
+ */
+export async function readOrAwaitFirstEvent<T>(o: {
+  jobId: string;
+  read(): Promise<T | undefined>;
+  changes: Pick<JobChanges, "subscribe">;
+  waitMs: number;
+}): Promise<T | undefined> {
+  const first = await o.read();
+  if (first !== undefined || o.waitMs <= 0) return first;
+  let unsubscribe = () => {};
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(done, o.waitMs);
+    function done() {
+      clearTimeout(timer);
+      resolve();
+    }
+    unsubscribe = o.changes.subscribe(o.jobId, done);
+  });
+  unsubscribe();
+  return o.read();
+}
+
 /** Resolves after `ms`, on the signal, or when the function handed to `onWake` is called. */
 function sleep(ms: number, signal: AbortSignal, onWake: (resolve: () => void) => void): Promise<void> {
   return new Promise((resolve) => {
