@@ -53,13 +53,16 @@ function startRole(role: "producer" | "consumer", config: RoleConfig) {
   });
   const until = (what: RoleReport["type"]) =>
     new Promise<void>((resolve, reject) => {
+      // Each wait takes its exit listener away again: a run waits hundreds of times on one child.
+      const exited = (code: number | null) => reject(new Error(`bench events: the ${role} exited (${code})`));
       const l = (r: RoleReport) => {
         if (r.type !== what) return;
         listeners.delete(l);
+        child.off("exit", exited);
         resolve();
       };
       listeners.add(l);
-      child.once("exit", (code) => reject(new Error(`bench events: the ${role} exited (${code})`)));
+      child.once("exit", exited);
     });
   return {
     child,
