@@ -6,7 +6,7 @@
 // that a failure.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync } from "node:fs";
-import { chooseInfra, chromiumPath, engineUnavailableReason } from "@taskoverflow/test-harness";
+import { aptGet, chooseInfra, chromiumPath, engineUnavailableReason } from "@taskoverflow/test-harness";
 import { run } from "./lib.ts";
 
 const all = ["unit", "int", "e2e", "fuzz", "containers", "infra"] as const;
@@ -87,6 +87,6 @@ function ensureChromium(): void {
   }
   process.stderr.write("[test] installing Debian's chromium for the browser tests\n");
   const apt = { stdio: "inherit" as const, env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } };
-  execFileSync("apt-get", ["update", "-qq"], apt);
-  execFileSync("apt-get", ["install", "-y", "-qq", "--no-install-recommends", "chromium"], apt);
+  execFileSync("apt-get", aptGet("update", "-qq"), apt);
+  execFileSync("apt-get", aptGet("install", "-y", "-qq", "--no-install-recommends", "chromium"), apt);
 }

@@ -3,6 +3,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from "node:f
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
+import { aptGet } from "./apt.ts";
 
 /**
  * A Docker engine and the images docker-compose.yml needs, on any machine:
@@ -96,8 +97,8 @@ function installDebianPackages(say: Say, log: string): void {
   const packages = missing.map(([, pkg]) => pkg as string);
   say(`installing Debian packages: ${packages.join(" ")}`);
   process.env.DEBIAN_FRONTEND = "noninteractive";
-  runLogged("apt-get", ["update", "-qq"], log);
-  runLogged("apt-get", ["install", "-y", "-qq", "--no-install-recommends", ...packages], log);
+  runLogged("apt-get", aptGet("update", "-qq"), log);
+  runLogged("apt-get", aptGet("install", "-y", "-qq", "--no-install-recommends", ...packages), log);
 }
 
 /**

@@ -1,5 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import { aptGet } from "./apt.ts";
 
 /** One VEVENT as Debian's python3-icalendar reads it. */
 export interface PythonVevent {
@@ -62,8 +63,8 @@ export function ensurePythonIcalendar(): void {
   if (hasIcalendar()) return;
   if (process.getuid?.() === 0 && existsSync("/usr/bin/apt-get")) {
     const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-    spawnSync("apt-get", ["update", "-qq"], { stdio: "ignore", env });
-    spawnSync("apt-get", ["install", "-y", "-qq", "--no-install-recommends", "python3-icalendar"], {
+    spawnSync("apt-get", aptGet("update", "-qq"), { stdio: "ignore", env });
+    spawnSync("apt-get", aptGet("install", "-y", "-qq", "--no-install-recommends", "python3-icalendar"), {
       stdio: "ignore",
       env,
     });

@@ -1,3 +1,4 @@
+export * from "./apt.ts";
 export * from "./aws.ts";
 export * from "./aws-clients.ts";
 export * from "./browser.ts";
