@@ -22,11 +22,17 @@ export interface InboxEntry {
 }
 
 /**
- * The inbox claim, the one place it is written: inserts (consumer, event id) unless already there, returning
- * `event_id` when this call inserted it (a first delivery) and no row for a duplicate.
+ * The inbox claim, the one place it is written: inserts (consumer, event id) for each entry unless already there,
+ * returning `event_id` for each row this call inserted (a first delivery) and none for a duplicate. The rows go in
+ * in event id order, so two claims of overlapping sets take their row locks in one order and cannot deadlock.
  */
-export function inboxClaim({ consumer, eventId }: InboxEntry): RawBuilder<{ event_id: string }> {
-  return sql`INSERT INTO processed_events (consumer, event_id) VALUES (${consumer}, ${eventId}::uuid)
+export function inboxClaim(entries: InboxEntry | readonly InboxEntry[]): RawBuilder<{ event_id: string }> {
+  const list = (Array.isArray(entries) ? [...entries] : [entries as InboxEntry]).sort((a, b) =>
+    a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0,
+  );
+  if (list.length === 0) throw new Error("inboxClaim: no entries");
+  const rows = list.map(({ consumer, eventId }) => sql`(${consumer}, ${eventId}::uuid)`);
+  return sql`INSERT INTO processed_events (consumer, event_id) VALUES ${sql.join(rows)}
     ON CONFLICT DO NOTHING RETURNING event_id`;
 }
 
@@ -71,9 +77,27 @@ export async function processOnceInOneStatementAnswering<DB, R extends object>(
   effects: RawBuilder<unknown>,
   columns: RawBuilder<R>,
 ): Promise<{ outcome: "processed" | "duplicate"; answer: R }> {
-  const { rows } = await sql<{ n: string } & R>`
-    WITH inbox AS (${inboxClaim(entry)})${effects}
-    SELECT (SELECT count(*) FROM inbox)::text AS n${columns}`.execute(db);
-  const { n, ...answer } = rows[0] ?? { n: "0" };
-  return { outcome: n === "1" ? "processed" : "duplicate", answer: answer as R };
+  const { processed, answer } = await processAllOnceInOneStatementAnswering(db, [entry], effects, columns);
+  return { outcome: processed.size === 1 ? "processed" : "duplicate", answer };
+}
+
+/**
+ * Several events whose effects are one (job-status: the events of one job that came in one receive, applied as
+ * one merge) in ONE statement: the claim of every entry is the CTE `inbox` (a row per first delivery), `claimed`
+ * has one row when any entry was new, and `effects` write `FROM claimed`. Answers which event ids were new (the
+ * others are duplicates) and what `columns` say.
+ */
+export async function processAllOnceInOneStatementAnswering<DB, R extends object>(
+  db: Kysely<DB> | Transaction<DB>,
+  entries: readonly InboxEntry[],
+  effects: RawBuilder<unknown>,
+  columns: RawBuilder<R>,
+): Promise<{ processed: ReadonlySet<string>; answer: R }> {
+  const { rows } = await sql<{ processed: string } & R>`
+    WITH inbox AS (${inboxClaim(entries)}), claimed AS (SELECT 1 FROM inbox LIMIT 1)${effects}
+    SELECT (SELECT coalesce(string_agg(event_id::text, ','), '') FROM inbox) AS processed${columns}`.execute(
+    db,
+  );
+  const { processed, ...answer } = rows[0] ?? { processed: "" };
+  return { processed: new Set(processed === "" ? [] : processed.split(",")), answer: answer as R };
 }

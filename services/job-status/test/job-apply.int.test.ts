@@ -188,6 +188,67 @@ describe.each(backends)("a job event applied in one statement equals evolve, on 
     );
   });
 
+  it("a job's events of one receive (a fast job's Started and Ready, one redelivered) are one statement and one wake: SUCCESS, never STARTED first; another job's are its own", async () => {
+    class CountingJobs extends JobRepository {
+      calls = 0;
+      override applyOnce(...args: Parameters<JobRepository["applyOnce"]>) {
+        this.calls++;
+        return super.applyOnce(...args);
+      }
+    }
+    const counting = new CountingJobs();
+    const wakes: string[][] = [];
+    const handleCounted = createJobHandler({
+      db: database.db,
+      jobs: counting,
+      clock,
+      calendarBucket: bucket,
+      onChanged: (ids) => wakes.push([...ids]),
+    });
+    const context = { log, receiveCount: 1, waitedMs: 0 };
+    const [a, b] = [crypto.randomUUID(), crypto.randomUUID()];
+    const requested = jobEvent(a, "requested", 0);
+    const [started, ready] = [jobEvent(a, "started", 1), jobEvent(a, "ready", 2)];
+    const otherStarted = jobEvent(b, "started", 1);
+    await handleCounted(requested, context);
+    expect([counting.calls, wakes]).toEqual([1, [[a]]]);
+    // One receive: the consumer hands its messages over in one turn.
+    await Promise.all([started, ready, ready, otherStarted].map((e) => handleCounted(e, context)));
+    expect(counting.calls).toBe(3);
+    expect(wakes.slice(1).sort()).toEqual([[a], [b]].sort());
+    expect(await stored(a)).toEqual(fold([requested, started, ready]));
+    expect(await stored(b)).toEqual(fold([otherStarted]));
+  });
+
+  it("two instances given one receive's events in opposite orders at the same moment: applied once, no deadlock between their inbox claims", async () => {
+    const instances = [0, 1].map(() => {
+      const wakes: string[][] = [];
+      const h = createJobHandler({
+        db: database.db,
+        jobs,
+        clock,
+        calendarBucket: bucket,
+        onChanged: (ids) => wakes.push([...ids]),
+      });
+      return { h, wakes };
+    });
+    const context = { log, receiveCount: 1, waitedMs: 0 };
+    for (let i = 0; i < 30; i++) {
+      const jobId = crypto.randomUUID();
+      const events = [
+        jobEvent(jobId, "requested", 0),
+        jobEvent(jobId, "started", 1),
+        jobEvent(jobId, "ready", 2),
+      ];
+      const [one, two] = instances as [(typeof instances)[0], (typeof instances)[0]];
+      await Promise.all([
+        ...events.map((e) => one.h(e, context)),
+        ...[...events].reverse().map((e) => two.h(e, context)),
+      ]);
+      expect(await stored(jobId)).toEqual(fold(events));
+    }
+  });
+
   it("a never-heard job timed out at the moment its event arrives: one of the two wins whole, and the answer says which", async () => {
     const timeoutMs = 60_000;
     now.value = new Date(t0 + 10 * timeoutMs);

@@ -1,7 +1,7 @@
 import { calendarObjectKey, type DomainEvent } from "@taskoverflow/contracts";
-import type { HandlerOutcome, MessageContext } from "@taskoverflow/messaging";
+import { createBatcher, type HandlerOutcome, type MessageContext } from "@taskoverflow/messaging";
 import type { FinishedCalendars } from "./finished-calendars.ts";
-import { evolve, JOB_EVENT_TYPES, type JobEvent } from "./job.projection.ts";
+import { evolve, JOB_EVENT_TYPES, type Job, type JobEvent } from "./job.projection.ts";
 import type { JobStore } from "./job.repository.ts";
 
 export const CONSUMER = "job-status";
@@ -32,8 +32,31 @@ export function distrust(event: JobEvent, calendarBucket: string): string | unde
 }
 
 /**
- * Applies job events to the jobs table, each once, in one statement per event (`JobRepository.applyOnce`: the
- * inbox claim and `evolve` as an upsert merge, so concurrent events of one job serialise on its row).
+ * `evolve` folded over one job's events in this order, and the event that set the job's status (the last one
+ * that moved it, or the first, which made it): the event whose occurredAt the job carries as lastEventAt.
+ */
+export function foldJob(events: readonly [JobEvent, ...JobEvent[]]): { job: Job; setter: JobEvent } {
+  let job: Job | undefined;
+  let setter = events[0];
+  for (const event of events) {
+    const next = evolve(job, event);
+    if (job === undefined || next.status !== job.status) setter = event;
+    job = next;
+  }
+  return { job: job as Job, setter };
+}
+
+/** What applying one delivery did; `sets` marks the one delivery whose event set the job's new status. */
+type DeliveryApplied =
+  | { outcome: "duplicate" }
+  | { outcome: "processed"; written: boolean; statusChanged: boolean; sets: boolean };
+
+/**
+ * Applies job events to the jobs table, each once. The events that arrive in one receive are applied per job in
+ * ONE statement (`JobRepository.applyOnce`: the inbox claims and `evolve` folded over them, merged as an upsert):
+ * a fast job's CalendarStarted and CalendarReady come in one PublishBatch, and apart they were two statements
+ * serialised on the job's row and two wakes (a client holding `Prefer: wait` was answered STARTED, then asked
+ * again). Concurrent statements of one job serialise on its row.
  */
 export function createJobHandler({
   db,
@@ -48,6 +71,38 @@ export function createJobHandler({
   /** Where the file of a job that just finished is kept for its download. */
   finished?: FinishedCalendars | undefined;
 }) {
+  /** One job's deliveries of this turn: the first delivery of each event id is applied, the rest are duplicates. */
+  async function applyJob(deliveries: readonly { event: JobEvent; index: number }[]) {
+    const first = new Map<string, { event: JobEvent; index: number }>();
+    for (const d of deliveries) if (!first.has(d.event.id)) first.set(d.event.id, d);
+    const events = [...first.values()].map((d) => d.event) as [JobEvent, ...JobEvent[]];
+    const { job, setter } = foldJob(events);
+    const entries = events.map((e) => ({ consumer: CONSUMER, eventId: e.id }));
+    const applied = await jobs.applyOnce(db, entries, job, clock.now());
+    return deliveries.map(({ event, index }): [number, DeliveryApplied] => {
+      const isFirst = first.get(event.id)?.index === index;
+      if (!isFirst || !applied.processed.has(event.id)) return [index, { outcome: "duplicate" }];
+      const { written, statusChanged } = applied;
+      return [index, { outcome: "processed", written, statusChanged, sets: event.id === setter.id }];
+    });
+  }
+
+  // The SQS consumer dispatches one receive's messages in one turn: they arrive here together.
+  const apply = createBatcher<JobEvent, DeliveryApplied>({
+    run: async (events) => {
+      const byJob = new Map<string, { event: JobEvent; index: number }[]>();
+      for (const [index, event] of events.entries()) {
+        const group = byJob.get(event.payload.jobId) ?? [];
+        group.push({ event, index });
+        byJob.set(event.payload.jobId, group);
+      }
+      const answers = new Array<DeliveryApplied>(events.length);
+      for (const applied of await Promise.all([...byJob.values()].map(applyJob)))
+        for (const [index, answer] of applied) answers[index] = answer;
+      return answers;
+    },
+  });
+
   return async function handle(event: DomainEvent, { log }: MessageContext): Promise<HandlerOutcome> {
     if (!isJobEvent(event)) {
       log.debug({ type: event.type }, "ignored event");
@@ -62,19 +117,15 @@ export function createJobHandler({
     }
     // Read while the event is applied: the client that waits for SUCCESS asks for the file next.
     const file = event.type === "CalendarReady" ? finished?.fetch(event.payload) : undefined;
-    const applied = await jobs.applyOnce(
-      db,
-      { consumer: CONSUMER, eventId: event.id },
-      evolve(undefined, event),
-      clock.now(),
-    );
+    const applied = await apply(event);
     if (applied.outcome === "duplicate") return "done";
     log.info({ jobId, type: event.type }, "job event applied");
     if (!applied.written) log.debug({ jobId }, "late or repeated event ignored");
-    // Kept only when this event made the job SUCCESS (a late Ready after a FAILURE changes nothing).
-    if (file && applied.statusChanged && event.type === "CalendarReady")
-      finished?.remember(jobId, event.payload, file);
-    if (applied.statusChanged) onChanged([jobId]);
+    // Told once, by the delivery whose event set the new status (its file is kept only when that event made the
+    // job SUCCESS: a late Ready after a FAILURE changes nothing).
+    if (!applied.statusChanged || !applied.sets) return "done";
+    if (file && event.type === "CalendarReady") finished?.remember(jobId, event.payload, file);
+    onChanged([jobId]);
     return "done";
   };
 }

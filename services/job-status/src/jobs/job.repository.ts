@@ -1,4 +1,4 @@
-import { type InboxEntry, processOnceInOneStatementAnswering } from "@taskoverflow/messaging";
+import { type InboxEntry, processAllOnceInOneStatementAnswering } from "@taskoverflow/messaging";
 import { type Insertable, type Kysely, type Selectable, sql } from "kysely";
 import type { JobStatusTables, JobTable } from "../db/tables.ts";
 import { type Job, type JobStatus, rank } from "./job.projection.ts";
@@ -40,10 +40,15 @@ export interface JobStore {
   onChanged?: (jobIds: readonly string[]) => void;
 }
 
-/** What `applyOnce` did: nothing (a duplicate), or processed, and whether it wrote and changed the status. */
-export type Applied =
-  | { outcome: "duplicate" }
-  | { outcome: "processed"; written: boolean; statusChanged: boolean };
+/**
+ * What `applyOnce` did: which of its events were new (the others are duplicates: nothing of theirs is applied
+ * again), and, when any was, whether the statement wrote the row and changed the job's status.
+ */
+export interface Applied {
+  processed: ReadonlySet<string>;
+  written: boolean;
+  statusChanged: boolean;
+}
 
 function toRow(job: Job, now: Date): Insertable<JobTable> & Pick<Selectable<JobTable>, "id" | "status"> {
   return {
@@ -118,33 +123,35 @@ export class JobRepository {
   }
 
   /**
-   * Applies one event to its job in ONE statement, once per event id (the inbox claim is its first CTE): `alone`
-   * is the job this event alone would create (`evolve(undefined, event)`); an existing row is merged with it as
-   * `evolve(current, event)` would (`merge` above). No transaction and no lock of our own: ON CONFLICT DO UPDATE
-   * locks the job's row and merges with its latest committed version, so concurrent events of one job are
-   * applied one after the other, and a duplicate waits on its inbox row and then writes nothing.
+   * Applies events of one job to it in ONE statement, each once per event id (the inbox claim of every one is
+   * its first CTE): `folded` is the job these events alone would make (`evolve` folded over them); an existing
+   * row is merged with it as `evolve(current, ...)` would (`merge` above: statuses only advance, so merging the
+   * fold equals applying the events one after the other, and an event applied before changes nothing). No
+   * transaction and no lock of our own: ON CONFLICT DO UPDATE locks the job's row and merges with its latest
+   * committed version, so concurrent statements about one job are applied one after the other, and a
+   * duplicate waits on its inbox row and then writes nothing. Nothing is written when every event is a
+   * duplicate.
    */
-  async applyOnce(db: JobDb, entry: InboxEntry, alone: Job, now: Date): Promise<Applied> {
-    const row = toRow(alone, now);
-    const { outcome, answer } = await processOnceInOneStatementAnswering(
+  async applyOnce(db: JobDb, entries: readonly InboxEntry[], folded: Job, now: Date): Promise<Applied> {
+    const row = toRow(folded, now);
+    const { processed, answer } = await processAllOnceInOneStatementAnswering(
       db,
-      entry,
+      entries,
       sql`, previous AS (SELECT status FROM jobs WHERE id = ${row.id}::uuid),
       job AS (
         INSERT INTO jobs (${sql.join(columnNames.map((c) => sql.ref(c)))})
-        SELECT ${sql.join(columnNames.map((c) => sql`${row[c] ?? null}::${sql.raw(COLUMNS[c])}`))} FROM inbox
-        ON CONFLICT (id) DO UPDATE SET ${merge(alone.status)}
+        SELECT ${sql.join(columnNames.map((c) => sql`${row[c] ?? null}::${sql.raw(COLUMNS[c])}`))} FROM claimed
+        ON CONFLICT (id) DO UPDATE SET ${merge(folded.status)}
         RETURNING status
       )`,
       sql<{ status: string | null; previous: string | null }>`,
         (SELECT status FROM job) AS status, (SELECT status FROM previous) AS previous`,
     );
-    if (outcome === "duplicate") return { outcome };
     // `previous` is read in the statement's snapshot, which may be older than the row the merge locked: it can
     // only be further behind, so a status this statement advanced always differs from it (at worst a change
     // another event made is reported again; never is one missed).
     const { status, previous } = answer;
-    return { outcome, written: status !== null, statusChanged: status !== null && status !== previous };
+    return { processed, written: status !== null, statusChanged: status !== null && status !== previous };
   }
 
   /**
