@@ -28,6 +28,7 @@ export type {
  */
 export function createSqsConsumer(options: SqsConsumerOptions): SqsConsumer {
   const { sqs, queueUrl, log, concurrency = 10, waitTimeSeconds = 20, gatherMs = 20 } = options;
+  const receivers = Math.max(1, Math.min(options.receivers ?? Math.ceil(concurrency / 10), concurrency));
   const settings: QueueSettings = {
     queueUrl,
     visibilityTimeout: options.visibilityTimeoutSeconds ?? 30,
@@ -35,9 +36,27 @@ export function createSqsConsumer(options: SqsConsumerOptions): SqsConsumer {
     dlqUrl: options.dlqUrl,
   };
   let running = false;
-  let loop: Promise<void> | undefined;
+  let loops: Promise<void>[] = [];
+  /** Slots that receives in flight have asked for: the loops together never ask for more than are free. */
+  let reserved = 0;
   let abort = new AbortController();
   const inflight = new Set<Promise<void>>();
+  /** Receives in flight, each settled once its messages are in flight (or it failed). */
+  const receiving = new Set<Promise<void>>();
+  /** Reserves `n` slots for one receive; the function it returns gives them back (call it once). */
+  const reserve = (n: number) => {
+    reserved += n;
+    let release = () => {};
+    const settled = new Promise<void>((resolve) => {
+      release = () => {
+        reserved -= n;
+        receiving.delete(settled);
+        resolve();
+      };
+    });
+    receiving.add(settled);
+    return release;
+  };
   const deletes = createDeleter(sqs, queueUrl, log);
   const track = (work: Promise<void>) => {
     const p: Promise<void> = work.finally(() => inflight.delete(p));
@@ -60,12 +79,14 @@ export function createSqsConsumer(options: SqsConsumerOptions): SqsConsumer {
     const receive = receiver(sqs, abort.signal);
     let failures = 0;
     while (running) {
-      const free = concurrency - inflight.size;
+      const free = concurrency - inflight.size - reserved;
       if (free <= 0) {
-        await Promise.race(inflight);
+        // Every slot is busy or asked for by another loop's receive: wait for a handler or for that receive.
+        await Promise.race([...inflight, ...receiving]);
         continue;
       }
       const asked = Math.min(10, free);
+      const release = reserve(asked);
       let messages: Message[];
       try {
         const got = await receive({
@@ -81,6 +102,7 @@ export function createSqsConsumer(options: SqsConsumerOptions): SqsConsumer {
         messages = got.Messages ?? [];
         failures = 0;
       } catch (err) {
+        release();
         if (!running) return;
         failures += 1;
         const delay = backoffDelay(failures, { baseMs: 200, maxMs: 10_000 });
@@ -95,6 +117,8 @@ export function createSqsConsumer(options: SqsConsumerOptions): SqsConsumer {
             .catch((err: unknown) => log.error({ err, messageId: m.MessageId }, "message handling crashed")),
         );
       }
+      // The received messages hold their slots now (in flight); what was asked for and not given is free.
+      release();
       // A partial receive of a stream (two or more): the queue is drained faster than it fills; let the next
       // receive gather more. A lone message is quiet traffic (a calendar job's next step comes a few ms
       // later): waiting then would only delay that step.
@@ -108,9 +132,12 @@ export function createSqsConsumer(options: SqsConsumerOptions): SqsConsumer {
       await readQueueSettings(sqs, options, settings, log);
       running = true;
       abort = new AbortController();
-      loop = receiveLoop();
+      loops = Array.from({ length: receivers }, () => receiveLoop());
       const { visibilityTimeout, maxReceiveCount, dlqUrl } = settings;
-      log.info({ queueUrl, concurrency, visibilityTimeout, maxReceiveCount, dlqUrl }, "consumer started");
+      log.info(
+        { queueUrl, concurrency, receivers, visibilityTimeout, maxReceiveCount, dlqUrl },
+        "consumer started",
+      );
     },
     async stop() {
       if (!running) return;
@@ -118,7 +145,7 @@ export function createSqsConsumer(options: SqsConsumerOptions): SqsConsumer {
       // A receive cut short may have taken messages: they come back after the visibility timeout.
       abort.abort();
       handling.cancelParked();
-      await loop;
+      await Promise.all(loops);
       await Promise.all(inflight);
       await deletes.flush();
       log.info({ queueUrl }, "consumer stopped");

@@ -235,6 +235,71 @@ describe.each(awsEmulators())("the consumer on failure on $name", ({ start }) =>
     }
   });
 
+  it("with more than one receive's worth of slots, receives in parallel (a loop per 10), and together they never ask for more than the free slots", async () => {
+    const { clients, db } = bb.fixture;
+    const t = await ensureTopology(clients, fastTopology(`${uniqueName("receivers")}-`));
+    const publisher = createSnsPublisher({ sns: clients.sns, topicArn: t.topicArn });
+    const concurrency = 12;
+    // What the receives in flight have asked for, and the messages being handled, at each receive's start.
+    const asking = new Set<{ asked: number }>();
+    let handling = 0;
+    let mostAtOnce = 0;
+    const overAsked: string[] = [];
+    const name = "count-receives";
+    clients.sqs.middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = args.input as { QueueUrl?: string; MaxNumberOfMessages?: number };
+        if (context.commandName !== "ReceiveMessageCommand" || input.QueueUrl !== t.queues.calendar.url)
+          return next(args);
+        const call = { asked: input.MaxNumberOfMessages ?? 1 };
+        const askedBefore = [...asking].reduce((n, c) => n + c.asked, 0);
+        if (handling + askedBefore + call.asked > concurrency)
+          overAsked.push(`handling ${handling}, asked ${askedBefore} + ${call.asked}`);
+        asking.add(call);
+        mostAtOnce = Math.max(mostAtOnce, asking.size);
+        try {
+          return await next(args);
+        } finally {
+          asking.delete(call);
+        }
+      },
+      { step: "initialize", name },
+    );
+    const gate = { open: false, waiting: [] as (() => void)[] };
+    const handled: string[] = [];
+    try {
+      await consume(
+        t.queues.calendar.url,
+        "receivers",
+        async (event) => {
+          handling++;
+          if (!gate.open) await new Promise<void>((resolve) => gate.waiting.push(resolve));
+          handling--;
+          handled.push(event.id);
+          return "done";
+        },
+        { concurrency, gatherMs: 0 },
+      );
+      // An idle queue: both loops hold a long poll (10 + 2 slots).
+      await waitFor(() => mostAtOnce === 2, { what: "two receives out at once" });
+      // Every slot taken by a handler held at the gate: more messages wait in the queue.
+      const events = [];
+      for (let i = 0; i < 15; i++) events.push(await createTodo(db, `receivers ${i}`));
+      await publisher.publish(events);
+      await waitFor(() => handling === concurrency, { what: "every slot handling a message" });
+      gate.open = true;
+      for (const release of gate.waiting.splice(0)) release();
+      await waitFor(() => handled.length >= 15, { timeoutMs: 20_000, what: "all 15 handled" });
+      expect(new Set(handled)).toEqual(new Set(events.map((e) => e.id)));
+      expect(overAsked).toEqual([]);
+      expect(mostAtOnce).toBe(2);
+    } finally {
+      gate.open = true;
+      for (const release of gate.waiting.splice(0)) release();
+      clients.sqs.middlewareStack.remove(name);
+    }
+  });
+
   it("receives again at once after a lone message: quiet traffic (a job's next step) is not held", async () => {
     const { db } = bb.fixture;
     const { publisher, handled, consumeRecording } = await gatherSetup("lone");
