@@ -83,6 +83,84 @@ describe("the outbox publishing watermark", () => {
     ]);
   });
 
+  it("claims the next pass while the previous one publishes, and marks them in claim order", async () => {
+    await reset();
+    const db = testDb.db;
+    for (let i = 0; i < 4; i++) await createTodo(db, `p${i}`);
+    // The first publish is held until a second one has begun: without overlapping passes it never would.
+    const calls: number[][] = [];
+    const marks: string[] = [];
+    let releaseFirst!: () => void;
+    const firstHeld = new Promise<void>((resolve) => {
+      releaseFirst = resolve;
+    });
+    const publisher: EventPublisher = {
+      async publish(batch) {
+        calls.push(batch.map((e) => e.sequence as number));
+        if (calls.length === 1) await firstHeld;
+        else marks.push((await head(db))?.p ?? "?");
+      },
+    };
+    const relay = createOutboxRelay({ db, log, publisher, batchSize: 2, pollIntervalMs: 50 });
+    await relay.start();
+    try {
+      await waitFor(() => calls.length === 2, { what: "the second pass out while the first publishes" });
+      // The second pass is done publishing, but its mark waits for the first pass's.
+      expect((await head(db))?.p).toBe("0");
+      releaseFirst();
+      await waitFor(async () => (await head(db))?.p === "4", { what: "the watermark at 4" });
+    } finally {
+      releaseFirst();
+      await relay.stop();
+    }
+    expect(calls).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
+    expect(marks).toEqual(["0"]);
+  });
+
+  it("marks nothing after a failed pass: the pass claimed behind it goes out again", async () => {
+    await reset();
+    const db = testDb.db;
+    for (let i = 0; i < 4; i++) await createTodo(db, `f${i}`);
+    const calls: number[][] = [];
+    let failFirst!: (err: Error) => void;
+    const firstFails = new Promise<void>((_, reject) => {
+      failFirst = reject;
+    });
+    const publisher: EventPublisher = {
+      async publish(batch) {
+        calls.push(batch.map((e) => e.sequence as number));
+        if (calls.length === 1) await firstFails;
+      },
+    };
+    const relay = createOutboxRelay({
+      db,
+      log,
+      publisher,
+      batchSize: 2,
+      pollIntervalMs: 50,
+      retryBaseMs: 20,
+      retryMaxMs: 40,
+    });
+    await relay.start();
+    try {
+      // The second pass published while the first still waits; then the first fails.
+      await waitFor(() => calls.length === 2, { what: "the second pass out" });
+      failFirst(new Error("SNS is down"));
+      await waitFor(async () => (await head(db))?.p === "4", { what: "the watermark at 4" });
+    } finally {
+      await relay.stop();
+    }
+    // The second pass's accepted rows were not marked past the refused ones: all four went out again.
+    expect(calls.slice(0, 2)).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
+    expect(calls.slice(2).flat()).toEqual([1, 2, 3, 4]);
+  });
+
   it("cleans up rows at or below the watermark, once old enough", async () => {
     await reset();
     const db = testDb.db;

@@ -133,7 +133,7 @@ describe("named prepared statements on PostgreSQL", () => {
         const explain = async (statement: ReturnType<typeof sql>) =>
           JSON.stringify((await statement.execute(s)).rows);
         return [
-          await explain(sql`EXPLAIN (FORMAT JSON) EXECUTE ${claim}(${sql.lit(pid)})`),
+          await explain(sql`EXPLAIN (FORMAT JSON) EXECUTE ${claim}(${sql.lit(pid)}, '0')`),
           await explain(sql`EXPLAIN (FORMAT JSON) EXECUTE ${mark}('20100')`),
         ];
       });

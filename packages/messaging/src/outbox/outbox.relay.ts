@@ -5,6 +5,7 @@ import { PartialPublishError } from "../ports.ts";
 import type { OutboxTables } from "./outbox.migration.ts";
 import type { OutboxRelay, OutboxRelayOptions } from "./outbox.relay.types.ts";
 import {
+  type ClaimedRow,
   claimBatch,
   deletePublished,
   markPublished,
@@ -73,21 +74,38 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   };
 
   /**
-   * One pass, on the leader's session: the claim (numbers committed rows and returns the oldest unpublished ones
-   * in sequence order), the publish, the mark. Returns how many rows it published, and whether committed rows
-   * are held back (their transaction is not below the horizon yet: an older one is still open, and may never
-   * wake the relay).
+   * The highest sequence claimed by a pass that is still out: the next claim starts above it, so a pass is
+   * claimed while the one before it publishes. Unset between drains (every pass of a drain has settled by then,
+   * so a claim starts from the watermark again, and a failed pass's rows go out again).
    */
-  async function publishBatch(): Promise<{ published: number; heldBack: boolean }> {
+  let cursor: string | undefined;
+
+  /**
+   * A pass's claim, on the leader's session: numbers committed rows and returns the oldest unpublished ones above
+   * the cursor, in sequence order, and whether committed rows are held back (their transaction is not below the
+   * horizon yet: an older one is still open, and may never wake the relay).
+   */
+  async function claim(): Promise<{ rows: ClaimedRow[]; heldBack: boolean }> {
+    const after = cursor;
     const claimed = await leadership.run((s, leaderPid) =>
-      claimBatch(s, { sequenceLimit, batchSize, leaderPid }),
+      claimBatch(s, { sequenceLimit, batchSize, leaderPid, after }),
     );
     if (!claimed.leads) {
       await leadership.resign("its session does not hold the sequencer lock");
-      return { published: 0, heldBack: false };
+      return { rows: [], heldBack: false };
     }
-    const rows = claimed.rows;
-    if (rows.length === 0) return { published: 0, heldBack: claimed.heldBack };
+    const last = claimed.rows.at(-1);
+    if (last) cursor = last.sequence;
+    return claimed;
+  }
+
+  /**
+   * The rest of a pass: publishes its rows, then, once the pass before it (`before`) has marked, moves the
+   * watermark over its contiguous accepted prefix. Marks go in claim order, and a pass after a failed one marks
+   * nothing and fails with it: the watermark never passes a refused row, so everything after it goes out again
+   * (consumers deduplicate by event id).
+   */
+  async function finish(rows: ClaimedRow[], before: Promise<void> | undefined): Promise<void> {
     const events = rows.map(
       (r) => ({ ...(JSON.parse(r.body) as DomainEvent), sequence: Number(r.sequence) }) as DomainEvent,
     );
@@ -101,8 +119,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       const failed = rows.map((r) => r.event_id).filter((id) => !accepted.has(id));
       await leadership.run((s) => recordFailure(s, failed, err));
     }
-    // The watermark moves over the contiguous accepted prefix only: accepted rows after a refused one go out
-    // again with it (consumers deduplicate by event id).
+    await before;
     let through: string | undefined;
     for (const r of rows) {
       if (!accepted.has(r.event_id)) break;
@@ -111,7 +128,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     const mark = through;
     if (mark !== undefined) await leadership.run((s) => markPublished(s, mark));
     if (failure !== undefined) throw failure;
-    return { published: rows.length, heldBack: claimed.heldBack };
+    log.debug({ published: rows.length }, "outbox events published");
   }
 
   /** Warns, at most every `stallCheckIntervalMs`, when an older open transaction holds numbering back. */
@@ -137,14 +154,40 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     }, notifyDebounceMs);
   }
 
-  /** Publishes until nothing is left; answers whether committed rows are still held back by the horizon. */
+  /**
+   * Publishes until nothing is left; answers whether committed rows are still held back by the horizon. Two
+   * passes overlap: the next is claimed while the previous one publishes (under load a pass's publish is most
+   * of its time, and an event waited for the whole pass ahead of it). At most two are out at once, and none
+   * outlives the drain.
+   */
   async function drain(): Promise<boolean> {
-    for (;;) {
-      woken = false;
-      if (!leadership.leading) return false;
-      const { published: n, heldBack } = await publishBatch();
-      if (n > 0) log.debug({ published: n }, "outbox events published");
-      if (n < batchSize && !woken) return heldBack;
+    let previous: Promise<void> | undefined;
+    try {
+      for (;;) {
+        woken = false;
+        if (!leadership.leading) {
+          await previous;
+          return false;
+        }
+        const { rows, heldBack } = await claim();
+        if (rows.length === 0) {
+          await previous;
+          return heldBack;
+        }
+        const before = previous;
+        const pass = finish(rows, before);
+        // Awaited below or by the next pass; its failure is reported there, never as unhandled.
+        pass.catch(() => undefined);
+        previous = pass;
+        await before;
+        if (rows.length < batchSize && !woken) {
+          await pass;
+          return heldBack;
+        }
+      }
+    } finally {
+      await previous?.catch(() => undefined);
+      cursor = undefined;
     }
   }
 

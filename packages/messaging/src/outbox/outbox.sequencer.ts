@@ -47,7 +47,18 @@ export async function tryLeadership(session: Kysely<OutboxTables>): Promise<{ le
  */
 export async function claimBatch(
   session: Kysely<OutboxTables>,
-  { sequenceLimit, batchSize, leaderPid }: { sequenceLimit: number; batchSize: number; leaderPid: number },
+  {
+    sequenceLimit,
+    batchSize,
+    leaderPid,
+    after = "0",
+  }: {
+    sequenceLimit: number;
+    batchSize: number;
+    leaderPid: number;
+    /** Rows up to this sequence are in a pass still out: the claim returns the rows above it (and the watermark). */
+    after?: string | undefined;
+  },
 ): Promise<{ rows: ClaimedRow[]; heldBack: boolean; leads: boolean }> {
   // A named prepared statement on a server. The limits are literals, not parameters: they are fixed per relay
   // (so the text is too), and a generic plan never has to guess them.
@@ -88,7 +99,8 @@ export async function claimBatch(
     LEFT JOIN LATERAL (
       -- Ordered by the bigint (pending.sequence), not by the text column of the same name: '10' < '9'.
       SELECT sequence::text AS sequence, event_id, body FROM (
-        SELECT sequence, event_id, body FROM outbox WHERE sequence > (SELECT published_through FROM head)
+        SELECT sequence, event_id, body FROM outbox
+        WHERE sequence > greatest((SELECT published_through FROM head), ${after}::bigint)
         UNION ALL
         SELECT sequence, event_id, body FROM numbered
       ) pending WHERE l.leads ORDER BY pending.sequence LIMIT ${sql.lit(batchSize)}
