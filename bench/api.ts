@@ -11,13 +11,13 @@
 // contract (another implementation, a deployment). `--peer course` also starts the course's Flask + gunicorn +
 // Celery stack on the same PostgreSQL server (its own database) and prints both columns and the ratio.
 // Each load row: warm-up, then `--rounds` rounds of `--duration` seconds; the table shows the median of each figure.
-import { allServices, repoRoot, startStack } from "@taskoverflow/devstack";
+import { allServices, repoRoot } from "@taskoverflow/devstack";
 import { durabilitySettings } from "@taskoverflow/test-harness";
 import { table } from "./lib/api-report.ts";
 import { type ApiRun, measureAll, prepare, type Subject } from "./lib/api-workloads.ts";
 import { benchArgs } from "./lib/args.ts";
 import { startCoursePeer } from "./lib/course-peer.ts";
-import { postgresVersion, startBenchInfra } from "./lib/infra.ts";
+import { postgresVersion, startBenchInfra, startBenchStack } from "./lib/infra.ts";
 import { chooseLoadGenerator } from "./lib/load.ts";
 import { benchCommand, machineLine } from "./lib/stats.ts";
 
@@ -94,19 +94,9 @@ for (const mode of modes) {
     if (target) {
       subjects.push(await prepare(run, `target ${target}`, target));
     } else {
-      const stack = infra.own(
-        await startStack({
-          services: allServices.filter((s) => s !== "explorer" || values["with-explorer"]),
-          ports: "random",
-          dataDir: "memory",
-          databaseUrls: {
-            todo: await infra.newDb(),
-            calendar: await infra.newDb(),
-            "job-status": await infra.newDb(),
-          },
-          aws: infra.stackAws(),
-          logLevel: "warn",
-        }),
+      const stack = await startBenchStack(
+        infra,
+        allServices.filter((s) => s !== "explorer" || values["with-explorer"]),
       );
       subjects.push(await prepare(run, "TaskOverflow", stack.gatewayUrl));
     }

@@ -98,7 +98,7 @@ type JobState = { task_status: string; result_url?: string };
  * One calendar job as a user sees it: POST, wait for SUCCESS, download the result. `poll` asks the status endpoint
  * every `pollMs`; `events` reads the job's event stream (GET /todos/ical/{id}/events), as the web UI does.
  */
-async function calendarJob(base: string, wait: JobWait, pollMs: number): Promise<number> {
+export async function calendarJob(base: string, wait: JobWait, pollMs: number): Promise<number> {
   const started = performance.now();
   const res = await api(base, "POST", "/api/v1/todos/ical");
   if (res.status !== 202) throw new Error(`POST /api/v1/todos/ical: ${res.status} ${await res.text()}`);

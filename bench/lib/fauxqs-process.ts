@@ -6,7 +6,7 @@ const script = `import { startFauxqs } from "fauxqs";
 const server = await startFauxqs({ port: Number(process.env.FAUXQS_PORT), logger: false });
 process.stdout.write("ready " + server.address + "\\n");`;
 
-export async function startFauxqsProcess(): Promise<AwsEndpoint> {
+export async function startFauxqsProcess(): Promise<AwsEndpoint & { pid: number | undefined }> {
   const port = await freePort();
   const proc = startProcess(process.execPath, ["--input-type=module", "-e", script], {
     env: { ...process.env, FAUXQS_PORT: String(port) },
@@ -23,6 +23,7 @@ export async function startFauxqsProcess(): Promise<AwsEndpoint> {
     endpoint,
     region: "us-east-1",
     credentials: { accessKeyId: "test", secretAccessKey: "test" },
+    pid: proc.child.pid,
     stop: () => proc.stop(),
   };
 }

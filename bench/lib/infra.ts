@@ -4,7 +4,7 @@
 // databases, the broker and the server.
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import type { AwsTarget } from "@taskoverflow/devstack";
+import { type AwsTarget, type ServiceName, type Stack, startStack } from "@taskoverflow/devstack";
 import {
   type AwsEndpoint,
   createTestDatabase,
@@ -18,7 +18,8 @@ export type Durability = "durable" | "fast";
 
 export interface BenchInfra {
   pg: PostgresServer | undefined;
-  broker: AwsEndpoint | undefined;
+  /** fauxqs in a process of its own (`pid`: benchmarks read its CPU in /proc). */
+  broker: (AwsEndpoint & { pid: number | undefined }) | undefined;
   /** A fresh database on the server, dropped at `stop()`. */
   newDb(): Promise<string>;
   /** The broker as `startStack({ aws })` takes it. */
@@ -68,6 +69,27 @@ export async function startBenchInfra(options: {
     throw err;
   }
   return infra;
+}
+
+/**
+ * `services` as separate processes (devstack, random ports) on this infra: a fresh database each for todo,
+ * calendar and job-status, the broker, LOG_LEVEL=warn; owned, so `stop()` stops it first.
+ */
+export async function startBenchStack(infra: BenchInfra, services: readonly ServiceName[]): Promise<Stack> {
+  return infra.own(
+    await startStack({
+      services: [...services],
+      ports: "random",
+      dataDir: "memory",
+      databaseUrls: {
+        todo: await infra.newDb(),
+        calendar: await infra.newDb(),
+        "job-status": await infra.newDb(),
+      },
+      aws: infra.stackAws(),
+      logLevel: "warn",
+    }),
+  );
 }
 
 /** "PostgreSQL 15.x" of the local binaries, or the embedded server's name. */

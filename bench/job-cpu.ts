@@ -1,0 +1,75 @@
+// npm run bench -- job-cpu [--jobs 100] [--todos 100] [--wait poll|wait|events] [--poll-ms 2] [--durability durable]
+// Where a calendar job's time goes: `--jobs` jobs in sequence through the gateway (POST /api/v1/todos/ical ->
+// SUCCESS -> result downloaded, as `bench api` does), with the CPU each process spent on them (Linux /proc):
+// the four services and the gateway (devstack, each its own process), PostgreSQL (server and backends), fauxqs
+// (its own process), this benchmark (the client), and the rest of the machine. First the CPU of the idle stack,
+// for a baseline. Latency on two cores is mostly CPU: the per-process split says which hop to work on.
+import { allServices } from "@taskoverflow/devstack";
+import { durabilitySettings } from "@taskoverflow/test-harness";
+import { calendarJob, type JobWait } from "./lib/api-workloads.ts";
+import { benchArgs } from "./lib/args.ts";
+import { cpuGroups } from "./lib/cpu.ts";
+import { startBenchInfra, startBenchStack } from "./lib/infra.ts";
+import { seedThroughApi } from "./lib/seed-through-api.ts";
+import { benchCommand, machineLine, ms1 } from "./lib/stats.ts";
+
+const args = benchArgs("job-cpu", {
+  jobs: "100",
+  todos: "100",
+  wait: "poll",
+  "poll-ms": "2",
+  durability: "durable",
+});
+const jobs = args.int("jobs", 1);
+const wait = args.choice("wait", ["poll", "wait", "events"] as const satisfies readonly JobWait[]);
+const pollMs = args.int("poll-ms", 0);
+const durability = args.choice("durability", ["durable", "fast"] as const);
+const idleMs = 3000;
+
+const command = benchCommand("job-cpu");
+const startedAt = new Date();
+const machine = machineLine();
+const services = allServices.filter((s) => s !== "explorer");
+const infra = await startBenchInfra({ postgres: durability, broker: true });
+try {
+  const stack = await startBenchStack(infra, services);
+  await seedThroughApi(stack.gatewayUrl, args.int("todos", 1));
+  const cpu = cpuGroups({
+    ...Object.fromEntries(services.map((s) => [s, stack.pid(s)])),
+    fauxqs: infra.broker?.pid,
+    "bench (client)": process.pid,
+  });
+  // Warm-up (the JIT, the pools, the calendar's projection), then the idle baseline.
+  for (let i = 0; i < 10; i++) await calendarJob(stack.gatewayUrl, wait, pollMs);
+  const idleFrom = cpu.snapshot();
+  await new Promise((resolve) => setTimeout(resolve, idleMs));
+  const idle = cpu.since(idleFrom);
+
+  const from = cpu.snapshot();
+  const t0 = performance.now();
+  const latencies: number[] = [];
+  for (let i = 0; i < jobs; i++) latencies.push(await calendarJob(stack.gatewayUrl, wait, pollMs));
+  const wallMs = performance.now() - t0;
+  const used = cpu.since(from);
+
+  const groups = [...new Set([...Object.keys(used), ...Object.keys(idle)])].sort(
+    (a, b) => (used[b] ?? 0) - (used[a] ?? 0),
+  );
+  const total = Object.values(used).reduce((a, b) => a + b, 0);
+  const perJob = (ms: number) => (ms / jobs).toFixed(1);
+  const idlePerJob = (group: string) => (((idle[group] ?? 0) / idleMs) * (wallMs / jobs)).toFixed(1);
+  console.log(`
+\`${command}\`
+
+- date: ${startedAt.toISOString().replace(/\.\d+Z$/, "Z")}; machine: ${machine} at start
+- ${jobs} jobs in sequence after 10 warm-up jobs, ${args.values.todos} todos; status ${wait === "poll" ? `polled every ${pollMs} ms` : wait === "wait" ? "long-polled (Prefer: wait=5)" : "pushed by the job's event stream"}; PostgreSQL ${durability} (${durabilitySettings(durability).join(", ")}); fauxqs in a process of its own; LOG_LEVEL=warn
+- latency p50 ${ms1(latencies, 50)} ms, p99 ${ms1(latencies, 99)} ms; ${(wallMs / jobs).toFixed(1)} ms of wall time per job
+- CPU per job, all processes: ${perJob(total)} ms (2 cores give ${((2 * wallMs) / jobs).toFixed(1)} ms per job's wall time)
+
+| process | CPU ms per job | of which idle (baseline, same wall time) |
+|---|---:|---:|
+${groups.map((g) => `| ${g} | ${perJob(used[g] ?? 0)} | ${idlePerJob(g)} |`).join("\n")}
+`);
+} finally {
+  await infra.stop();
+}
