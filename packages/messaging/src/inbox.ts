@@ -26,10 +26,8 @@ export interface InboxEntry {
  * returning `event_id` for each row this call inserted (a first delivery) and none for a duplicate. The rows go in
  * in event id order, so two claims of overlapping sets take their row locks in one order and cannot deadlock.
  */
-export function inboxClaim(entries: InboxEntry | readonly InboxEntry[]): RawBuilder<{ event_id: string }> {
-  const list = (Array.isArray(entries) ? [...entries] : [entries as InboxEntry]).sort((a, b) =>
-    a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0,
-  );
+export function inboxClaim(entries: readonly InboxEntry[]): RawBuilder<{ event_id: string }> {
+  const list = [...entries].sort((a, b) => (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0));
   if (list.length === 0) throw new Error("inboxClaim: no entries");
   const rows = list.map(({ consumer, eventId }) => sql`(${consumer}, ${eventId}::uuid)`);
   return sql`INSERT INTO processed_events (consumer, event_id) VALUES ${sql.join(rows)}
@@ -47,7 +45,7 @@ export async function processOnce<DB>(
   effects: (trx: Transaction<DB>) => Promise<void>,
 ): Promise<"processed" | "duplicate"> {
   return db.transaction().execute(async (trx) => {
-    const inserted = await inboxClaim(entry).execute(trx);
+    const inserted = await inboxClaim([entry]).execute(trx);
     if (inserted.rows.length === 0) return "duplicate";
     await effects(trx);
     return "processed";
