@@ -111,7 +111,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const child = spawn(process.execPath, [...(options.nodeArgs?.[name] ?? []), serviceEntry(name)], {
       cwd: repoRoot,
       env: envFor(name, port),
-      stdio: ["ignore", "pipe", "pipe"],
+      // The IPC channel carries the service's "listening" message (waitHealthy); the service closes it then.
+      stdio: ["ignore", "pipe", "pipe", "ipc"],
       // Its own process group: Ctrl-C in a terminal reaches only us, and we stop the services in order.
       detached: true,
     });
@@ -120,6 +121,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const kept = logs.get(key) ?? [];
     logs.set(key, kept);
     for (const stream of [child.stdout, child.stderr]) {
+      if (!stream) continue; // never: both are pipes
       createInterface({ input: stream }).on("line", (line) => {
         kept.push(line);
         if (kept.length > 20_000) kept.splice(0, 5_000);
@@ -128,7 +130,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     }
     const exited = new Promise<void>((done) => child.once("exit", () => done()));
     running.set(key, { child, exited });
-    await waitHealthy(key, `http://127.0.0.1:${port}`, child, () => kept.join("\n"));
+    await waitHealthy(key, port, child, () => kept.join("\n"));
   };
 
   const stopOne = async (key: string, signal: NodeJS.Signals) => {

@@ -39,7 +39,7 @@ describe("runService (the body of every main.ts)", () => {
     const codes: number[] = [];
     await runService(
       "t",
-      () => ({ logger: silent, start: async () => {}, stop: async () => {} }),
+      () => ({ logger: silent, start: async () => ({ port: 1 }), stop: async () => {} }),
       (c) => codes.push(c),
     );
     expect(codes).toEqual([]);

@@ -17,8 +17,18 @@ export function healthRoute(): Koa.Middleware {
 /** What a service's factory returns, as `main.ts` needs it. */
 export interface RunnableService {
   logger: Logger;
-  start(): Promise<unknown>;
+  /** Resolves once the service is serving, with the port its server bound. */
+  start(): Promise<{ port: number }>;
   stop(): Promise<void>;
+}
+
+/**
+ * What a service started by a launcher over an IPC channel (the devstack) sends it once its server is bound,
+ * whatever the log level: the launcher's proof that the port answers for this process and not another.
+ */
+export interface ListeningMessage {
+  type: "listening";
+  port: number;
 }
 
 /**
@@ -41,7 +51,10 @@ export async function runService(
   }
   onShutdown(app.logger, () => app.stop());
   try {
-    await app.start();
+    const { port } = await app.start();
+    const send = process.send?.bind(process);
+    // Disconnect once told, so the channel keeps nothing alive and the launcher can stop us by signal alone.
+    send?.({ type: "listening", port } satisfies ListeningMessage, undefined, {}, () => process.disconnect());
   } catch (err) {
     app.logger.fatal({ err }, `${service} service failed to start`);
     await app
