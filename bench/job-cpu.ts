@@ -1,9 +1,13 @@
 // npm run bench -- job-cpu [--jobs 100] [--todos 100] [--wait poll|wait|events] [--poll-ms 2] [--durability durable]
+//   [--profile DIR]
 // Where a calendar job's time goes: `--jobs` jobs in sequence through the gateway (POST /api/v1/todos/ical ->
 // SUCCESS -> result downloaded, as `bench api` does), with the CPU each process spent on them (Linux /proc):
 // the four services and the gateway (devstack, each its own process), PostgreSQL (server and backends), fauxqs
 // (its own process), this benchmark (the client), and the rest of the machine. First the CPU of the idle stack,
 // for a baseline. Latency on two cores is mostly CPU: the per-process split says which hop to work on.
+// `--profile DIR` runs every service with `--cpu-prof`: one .cpuprofile per process in DIR, written when the stack
+// stops (open it in Chrome DevTools' Performance panel, or speedscope).
+import { resolve } from "node:path";
 import { allServices } from "@taskoverflow/devstack";
 import { durabilitySettings } from "@taskoverflow/test-harness";
 import { calendarJob, type JobWait } from "./lib/api-workloads.ts";
@@ -19,6 +23,7 @@ const args = benchArgs("job-cpu", {
   wait: "poll",
   "poll-ms": "2",
   durability: "durable",
+  profile: undefined,
 });
 const jobs = args.int("jobs", 1);
 const wait = args.choice("wait", ["poll", "wait", "events"] as const satisfies readonly JobWait[]);
@@ -32,7 +37,19 @@ const machine = machineLine();
 const services = allServices.filter((s) => s !== "explorer");
 const infra = await startBenchInfra({ postgres: durability, broker: true });
 try {
-  const stack = await startBenchStack(infra, services);
+  const profileDir = args.values.profile;
+  const stack = await startBenchStack(
+    infra,
+    services,
+    profileDir
+      ? Object.fromEntries(
+          services.map((s) => [
+            s,
+            ["--cpu-prof", "--cpu-prof-dir", resolve(profileDir), `--cpu-prof-name=${s}.cpuprofile`],
+          ]),
+        )
+      : {},
+  );
   await seedThroughApi(stack.gatewayUrl, args.int("todos", 1));
   const cpu = cpuGroups({
     ...Object.fromEntries(services.map((s) => [s, stack.pid(s)])),

@@ -4,7 +4,13 @@
 // databases, the broker and the server.
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { type AwsTarget, type ServiceName, type Stack, startStack } from "@taskoverflow/devstack";
+import {
+  type AwsTarget,
+  type ServiceName,
+  type Stack,
+  type StackOptions,
+  startStack,
+} from "@taskoverflow/devstack";
 import {
   type AwsEndpoint,
   createTestDatabase,
@@ -75,10 +81,15 @@ export async function startBenchInfra(options: {
  * `services` as separate processes (devstack, random ports) on this infra: a fresh database each for todo,
  * calendar and job-status, the broker, LOG_LEVEL=warn; owned, so `stop()` stops it first.
  */
-export async function startBenchStack(infra: BenchInfra, services: readonly ServiceName[]): Promise<Stack> {
+export async function startBenchStack(
+  infra: BenchInfra,
+  services: readonly ServiceName[],
+  nodeArgs: StackOptions["nodeArgs"] = {},
+): Promise<Stack> {
   return infra.own(
     await startStack({
       services: [...services],
+      nodeArgs,
       ports: "random",
       dataDir: "memory",
       databaseUrls: {
