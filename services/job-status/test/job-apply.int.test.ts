@@ -3,6 +3,7 @@
 // several at once, on real PostgreSQL and on PGlite (npm start). And the timeouts racing an event.
 // Replay a failure with JOB_APPLY_SEED=<seed> (printed); JOB_APPLY_RUNS sets the runs per property.
 import { AsyncLocalStorage } from "node:async_hooks";
+import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { calendarObjectKey } from "@taskoverflow/contracts";
 import { calendarEvents } from "@taskoverflow/contracts/testing";
@@ -11,6 +12,8 @@ import { createTestDatabase, type TestDatabase } from "@taskoverflow/test-harnes
 import fc from "fast-check";
 import { migrations } from "../src/db/migrations.ts";
 import type { JobStatusTables } from "../src/db/tables.ts";
+import type { CalendarFiles } from "../src/jobs/calendar-files.ts";
+import { finishedCalendars } from "../src/jobs/finished-calendars.ts";
 import { createJobHandler } from "../src/jobs/job.handler.ts";
 import { evolve, type Job, type JobEvent } from "../src/jobs/job.projection.ts";
 import { JobRepository } from "../src/jobs/job.repository.ts";
@@ -218,6 +221,40 @@ describe.each(backends)("a job event applied in one statement equals evolve, on 
     expect(wakes.slice(1).sort()).toEqual([[a], [b]].sort());
     expect(await stored(a)).toEqual(fold([requested, started, ready]));
     expect(await stored(b)).toEqual(fold([otherStarted]));
+  });
+
+  it("the file of a job that became SUCCESS is read after its waiters are woken, once; a repeated or late Ready reads nothing", async () => {
+    const said: string[] = [];
+    const files: CalendarFiles = {
+      async open(_bucket, key) {
+        said.push(`read ${key}`);
+        return { body: Readable.from([Buffer.from("AB")]), size: 2 };
+      },
+    };
+    const finished = finishedCalendars(files);
+    const h = createJobHandler({
+      db: database.db,
+      jobs,
+      clock,
+      calendarBucket: bucket,
+      finished,
+      onChanged: (ids) => said.push(...ids.map((id) => `woken ${id}`)),
+    });
+    const context = { log, receiveCount: 1, waitedMs: 0 };
+    const [a, b] = [crypto.randomUUID(), crypto.randomUUID()];
+    const ready = jobEvent(a, "ready", 2);
+    for (const e of [jobEvent(a, "requested", 0), ready, ready]) await h(e, context);
+    for (const e of [jobEvent(b, "requested", 0), jobEvent(b, "failed", 1), jobEvent(b, "ready", 2)])
+      await h(e, context);
+    expect((await finished.get(a))?.body.toString()).toBe("AB");
+    expect(await finished.get(b)).toBeUndefined();
+    expect(said).toEqual([
+      `woken ${a}`,
+      `woken ${a}`,
+      `read ${calendarObjectKey(a)}`,
+      `woken ${b}`,
+      `woken ${b}`,
+    ]);
   });
 
   it("two instances given one receive's events in opposite orders at the same moment: applied once, no deadlock between their inbox claims", async () => {

@@ -25,10 +25,12 @@ const object = (key: string, size: number): CalendarObject => ({
 });
 
 describe("finished calendars", () => {
-  it("keeps a fetched file for its job, and answers it without reading the store again", async () => {
+  it("keeps a finished job's file, read on the next turn, and answers it without reading the store again", async () => {
     const s = store({ a: "AAAA" });
     const kept = finishedCalendars(s.port);
-    kept.remember("job-a", object("a", 4), kept.fetch(object("a", 4)));
+    kept.remember("job-a", object("a", 4));
+    // The read waits for the next turn: whatever the wake set off in this one goes first.
+    expect(s.reads).toEqual([]);
     expect((await kept.get("job-a"))?.body.toString()).toBe("AAAA");
     expect((await kept.get("job-a"))?.body.toString()).toBe("AAAA");
     expect(s.reads).toEqual(["a"]);
@@ -43,14 +45,14 @@ describe("finished calendars", () => {
       ["short", object("short", 4)],
       ["big", object("big", 11)],
     ] as const)
-      kept.remember(job, o, kept.fetch(o));
+      kept.remember(job, o);
     for (const job of ["gone", "short", "big"]) expect(await kept.get(job)).toBeUndefined();
     expect(s.reads).toEqual(["gone", "short"]);
   });
 
   it("answers undefined rather than failing when the store fails", async () => {
     const kept = finishedCalendars({ open: () => Promise.reject(new Error("S3 down")) });
-    kept.remember("j", object("a", 1), kept.fetch(object("a", 1)));
+    kept.remember("j", object("a", 1));
     expect(await kept.get("j")).toBeUndefined();
   });
 
@@ -58,7 +60,7 @@ describe("finished calendars", () => {
     let now = 0;
     const s = store({ a: "AAAA", b: "BBBB", c: "CCCC" });
     const kept = finishedCalendars(s.port, { maxBytes: 8, ttlMs: 1000, now: () => now });
-    for (const k of ["a", "b", "c"]) kept.remember(`job-${k}`, object(k, 4), kept.fetch(object(k, 4)));
+    for (const k of ["a", "b", "c"]) kept.remember(`job-${k}`, object(k, 4));
     expect(await kept.get("job-a")).toBeUndefined();
     expect((await kept.get("job-b"))?.body.toString()).toBe("BBBB");
     now = 1000;

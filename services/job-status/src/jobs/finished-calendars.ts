@@ -5,15 +5,17 @@ import type { CalendarObject } from "./job.projection.ts";
 /**
  * The calendars of jobs this instance just saw finish, kept in memory for a short while: a client that waited for
  * SUCCESS downloads the result next, and then gets it without a database read and an S3 GET on its path. The file
- * is read while the CalendarReady is applied, and kept only once the job's status became SUCCESS with it. A
+ * is read once the job's status became SUCCESS with it, on the turn after (the waiters' answer goes first: read
+ * before, the S3 GET's signing and parsing held that answer back; the download that follows awaits the read). A
  * finished job never changes its outcome and its object's key is its own, so a kept file cannot go stale for as
  * long as it is kept (`ttlMs`, far below any bucket lifecycle). Other instances, and a miss, read S3.
  */
 export interface FinishedCalendars {
-  /** Starts reading a CalendarReady's file; answers undefined (never rejects) when it is too large or unreadable. */
-  fetch(result: CalendarObject): Promise<Buffer | undefined>;
-  /** The job reached SUCCESS with `result`: keep its file (as fetched) for the result route. */
-  remember(jobId: string, result: CalendarObject, file: Promise<Buffer | undefined>): void;
+  /**
+   * The job reached SUCCESS with `result`: keep its file for the result route. The read starts on the next turn of
+   * the event loop; a file too large, unreadable or of another size is not kept (never a rejection).
+   */
+  remember(jobId: string, result: CalendarObject): void;
   /** The kept file of a job that finished with SUCCESS, or undefined. */
   get(jobId: string): Promise<{ result: CalendarObject; body: Buffer } | undefined>;
 }
@@ -50,17 +52,17 @@ export function finishedCalendars(
     bytes -= entry.result.size;
   };
 
+  const read = (result: CalendarObject): Promise<Buffer | undefined> =>
+    new Promise<void>((turn) => setImmediate(turn))
+      .then(() => files.open(result.bucket, result.key))
+      .then(async (file) => (file ? buffer(file.body) : undefined))
+      .then((body) => (body?.length === result.size ? body : undefined))
+      .catch(() => undefined);
+
   return {
-    fetch(result) {
-      if (result.size > maxFileBytes) return Promise.resolve(undefined);
-      return files
-        .open(result.bucket, result.key)
-        .then(async (file) => (file ? buffer(file.body) : undefined))
-        .then((body) => (body?.length === result.size ? body : undefined))
-        .catch(() => undefined);
-    },
-    remember(jobId, result, file) {
+    remember(jobId, result) {
       if (result.size > maxFileBytes) return;
+      const file = read(result);
       drop(jobId);
       kept.set(jobId, { result, file, until: now() + ttlMs });
       bytes += result.size;

@@ -115,8 +115,6 @@ export function createJobHandler({
       log.warn({ jobId, producer: event.producer, reason: refused }, "event dropped: not trusted");
       return "done";
     }
-    // Read while the event is applied: the client that waits for SUCCESS asks for the file next.
-    const file = event.type === "CalendarReady" ? finished?.fetch(event.payload) : undefined;
     const applied = await apply(event);
     if (applied.outcome === "duplicate") return "done";
     log.info({ jobId, type: event.type }, "job event applied");
@@ -124,8 +122,9 @@ export function createJobHandler({
     // Told once, by the delivery whose event set the new status (its file is kept only when that event made the
     // job SUCCESS: a late Ready after a FAILURE changes nothing).
     if (!applied.statusChanged || !applied.sets) return "done";
-    if (file && event.type === "CalendarReady") finished?.remember(jobId, event.payload, file);
     onChanged([jobId]);
+    // After the wake: the waiting client's answer is not held behind the file's S3 GET (finished-calendars.ts).
+    if (event.type === "CalendarReady") finished?.remember(jobId, event.payload);
     return "done";
   };
 }
