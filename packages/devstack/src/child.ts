@@ -27,38 +27,26 @@ export async function waitHealthy(name: string, port: number, child: ChildProces
   };
   child.on("message", onMessage);
   try {
-    await untilHealthy(name, url, child, output, () => {
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        throw new Error(`${name} exited during start-up (code ${child.exitCode}):\n${output().slice(-4000)}`);
+      }
       if (saidOther !== undefined) throw new Error(`${name} listens on ${saidOther}, not on ${port}`);
-      return listening;
-    });
+      if (!listening) {
+        await new Promise((r) => setTimeout(r, 20));
+        continue;
+      }
+      try {
+        const res = await fetch(`${url}${HEALTH_PATH}`, { signal: AbortSignal.timeout(1_000) });
+        if (res.ok) return;
+      } catch {
+        // not answering yet
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`${name} did not become healthy at ${url} within 60 s:\n${output().slice(-4000)}`);
   } finally {
     child.off("message", onMessage);
   }
-}
-
-async function untilHealthy(
-  name: string,
-  url: string,
-  child: ChildProcess,
-  output: () => string,
-  listening: () => boolean,
-) {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`${name} exited during start-up (code ${child.exitCode}):\n${output().slice(-4000)}`);
-    }
-    if (!listening()) {
-      await new Promise((r) => setTimeout(r, 20));
-      continue;
-    }
-    try {
-      const res = await fetch(`${url}${HEALTH_PATH}`, { signal: AbortSignal.timeout(1_000) });
-      if (res.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`${name} did not become healthy at ${url} within 60 s:\n${output().slice(-4000)}`);
 }

@@ -35,8 +35,15 @@ export async function freePort(options: { range?: [number, number]; dir?: string
   throw new Error(`no free port in ${low}-${high} (reservations in ${dir})`);
 }
 
-/** The pool: below the kernel's ephemeral range when there is room, else above it. */
+let poolRange: [number, number] | undefined;
+
+/** The pool: below the kernel's ephemeral range when there is room, else above it (read once). */
 function pool(): [number, number] {
+  poolRange ??= poolBeside();
+  return poolRange;
+}
+
+function poolBeside(): [number, number] {
   let [low, high] = [32_768, 60_999];
   try {
     const read = readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8")
@@ -54,15 +61,23 @@ function pool(): [number, number] {
 }
 
 const held = new Set<string>();
-process.once("exit", () => {
-  for (const file of held) {
-    try {
-      unlinkSync(file);
-    } catch {
-      // already gone
+let releasesOnExit = false;
+
+/** The reservations go when this process exits: the listener is added with the first one. */
+function holdUntilExit(file: string): void {
+  held.add(file);
+  if (releasesOnExit) return;
+  releasesOnExit = true;
+  process.once("exit", () => {
+    for (const f of held) {
+      try {
+        unlinkSync(f);
+      } catch {
+        // already gone
+      }
     }
-  }
-});
+  });
+}
 
 /** Takes the reservation file of a port, or takes it over from a process that has died. */
 function reserve(dir: string, port: number): boolean {
@@ -72,7 +87,7 @@ function reserve(dir: string, port: number): boolean {
       const fd = openSync(file, "wx");
       writeSync(fd, String(process.pid));
       closeSync(fd);
-      held.add(file);
+      holdUntilExit(file);
       return true;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;

@@ -50,16 +50,18 @@ export async function runService(
     return;
   }
   onShutdown(app.logger, () => app.stop());
+  let port: number;
   try {
-    const { port } = await app.start();
-    const send = process.send?.bind(process);
-    // Disconnect once told, so the channel keeps nothing alive and the launcher can stop us by signal alone.
-    send?.({ type: "listening", port } satisfies ListeningMessage, undefined, {}, () => process.disconnect());
+    ({ port } = await app.start());
   } catch (err) {
     app.logger.fatal({ err }, `${service} service failed to start`);
     await app
       .stop()
       .catch((stopErr: unknown) => app.logger.error({ err: stopErr }, "stop after a failed start"));
     exit(1);
+    return;
   }
+  const send = process.send?.bind(process);
+  // Disconnect once told, so the channel keeps nothing alive and the launcher can stop us by signal alone.
+  send?.({ type: "listening", port } satisfies ListeningMessage, undefined, {}, () => process.disconnect());
 }
