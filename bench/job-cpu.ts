@@ -4,12 +4,13 @@
 // SUCCESS -> result downloaded, as `bench api` does), with the CPU each process spent on them (Linux /proc):
 // the four services and the gateway (devstack, each its own process), PostgreSQL (server and backends), fauxqs
 // (its own process), this benchmark (the client), and the rest of the machine. First the CPU of the idle stack,
-// for a baseline. Latency on two cores is mostly CPU: the per-process split says which hop to work on.
+// for a baseline. Latency on two cores is mostly CPU: the per-process split says which hop to work on. Then the
+// transactions each service's database committed per job (pg_stat_database; an autocommit statement is one).
 // `--profile DIR` runs every service with `--cpu-prof`: one .cpuprofile per process in DIR, written when the stack
 // stops (open it in Chrome DevTools' Performance panel, or speedscope).
 import { resolve } from "node:path";
 import { allServices } from "@taskoverflow/devstack";
-import { durabilitySettings } from "@taskoverflow/test-harness";
+import { committedTransactions, durabilitySettings } from "@taskoverflow/test-harness";
 import { calendarJob, type JobWait } from "./lib/api-workloads.ts";
 import { benchArgs } from "./lib/args.ts";
 import { cpuGroups } from "./lib/cpu.ts";
@@ -58,9 +59,17 @@ try {
   });
   // Warm-up (the JIT, the pools, the calendar's projection), then the idle baseline.
   for (let i = 0; i < 10; i++) await calendarJob(stack.gatewayUrl, wait, pollMs);
+  // Transactions per service database, read after a pause each time: statistics reach pg_stat_database from an
+  // idle backend up to a second later.
+  const adminUrl = infra.pg?.adminUrl ?? "";
+  const settleMs = 1500;
+  const settle = () => new Promise((resolve) => setTimeout(resolve, settleMs));
+  await settle();
+  const idleTx = await committedTransactions(adminUrl);
   const idleFrom = cpu.snapshot();
   await new Promise((resolve) => setTimeout(resolve, idleMs));
   const idle = cpu.since(idleFrom);
+  const busyTx = await committedTransactions(adminUrl);
 
   const from = cpu.snapshot();
   const t0 = performance.now();
@@ -68,6 +77,16 @@ try {
   for (let i = 0; i < jobs; i++) latencies.push(await calendarJob(stack.gatewayUrl, wait, pollMs));
   const wallMs = performance.now() - t0;
   const used = cpu.since(from);
+  await settle();
+  const doneTx = await committedTransactions(adminUrl);
+  const txRows = Object.entries(infra.databases).map(([service, name]) => {
+    const per = (a: Map<string, number>, b: Map<string, number>) => (b.get(name) ?? 0) - (a.get(name) ?? 0);
+    // The idle rate (per ms) over a job's wall time; the jobs' count less the idle rate over the settling pause.
+    const idleRate = per(idleTx, busyTx) / idleMs;
+    const idlePerJob = idleRate * (wallMs / jobs);
+    const perJobTx = (per(busyTx, doneTx) - idleRate * settleMs) / jobs;
+    return `| ${service} | ${perJobTx.toFixed(2)} | ${idlePerJob.toFixed(2)} |`;
+  });
 
   const groups = [...new Set([...Object.keys(used), ...Object.keys(idle)])].sort(
     (a, b) => (used[b] ?? 0) - (used[a] ?? 0),
@@ -86,6 +105,10 @@ try {
 | process | CPU ms per job | of which idle (baseline, same wall time) |
 |---|---:|---:|
 ${groups.map((g) => `| ${g} | ${perJob(used[g] ?? 0)} | ${idlePerJob(g)} |`).join("\n")}
+
+| service database | transactions per job (autocommit statements) | of which idle (baseline) |
+|---|---:|---:|
+${txRows.join("\n")}
 `);
 } finally {
   await infra.stop();

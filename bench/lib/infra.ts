@@ -28,6 +28,8 @@ export interface BenchInfra {
   broker: (AwsEndpoint & { pid: number | undefined }) | undefined;
   /** A fresh database on the server, dropped at `stop()`. */
   newDb(): Promise<string>;
+  /** The database of each service `startBenchStack` started (its name on the server). */
+  databases: Partial<Record<ServiceName, string>>;
   /** The broker as `startStack({ aws })` takes it. */
   stackAws(): AwsTarget;
   /** Stops `thing` at `stop()`, before the databases and the broker (last owned first). */
@@ -43,6 +45,7 @@ export async function startBenchInfra(options: {
   const infra: BenchInfra = {
     pg: undefined,
     broker: undefined,
+    databases: {},
     async newDb() {
       if (!infra.pg) throw new Error("this benchmark started no PostgreSQL server");
       const d = await createTestDatabase(infra.pg.adminUrl);
@@ -86,17 +89,20 @@ export async function startBenchStack(
   services: readonly ServiceName[],
   nodeArgs: StackOptions["nodeArgs"] = {},
 ): Promise<Stack> {
+  const databaseUrls = {
+    todo: await infra.newDb(),
+    calendar: await infra.newDb(),
+    "job-status": await infra.newDb(),
+  };
+  for (const [service, url] of Object.entries(databaseUrls))
+    infra.databases[service as ServiceName] = new URL(url).pathname.slice(1);
   return infra.own(
     await startStack({
       services: [...services],
       nodeArgs,
       ports: "random",
       dataDir: "memory",
-      databaseUrls: {
-        todo: await infra.newDb(),
-        calendar: await infra.newDb(),
-        "job-status": await infra.newDb(),
-      },
+      databaseUrls,
       aws: infra.stackAws(),
       logLevel: "warn",
     }),

@@ -4,7 +4,8 @@ import pg from "pg";
 import { awsEmulators, uniqueName } from "./aws.ts";
 import { clientsFor } from "./aws-clients.ts";
 import { postgresBinDir } from "./infra.ts";
-import { createTestDatabase, startPostgres, type TestDatabase } from "./postgres.ts";
+import { committedTransactions, createTestDatabase, startPostgres, type TestDatabase } from "./postgres.ts";
+import { waitFor } from "./wait.ts";
 
 describe("test database", () => {
   let db: TestDatabase;
@@ -24,6 +25,23 @@ describe("test database", () => {
     } finally {
       await client.end();
     }
+  });
+
+  it("counts the transactions it commits (what bench job-cpu reads per job)", async () => {
+    const adminUrl = process.env.TASKOVERFLOW_TEST_PG_ADMIN_URL ?? "";
+    const name = new URL(db.url).pathname.slice(1);
+    const before = (await committedTransactions(adminUrl)).get(name) ?? 0;
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      for (let i = 0; i < 20; i++) await client.query("SELECT 1");
+    } finally {
+      await client.end();
+    }
+    // A backend reports its counts when idle or as it exits: wait for them rather than guess how long.
+    await waitFor(async () => ((await committedTransactions(adminUrl)).get(name) ?? 0) - before >= 20, {
+      what: "20 commits counted",
+    });
   });
 });
 

@@ -142,6 +142,24 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
+/**
+ * The transactions each database of the server has committed so far (`pg_stat_database.xact_commit`, by database
+ * URL's name): an autocommit statement is one, so a benchmark reads round trips per unit of work from two of these.
+ * PostgreSQL's statistics reach it from a backend once that backend is idle, up to a second later.
+ */
+export async function committedTransactions(adminUrl: string): Promise<Map<string, number>> {
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    const { rows } = await admin.query<{ datname: string; n: string }>(
+      "SELECT datname, xact_commit::text AS n FROM pg_stat_database WHERE datname IS NOT NULL",
+    );
+    return new Map(rows.map((r) => [r.datname, Number(r.n)]));
+  } finally {
+    await admin.end();
+  }
+}
+
 /** A fresh, empty database for one test file, on the server the global setup started. */
 export async function createTestDatabase(
   adminUrl = process.env.TASKOVERFLOW_TEST_PG_ADMIN_URL ?? "",
