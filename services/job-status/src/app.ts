@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { PassThrough } from "node:stream";
 import {
   awsClients,
@@ -28,7 +29,7 @@ import { finishedCalendars } from "./jobs/finished-calendars.ts";
 import { httpIssuedJobs, type IssuedJobs, rememberIssued } from "./jobs/issued-jobs.ts";
 import { createJobChanges, type JobChanges } from "./jobs/job.changes.ts";
 import { createJobHandler } from "./jobs/job.handler.ts";
-import { JOB_CHANNEL, JobRepository } from "./jobs/job.repository.ts";
+import { JOB_CHANNEL, JobRepository, parseJobNotification } from "./jobs/job.repository.ts";
 import { jobRoutes } from "./jobs/job.routes.ts";
 import { createJobTimeouts } from "./jobs/job.timeout.ts";
 
@@ -79,13 +80,20 @@ export function createJobStatusApp(
     const finished = finishedCalendars(files);
     const stopping = new AbortController();
     const changeLog = logger.child({ component: "job-changes" });
+    const instance = randomUUID();
     const changes: JobChanges = createJobChanges({
-      notifyOthers: (ids) => jobs.notifyChanged(db, ids),
+      self: instance,
+      notifyOthers: (ids) => jobs.notifyChanged(db, ids, instance),
       onNotifyFailed: (err) => changeLog.warn({ err }, "NOTIFY failed; other instances' streams poll"),
     });
     watchers = () => changes.watching();
     // Before the consumer starts: on PGlite's single session a LISTEN must not land inside a transaction.
-    onStop(await database.listen(JOB_CHANNEL, (jobId) => changes.heard(jobId)));
+    onStop(
+      await database.listen(JOB_CHANNEL, (payload) => {
+        const { jobId, sender } = parseJobNotification(payload);
+        changes.heard(jobId, sender);
+      }),
+    );
     await startServiceConsumer(onStop, logger, config, {
       sqs,
       queueUrl,

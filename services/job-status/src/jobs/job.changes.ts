@@ -4,15 +4,27 @@
 // NOTIFY in a statement of its own, after the commit). What an instance hears from the database comes in through
 // `heard`. Neither is trusted alone: a stream also re-reads its job on a timer (job.stream.ts).
 
-export type JobListener = () => void;
+import type { JobStatus } from "./job.projection.ts";
+
+/**
+ * Called when a job may have changed; `status` is its status after that change when the change was made in this
+ * instance (the committed statement answered it), undefined when heard from the database (read it).
+ */
+export type JobListener = (status: JobStatus | undefined) => void;
 
 export interface JobChanges {
   /** Calls `listener` whenever `jobId` may have changed; the returned function unsubscribes. */
   subscribe(jobId: string, listener: JobListener): () => void;
-  /** After a commit that changed these jobs: wake this instance's streams, then tell the other instances. */
-  changed(jobIds: readonly string[]): void;
-  /** A notification from the database: one job, or undefined for "any job" (after a lost LISTEN connection). */
-  heard(jobId: string | undefined): void;
+  /**
+   * After a commit that changed these jobs: wake this instance's streams, then tell the other instances.
+   * `status`: what the commit left them at, when the caller knows it (the listeners then need not read it).
+   */
+  changed(jobIds: readonly string[], status?: JobStatus): void;
+  /**
+   * A notification from the database: one job, or undefined for "any job" (after a lost LISTEN connection).
+   * One `sender` sent by this instance (`self`) wakes nobody: its listeners heard that change in process.
+   */
+  heard(jobId: string | undefined, sender?: string): void;
   /** Streams currently watching (for logs and tests). */
   watching(): number;
 }
@@ -20,14 +32,17 @@ export interface JobChanges {
 export function createJobChanges({
   notifyOthers,
   onNotifyFailed,
+  self,
 }: {
-  /** Tells the other instances (NOTIFY job_status, payload the id); never inside the write's transaction. */
+  /** Tells the other instances (NOTIFY job_status, payload the id and `self`); never inside the write's transaction. */
   notifyOthers: (jobIds: readonly string[]) => Promise<void>;
   onNotifyFailed: (err: unknown) => void;
+  /** This instance's id in its notifications: its own come back over LISTEN and are not heard again. */
+  self?: string;
 }): JobChanges {
   const listeners = new Map<string, Set<JobListener>>();
-  const wake = (jobId: string) => {
-    for (const listener of listeners.get(jobId) ?? []) listener();
+  const wake = (jobId: string, status?: JobStatus) => {
+    for (const listener of listeners.get(jobId) ?? []) listener(status);
   };
   return {
     subscribe(jobId, listener) {
@@ -42,12 +57,13 @@ export function createJobChanges({
         if (set.size === 0 && listeners.get(jobId) === set) listeners.delete(jobId);
       };
     },
-    changed(jobIds) {
+    changed(jobIds, status) {
       if (jobIds.length === 0) return;
-      for (const id of jobIds) wake(id);
+      for (const id of jobIds) wake(id, status);
       notifyOthers(jobIds).catch(onNotifyFailed);
     },
-    heard(jobId) {
+    heard(jobId, sender) {
+      if (sender !== undefined && sender === self) return;
       if (jobId !== undefined) return wake(jobId);
       for (const id of [...listeners.keys()]) wake(id);
     },

@@ -1,7 +1,7 @@
 import { calendarObjectKey, type DomainEvent } from "@taskoverflow/contracts";
 import { createBatcher, type HandlerOutcome, type MessageContext } from "@taskoverflow/messaging";
 import type { FinishedCalendars } from "./finished-calendars.ts";
-import { evolve, JOB_EVENT_TYPES, type Job, type JobEvent } from "./job.projection.ts";
+import { evolve, JOB_EVENT_TYPES, type Job, type JobEvent, type JobStatus } from "./job.projection.ts";
 import type { JobStore } from "./job.repository.ts";
 
 export const CONSUMER = "job-status";
@@ -49,7 +49,13 @@ export function foldJob(events: readonly [JobEvent, ...JobEvent[]]): { job: Job;
 /** What applying one delivery did; `sets` marks the one delivery whose event set the job's new status. */
 type DeliveryApplied =
   | { outcome: "duplicate" }
-  | { outcome: "processed"; written: boolean; statusChanged: boolean; sets: boolean };
+  | {
+      outcome: "processed";
+      written: boolean;
+      statusChanged: boolean;
+      sets: boolean;
+      status: JobStatus | undefined;
+    };
 
 /**
  * Applies job events to the jobs table, each once. The events that arrive in one receive are applied per job in
@@ -82,8 +88,8 @@ export function createJobHandler({
     return deliveries.map(({ event, index }): [number, DeliveryApplied] => {
       const isFirst = first.get(event.id)?.index === index;
       if (!isFirst || !applied.processed.has(event.id)) return [index, { outcome: "duplicate" }];
-      const { written, statusChanged } = applied;
-      return [index, { outcome: "processed", written, statusChanged, sets: event.id === setter.id }];
+      const { written, statusChanged, status } = applied;
+      return [index, { outcome: "processed", written, statusChanged, status, sets: event.id === setter.id }];
     });
   }
 
@@ -122,7 +128,8 @@ export function createJobHandler({
     // Told once, by the delivery whose event set the new status (its file is kept only when that event made the
     // job SUCCESS: a late Ready after a FAILURE changes nothing).
     if (!applied.statusChanged || !applied.sets) return "done";
-    onChanged([jobId]);
+    // With the status the statement committed: a waiting client is answered without reading it back.
+    onChanged([jobId], applied.status);
     // After the wake: the waiting client's answer is not held behind the file's S3 GET (finished-calendars.ts).
     if (event.type === "CalendarReady") finished?.remember(jobId, event.payload);
     return "done";

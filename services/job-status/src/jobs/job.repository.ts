@@ -8,6 +8,16 @@ export type JobDb = Kysely<JobStatusTables>;
 /** The channel on which a change of a job is told to every instance (payload: the job's id). */
 export const JOB_CHANNEL = "job_status";
 
+/**
+ * A `job_status` notification's payload: `<job id> <sender>` (`notifyChanged`), or the job id alone (an older
+ * instance, or a hand-made NOTIFY); undefined (a lost LISTEN connection) names any job.
+ */
+export function parseJobNotification(payload: string | undefined): { jobId?: string; sender?: string } {
+  if (payload === undefined) return {};
+  const [jobId = "", sender] = payload.split(" ", 2);
+  return { jobId, ...(sender !== undefined && { sender }) };
+}
+
 const iso = (d: Date | null) => (d === null ? null : new Date(d).toISOString());
 
 function toJob(row: Selectable<JobTable>): Job {
@@ -36,8 +46,8 @@ export interface JobStore {
   db: JobDb;
   jobs: JobRepository;
   clock: { now(): Date };
-  /** After the commit, with the jobs whose status changed (event streams wake on it). */
-  onChanged?: (jobIds: readonly string[]) => void;
+  /** After the commit, with the jobs whose status changed and, when one status, that status (waiters wake on it). */
+  onChanged?: (jobIds: readonly string[], status?: JobStatus) => void;
 }
 
 /**
@@ -48,6 +58,8 @@ export interface Applied {
   processed: ReadonlySet<string>;
   written: boolean;
   statusChanged: boolean;
+  /** The job's status as the statement left it (undefined when it wrote nothing). */
+  status: JobStatus | undefined;
 }
 
 function toRow(job: Job, now: Date): Insertable<JobTable> & Pick<Selectable<JobTable>, "id" | "status"> {
@@ -151,7 +163,12 @@ export class JobRepository {
     // only be further behind, so a status this statement advanced always differs from it (at worst a change
     // another event made is reported again; never is one missed).
     const { status, previous } = answer;
-    return { processed, written: status !== null, statusChanged: status !== null && status !== previous };
+    return {
+      processed,
+      written: status !== null,
+      statusChanged: status !== null && status !== previous,
+      status: (status ?? undefined) as JobStatus | undefined,
+    };
   }
 
   /**
@@ -191,8 +208,9 @@ export class JobRepository {
    * write's transaction would take the notification queue's lock at commit and serialise every writer
    * (docs/architecture.md §4). Lost if no one listens at that moment; the streams' poll covers that.
    */
-  async notifyChanged(db: JobDb, ids: readonly string[]): Promise<void> {
+  async notifyChanged(db: JobDb, ids: readonly string[], sender: string): Promise<void> {
     if (ids.length === 0) return;
-    await sql`SELECT pg_notify(${JOB_CHANNEL}, id) FROM unnest(${[...ids]}::text[]) AS id`.execute(db);
+    await sql`SELECT pg_notify(${JOB_CHANNEL}, id || ' ' || ${sender}::text)
+      FROM unnest(${[...ids]}::text[]) AS id`.execute(db);
   }
 }

@@ -53,7 +53,7 @@ export function createJobTimeouts({
       now,
       timedOutReason(timeoutMs),
     );
-    onChanged(ended);
+    onChanged(ended, "FAILURE");
     return ended;
   };
   return {
@@ -62,7 +62,7 @@ export function createJobTimeouts({
       // Recorded, so an event arriving after all cannot move the answer backwards; only if the job has no row
       // yet, in one statement, so an event applied right now cannot be overwritten (whichever is first wins).
       const recorded = await jobs.insertIfAbsent(db, timedOutJob(id, requestedAt, timeoutMs), clock.now());
-      if (recorded) onChanged([id]);
+      if (recorded) onChanged([id], "FAILURE");
       return (await jobs.find(db, id))?.status ?? "FAILURE";
     },
     sweep,

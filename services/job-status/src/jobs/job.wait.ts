@@ -37,13 +37,18 @@ export interface StatusWaitOptions {
 
 /**
  * Reads the job and, unless it has finished, waits for a later state (or `waitMs`, or the signal). It listens
- * before its first read, so a change that commits between the read and the wait still wakes it.
+ * before its first read, so a change that commits between the read and the wait still wakes it. A change made
+ * in this instance comes with the status it committed, which is then the answer without reading it back (a
+ * read could only give that status or a later one); one heard from the database is read.
  */
 export async function readOrWaitForLaterState(o: StatusWaitOptions): Promise<JobStatus> {
   let woken = false;
+  /** The latest status a wake carried since the last read (statuses only move forward). */
+  let told: JobStatus | undefined;
   let wake = () => {};
-  const unsubscribe = o.changes.subscribe(o.jobId, () => {
+  const unsubscribe = o.changes.subscribe(o.jobId, (status) => {
     woken = true;
+    if (status !== undefined && (told === undefined || isLaterThan(status, told))) told = status;
     wake();
   });
   try {
@@ -57,6 +62,9 @@ export async function readOrWaitForLaterState(o: StatusWaitOptions): Promise<Job
       woken = false;
       if (o.signal.aborted) break;
       try {
+        const carried = told;
+        told = undefined;
+        if (carried !== undefined && isLaterThan(carried, first)) return carried;
         const now = await o.read();
         if (isLaterThan(now, first)) return now;
       } catch (err) {
@@ -71,30 +79,31 @@ export async function readOrWaitForLaterState(o: StatusWaitOptions): Promise<Job
 }
 
 /**
- * Reads a job; when it has no row yet, waits up to `waitMs` for a change to it (its first event applied, in this
- * instance or another) and reads once more. The 202 that hands a client its id usually reaches it a few ms
- * before the job's CalendarRequested reaches us: answering from the event spares asking the todo service (a
- * request there and a read of its database) on every job's path. Undefined when the job is still unheard of.
+ * Reads a job's status; when it has no row yet, waits up to `waitMs` for a change to it (its first event applied,
+ * in this instance or another) and answers the status that change committed, or reads once more when it was
+ * heard from the database or none came. The 202 that hands a client its id usually reaches it a few ms before
+ * the job's CalendarRequested reaches us: answering from the event spares asking the todo service (a request
+ * there and a read of its database) on every job's path. Undefined when the job is still unheard of.
  */
-export async function readOrAwaitFirstEvent<T>(o: {
+export async function readOrAwaitFirstEvent(o: {
   jobId: string;
-  read(): Promise<T | undefined>;
+  read(): Promise<JobStatus | undefined>;
   changes: Pick<JobChanges, "subscribe">;
   waitMs: number;
-}): Promise<T | undefined> {
+}): Promise<JobStatus | undefined> {
   const first = await o.read();
   if (first !== undefined || o.waitMs <= 0) return first;
   let unsubscribe = () => {};
-  await new Promise<void>((resolve) => {
+  const told = await new Promise<JobStatus | undefined>((resolve) => {
     const timer = setTimeout(done, o.waitMs);
-    function done() {
+    function done(status?: JobStatus) {
       clearTimeout(timer);
-      resolve();
+      resolve(status);
     }
     unsubscribe = o.changes.subscribe(o.jobId, done);
   });
   unsubscribe();
-  return o.read();
+  return told ?? o.read();
 }
 
 /** Resolves after `ms`, on the signal, or when the function handed to `onWake` is called. */
