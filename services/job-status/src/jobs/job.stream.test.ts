@@ -9,6 +9,7 @@ const log = createLogger({ service: "test", level: "silent" });
 /** A stream on a job whose state the test sets, woken through a real change hub. */
 function streamOn(first: JobStatus, lastSeen?: JobStatus, timing = { heartbeatMs: 60_000, pollMs: 60_000 }) {
   let state = first;
+  let reads = 0;
   const frames: string[] = [];
   let ended = false;
   let onClose = () => {};
@@ -23,7 +24,10 @@ function streamOn(first: JobStatus, lastSeen?: JobStatus, timing = { heartbeatMs
     jobId: "j",
     first,
     lastSeen,
-    read: async () => state,
+    read: async () => {
+      reads++;
+      return state;
+    },
     render: (s) => ({ task_status: s }),
     changes,
     ...timing,
@@ -44,6 +48,7 @@ function streamOn(first: JobStatus, lastSeen?: JobStatus, timing = { heartbeatMs
     frames,
     changes,
     notified,
+    reads: () => reads,
     ended: () => ended,
     close: () => onClose(),
     /** A change no one is told of: only the poll finds it. */
@@ -90,6 +95,22 @@ describe("job event stream", () => {
     expect(s.ended()).toBe(true);
     expect(s.changes.watching()).toBe(0);
     expect(s.notified).toEqual([["j"], ["j"], ["j"], ["j"]]);
+  });
+
+  it("sends a status a change in this instance told it without reading the job, and reads one heard from elsewhere", async () => {
+    const s = streamOn("PENDING");
+    await s.settle();
+    const before = s.reads();
+    s.changes.changed(["j"], "STARTED");
+    expect(s.frames.at(-1)).toBe(eventFrame("STARTED", { task_status: "STARTED" }));
+    s.changes.changed(["j"], "PENDING");
+    await s.settle();
+    expect(s.reads()).toBe(before);
+    s.setQuietly("SUCCESS");
+    s.changes.heard("j");
+    await s.settle();
+    expect(s.frames.at(-1)).toBe(eventFrame("SUCCESS", { task_status: "SUCCESS" }));
+    expect([s.reads(), s.ended()]).toEqual([before + 1, true]);
   });
 
   it("starts after Last-Event-ID", async () => {

@@ -1,6 +1,7 @@
 // A job's states as Server-Sent Events (GET /todos/ical/:id/events): one event per state the job is seen in,
 // its `id:` the state's name and its `data:` the status endpoint's JSON, ending after SUCCESS or FAILURE.
-// The stream wakes on a change notification (job.changes.ts), re-reads on a timer in case one was lost, and
+// The stream wakes on a change notification (job.changes.ts: with the committed status when the change was made
+// in this instance, else it reads the job), re-reads on a timer in case one was lost, and
 // sends a comment line as a heartbeat. Transport-free: the route hands it a sink.
 import type { Logger } from "@taskoverflow/platform";
 import type { JobChanges } from "./job.changes.ts";
@@ -79,7 +80,11 @@ export function runJobStream(o: JobStreamOptions): void {
     }
   };
 
-  const unsubscribe = o.changes.subscribe(o.jobId, () => void check());
+  // A change made in this instance comes with the status it committed: sent as it is, with no read back (a read
+  // would give it or a later one; `send` drops anything not later than what was sent). A heard one is read.
+  const unsubscribe = o.changes.subscribe(o.jobId, (status) =>
+    status === undefined ? void check() : send(status),
+  );
   const poll = setInterval(() => void check(), o.pollMs);
   const heartbeat = setInterval(() => {
     if (!closed) o.sink.write(heartbeatFrame);
