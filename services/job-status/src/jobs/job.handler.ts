@@ -51,7 +51,6 @@ type DeliveryApplied =
   | { outcome: "duplicate" }
   | {
       outcome: "processed";
-      written: boolean;
       statusChanged: boolean;
       sets: boolean;
       status: JobStatus | undefined;
@@ -88,8 +87,8 @@ export function createJobHandler({
     return deliveries.map(({ event, index }): [number, DeliveryApplied] => {
       const isFirst = first.get(event.id)?.index === index;
       if (!isFirst || !applied.processed.has(event.id)) return [index, { outcome: "duplicate" }];
-      const { written, statusChanged, status } = applied;
-      return [index, { outcome: "processed", written, statusChanged, status, sets: event.id === setter.id }];
+      const { statusChanged, status } = applied;
+      return [index, { outcome: "processed", statusChanged, status, sets: event.id === setter.id }];
     });
   }
 
@@ -124,7 +123,7 @@ export function createJobHandler({
     const applied = await apply(event);
     if (applied.outcome === "duplicate") return "done";
     log.info({ jobId, type: event.type }, "job event applied");
-    if (!applied.written) log.debug({ jobId }, "late or repeated event ignored");
+    if (applied.status === undefined) log.debug({ jobId }, "late or repeated event ignored");
     // Told once, by the delivery whose event set the new status (its file is kept only when that event made the
     // job SUCCESS: a late Ready after a FAILURE changes nothing).
     if (!applied.statusChanged || !applied.sets) return "done";

@@ -52,13 +52,12 @@ export interface JobStore {
 
 /**
  * What `applyOnce` did: which of its events were new (the others are duplicates: nothing of theirs is applied
- * again), and, when any was, whether the statement wrote the row and changed the job's status.
+ * again), and, when any was, the status the statement left the row at (if it wrote it) and whether that changed it.
  */
 export interface Applied {
   processed: ReadonlySet<string>;
-  written: boolean;
   statusChanged: boolean;
-  /** The job's status as the statement left it (undefined when it wrote nothing). */
+  /** The job's status as the statement left it; undefined when it wrote nothing (a late or repeated event). */
   status: JobStatus | undefined;
 }
 
@@ -165,7 +164,6 @@ export class JobRepository {
     const { status, previous } = answer;
     return {
       processed,
-      written: status !== null,
       statusChanged: status !== null && status !== previous,
       status: (status ?? undefined) as JobStatus | undefined,
     };
