@@ -1,5 +1,5 @@
 // npm run bench -- events [--events 2000] [--writers 16] [--emulator fauxqs|moto|both] [--db postgres|pglite]
-//                         [--durability durable|fast]
+//                         [--durability durable|fast] [--consumer-concurrency 20]
 // Events per second and p50/p99 latency from a todo write (row + outbox in one statement) to the consumer's
 // effect (a row written through the inbox, the messages of one receive in one statement), through the outbox
 // relay, SNS PublishBatch, the filtered SQS subscription and the SQS consumer: the whole event path, on fauxqs
@@ -22,6 +22,8 @@ const args = benchArgs("events", {
   emulator: "both",
   db: postgresBinDir() ? "postgres" : "pglite",
   durability: "durable",
+  // Messages the consumer handles at once (CONSUMER_CONCURRENCY): a receive loop per 10.
+  "consumer-concurrency": "20",
 });
 const durability = args.choice("durability", ["durable", "fast"] as const);
 const total = args.int("events");
@@ -29,6 +31,7 @@ const writers = args.int("writers");
 const emulator = args.choice("emulator", ["fauxqs", "moto", "both"] as const);
 const emulators = emulator === "both" ? ["fauxqs", "moto"] : [emulator];
 const usePostgres = args.choice("db", ["postgres", "pglite"] as const) === "postgres";
+const consumerConcurrency = args.int("consumer-concurrency", 1);
 
 interface Result {
   emulator: string;
@@ -89,7 +92,13 @@ for (const emulator of emulators) {
       const t = await ensureTopology(clients, { prefix: "bench-" });
       const base = { aws, topicArn: t.topicArn, queueUrl: t.queues.calendar.url };
       const producer = infra.own(startRole("producer", { ...base, ...(dbs[0] && { dbUrl: dbs[0] }) }));
-      const consumer = infra.own(startRole("consumer", { ...base, ...(dbs[1] && { dbUrl: dbs[1] }) }));
+      const consumer = infra.own(
+        startRole("consumer", {
+          ...base,
+          concurrency: consumerConcurrency,
+          ...(dbs[1] && { dbUrl: dbs[1] }),
+        }),
+      );
       await Promise.all([producer.until("ready"), consumer.until("ready")]);
 
       const started = new Map<string, number>();
@@ -173,7 +182,8 @@ function summary(emulator: string, mode: string, events: number, ms: number, lat
 process.stdout.write(
   `\n\`${benchCommand("events")}\`\n\n` +
     `- date: ${new Date().toISOString().replace(/\.\d+Z$/, "Z")}; machine: ${machineLine()}\n` +
-    "- latency: from the start of the write transaction to the commit of the consumer's effect\n",
+    "- latency: from the start of the write transaction to the commit of the consumer's effect\n" +
+    `- consumer concurrency ${consumerConcurrency} (a receive loop per 10)\n`,
 );
 process.stdout.write(
   "\n| emulator | database | load | events | events/s | p50 ms | p99 ms |\n|---|---|---|---|---|---|---|\n",

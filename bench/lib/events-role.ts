@@ -17,6 +17,8 @@ export interface RoleConfig {
   aws: { endpoint: string; region: string; credentials: { accessKeyId: string; secretAccessKey: string } };
   topicArn: string;
   queueUrl: string;
+  /** The consumer's concurrency (CONSUMER_CONCURRENCY); unused by the producer. */
+  concurrency?: number;
 }
 /** Parent -> producer. */
 export type RoleCommand = { cmd: "write"; count: number; writers: number; from: number } | { cmd: "stop" };
@@ -99,7 +101,7 @@ if (role === "producer") {
     sqs: clients.sqs,
     queueUrl: config.queueUrl,
     log,
-    concurrency: 20,
+    concurrency: config.concurrency ?? 20,
     handler: async (event) => {
       if ((await apply(event)) === "processed") effects.add(event.id, now());
       return "done";
