@@ -5,12 +5,14 @@
 // relay, SNS PublishBatch, the filtered SQS subscription and the SQS consumer: the whole event path, on fauxqs
 // and on moto server, each in a process of its own. As deployed, the producer (writers + relay, like the todo
 // service) and the consumer (like the calendar service, with a database of its own) are separate processes
-// (bench/lib/events-role.ts); latency is measured on the machine's wall clock shared by both.
+// (bench/lib/events-role.ts); latency is measured on the machine's wall clock shared by both. Under load it also
+// prints the CPU per event of each process group (the two roles, PostgreSQL, fauxqs, the rest).
 import { fork } from "node:child_process";
 import { durabilitySettings, postgresBinDir, startMoto } from "@taskoverflow/test-harness";
 import { ensureTopology } from "../packages/messaging/src/index.ts";
 import { awsClients } from "../packages/messaging/test/pipeline.ts";
 import { benchArgs } from "./lib/args.ts";
+import { cpuGroups } from "./lib/cpu.ts";
 import type { RoleCommand, RoleConfig, RoleReport } from "./lib/events-role.ts";
 import { startFauxqsProcess } from "./lib/fauxqs-process.ts";
 import { startBenchInfra } from "./lib/infra.ts";
@@ -41,6 +43,8 @@ interface Result {
   perSecond: number;
   p50: number;
   p99: number;
+  /** CPU ms per event by process group (16-writer rows only). */
+  cpu?: Record<string, number>;
 }
 const results: Result[] = [];
 
@@ -84,7 +88,8 @@ function startRole(role: "producer" | "consumer", config: RoleConfig) {
 for (const emulator of emulators) {
   const infra = await startBenchInfra({ postgres: usePostgres && durability, broker: false });
   try {
-    const aws = infra.own(emulator === "moto" ? await startMoto() : await startFauxqsProcess());
+    const fauxqs = emulator === "fauxqs" ? await startFauxqsProcess() : undefined;
+    const aws = infra.own(fauxqs ?? (await startMoto()));
     // The producer's database and the consumer's, as the todo and the calendar service have.
     const dbs = usePostgres ? [await infra.newDb(), await infra.newDb()] : [];
     const clients = awsClients(aws);
@@ -152,10 +157,22 @@ for (const emulator of emulators) {
 
       // 2. Throughput under load: `writers` concurrent writers, `total` events.
       latencies.length = 0;
+      // Where the cycles go (Linux /proc): the two roles, the broker (fauxqs; moto counts as "other"),
+      // PostgreSQL (server and backends: the producer's database and the consumer's), the rest of the machine.
+      const cpu = cpuGroups({
+        producer: producer.child.pid,
+        consumer: consumer.child.pid,
+        broker: fauxqs?.pid,
+      });
+      const cpuFrom = cpu.snapshot();
       t0 = performance.now();
       await write(total, writers);
       await waitForEffects(total);
-      results.push(summary(emulator, `${writers} writers`, total, performance.now() - t0, latencies));
+      const used = cpu.since(cpuFrom);
+      results.push({
+        ...summary(emulator, `${writers} writers`, total, performance.now() - t0, latencies),
+        cpu: Object.fromEntries(Object.entries(used).map(([group, ms]) => [group, ms / total])),
+      });
     } finally {
       clients.sns.destroy();
       clients.sqs.destroy();
@@ -192,6 +209,21 @@ for (const r of results) {
   process.stdout.write(
     `| ${r.emulator} | ${r.db} | ${r.mode} | ${r.events} | ${r.perSecond} | ${r.p50} | ${r.p99} |\n`,
   );
+}
+const groups = ["producer", "consumer", "postgres", "broker", "other"];
+const cpuRows = results.filter((r) => r.cpu);
+if (cpuRows.length > 0) {
+  process.stdout.write(
+    "\nCPU per event under load, ms (Linux /proc, whole 10 ms ticks; producer: writers + relay; broker: fauxqs, while moto counts in other)\n\n" +
+      `| emulator | ${groups.join(" | ")} | all |\n|---|${groups.map(() => "---:").join("|")}|---:|\n`,
+  );
+  for (const r of cpuRows) {
+    const per = (g: string) => r.cpu?.[g] ?? 0;
+    const all = Object.values(r.cpu ?? {}).reduce((a, b) => a + b, 0);
+    process.stdout.write(
+      `| ${r.emulator} | ${groups.map((g) => per(g).toFixed(3)).join(" | ")} | ${all.toFixed(3)} |\n`,
+    );
+  }
 }
 const floorRow = results.find((r) => r.emulator === "fauxqs" && r.mode === "16 writers");
 if (floorRow) {
