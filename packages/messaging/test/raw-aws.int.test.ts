@@ -4,22 +4,16 @@
 import { CreateBucketCommand, GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { createEvent, type DomainEvent } from "@taskoverflow/contracts";
-import { todoState } from "@taskoverflow/contracts/testing";
+import type { DomainEvent } from "@taskoverflow/contracts";
+import { todoEvent } from "@taskoverflow/contracts/testing";
 import { type AwsEndpoint, awsEmulators, uniqueName, waitFor } from "@taskoverflow/test-harness";
 import { ensureTopology, type TopologyAddresses } from "../src/index.ts";
 import { awsClients, queueCounts } from "./pipeline.ts";
 import { rawAws } from "./raw-aws.ts";
 import { sampleCalendar } from "./sdk-cost.ts";
 
-const event = (title: string): DomainEvent => {
-  const now = new Date().toISOString();
-  return createEvent(
-    "TodoCreated",
-    { todo: todoState({ id: 1, title, createdAt: now, updatedAt: now }) },
-    { correlationId: `corr-${title}`, producer: "todo" },
-  );
-};
+const event = (title: string): DomainEvent =>
+  todoEvent("TodoCreated", { title }, { correlationId: `corr-${title}` });
 
 describe.each(awsEmulators())("the raw AWS calls of bench sdk on $name", ({ start }) => {
   let aws: AwsEndpoint;

@@ -12,11 +12,6 @@ export interface RawAwsOptions {
   credentials: { accessKeyId: string; secretAccessKey: string };
 }
 
-interface RawResponse {
-  status: number;
-  text: string;
-}
-
 const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
 
 export function rawAws({ endpoint, region, credentials }: RawAwsOptions) {
@@ -45,7 +40,7 @@ export function rawAws({ endpoint, region, credentials }: RawAwsOptions) {
     path: string,
     headers: Record<string, string>,
     body = "",
-  ): Promise<RawResponse> {
+  ): Promise<{ text: string }> {
     const amzDate = new Date().toISOString().replace(/[:-]|\.\d{3}/g, "");
     const date = amzDate.slice(0, 8);
     const payloadHash = sha256(body);
@@ -72,7 +67,7 @@ export function rawAws({ endpoint, region, credentials }: RawAwsOptions) {
           res.on("end", () => {
             if ((res.statusCode ?? 0) >= 300)
               reject(new Error(`${service} ${res.statusCode}: ${text.slice(0, 300)}`));
-            else resolve({ status: res.statusCode ?? 0, text });
+            else resolve({ text });
           });
           res.on("error", reject);
         },
