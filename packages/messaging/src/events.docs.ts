@@ -1,5 +1,6 @@
 import { DomainEvent, type EventType } from "@taskoverflow/contracts";
 import type { z } from "zod";
+import { GROUP_MAX_EVENTS, GROUPED_TYPES } from "./event.message.ts";
 import { planTopology, topology } from "./topology.ts";
 
 /** Who writes each event to its outbox. Consumers are not listed here: they come from the topology. */
@@ -85,7 +86,11 @@ export function renderEventsDoc(): string {
     "     packages/messaging/src/topology.ts. Do not edit: a unit test fails when they disagree. -->",
     "",
     `Every event is published to the SNS topic \`${plan.topicName}\` as a JSON body (raw message delivery) with`,
-    "the message attributes `type` (the event type) and `correlationId`. Each consumer has its own SQS queue,",
+    "the message attributes `type` (the event type) and `correlationId`. The todo events",
+    `(${[...GROUPED_TYPES].map((t) => `\`${t}\``).join(", ")}) travel in groups: a body is then a JSON array of up to`,
+    `${GROUP_MAX_EVENTS} events of one type in \`sequence\` order, \`type\` is that type, \`eventCount\` (Number) says how many,`,
+    "and `correlationId` is set only when they all share one (each event carries its own). A consumer reads a body",
+    "as one event or as such an array (docs/architecture.md §14). Each consumer has its own SQS queue,",
     "subscribed with a filter policy on `type` (or with none: the explorer's queue receives every event),",
     "and a dead-letter queue that takes a message after",
     `\`maxReceiveCount\` receives (default ${topology.queues.calendar.maxReceiveCount}) or at once when it fails validation.`,

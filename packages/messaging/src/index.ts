@@ -1,6 +1,7 @@
 export * from "./aws.clients.ts";
 export * from "./backoff.ts";
 export * from "./batcher.ts";
+export * from "./event.message.ts";
 export * from "./inbox.ts";
 export * from "./outbox/outbox.listener.ts";
 export * from "./outbox/outbox.migration.ts";

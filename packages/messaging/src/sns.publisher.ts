@@ -1,5 +1,5 @@
 import { PublishBatchCommand, type PublishBatchRequestEntry, type SNSClient } from "@aws-sdk/client-sns";
-import type { DomainEvent } from "@taskoverflow/contracts";
+import { type EventMessage, eventMessages, publishCalls } from "./event.message.ts";
 import { type EventPublisher, PartialPublishError } from "./ports.ts";
 
 export interface SnsPublisherOptions {
@@ -13,9 +13,10 @@ export interface SnsPublisherOptions {
 export const SNS_BATCH_LIMIT = 10;
 
 /**
- * Publishes events to the topic with PublishBatch. The body is the event JSON (subscriptions use raw
- * delivery); `type` and `correlationId` travel as message attributes so subscriptions filter on `type`.
- * Throws `PartialPublishError` when SNS refused some entries, naming the ones it took.
+ * Publishes events to the topic with PublishBatch, as the messages of event.message.ts: todo events grouped (a
+ * JSON array of one type), the rest one event a body (subscriptions use raw delivery); `type` (and the shared
+ * `correlationId`) travel as message attributes so subscriptions filter on `type`. Throws `PartialPublishError`
+ * when SNS refused some entries, naming the events of the ones it took.
  */
 export function createSnsPublisher({
   sns,
@@ -24,16 +25,16 @@ export function createSnsPublisher({
 }: SnsPublisherOptions): EventPublisher {
   return {
     async publish(events) {
-      const chunks: DomainEvent[][] = [];
-      for (let i = 0; i < events.length; i += SNS_BATCH_LIMIT)
-        chunks.push(events.slice(i, i + SNS_BATCH_LIMIT));
-      // Chunks go out concurrently: a standard topic promises no order anyway, and the outbox rows stay
-      // locked until every chunk is settled.
+      const calls = publishCalls(eventMessages(events), SNS_BATCH_LIMIT);
+      // Calls go out concurrently: a standard topic promises no order anyway, and the outbox rows stay
+      // locked until every call is settled.
       const results = await Promise.allSettled(
-        chunks.map((chunk) =>
+        calls.map((call) =>
           sns.send(
-            new PublishBatchCommand({ TopicArn: topicArn, PublishBatchRequestEntries: chunk.map(toEntry) }),
-            { abortSignal: AbortSignal.timeout(timeoutMs) },
+            new PublishBatchCommand({ TopicArn: topicArn, PublishBatchRequestEntries: call.map(toEntry) }),
+            {
+              abortSignal: AbortSignal.timeout(timeoutMs),
+            },
           ),
         ),
       );
@@ -41,19 +42,21 @@ export function createSnsPublisher({
       const failed: Array<{ id: string; reason: string }> = [];
       let firstError: unknown;
       results.forEach((result, i) => {
-        const chunk = chunks[i] ?? [];
+        const call = calls[i] ?? [];
         if (result.status === "rejected") {
           firstError ??= result.reason;
-          for (const e of chunk) failed.push({ id: e.id, reason: String(result.reason) });
+          for (const m of call)
+            for (const e of m.events) failed.push({ id: e.id, reason: String(result.reason) });
           return;
         }
         for (const ok of result.value.Successful ?? []) {
-          const event = chunk[Number(ok.Id)];
-          if (event) published.push(event.id);
+          for (const e of call[Number(ok.Id)]?.events ?? []) published.push(e.id);
         }
         for (const bad of result.value.Failed ?? []) {
-          const event = chunk[Number(bad.Id)];
-          failed.push({ id: event?.id ?? `entry ${bad.Id}`, reason: `${bad.Code}: ${bad.Message ?? ""}` });
+          const reason = `${bad.Code}: ${bad.Message ?? ""}`;
+          const refused = call[Number(bad.Id)]?.events ?? [];
+          if (refused.length === 0) failed.push({ id: `entry ${bad.Id}`, reason });
+          for (const e of refused) failed.push({ id: e.id, reason });
         }
       });
       if (failed.length === 0) return;
@@ -64,13 +67,18 @@ export function createSnsPublisher({
   };
 }
 
-function toEntry(event: DomainEvent, index: number): PublishBatchRequestEntry {
+function toEntry({ body, attributes }: EventMessage, index: number): PublishBatchRequestEntry {
   return {
     Id: String(index),
-    Message: JSON.stringify(event),
+    Message: body,
     MessageAttributes: {
-      type: { DataType: "String", StringValue: event.type },
-      correlationId: { DataType: "String", StringValue: event.correlationId },
+      type: { DataType: "String", StringValue: attributes.type },
+      ...(attributes.correlationId !== undefined && {
+        correlationId: { DataType: "String", StringValue: attributes.correlationId },
+      }),
+      ...(attributes.eventCount !== undefined && {
+        eventCount: { DataType: "Number", StringValue: String(attributes.eventCount) },
+      }),
     },
   };
 }

@@ -4,10 +4,17 @@ import {
   SendMessageCommand,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
-import { type DomainEvent, parseEvent } from "@taskoverflow/contracts";
-import { errorText, type Logger } from "@taskoverflow/platform";
+import type { DomainEvent } from "@taskoverflow/contracts";
+import type { Logger } from "@taskoverflow/platform";
+import { decodeEventMessage } from "./event.message.ts";
 import type { Deleter } from "./sqs.deleter.ts";
-import type { EventHandler, HandlerOutcome, QueueSettings, SqsConsumerOptions } from "./sqs.types.ts";
+import type {
+  EventHandler,
+  HandlerOutcome,
+  MessageContext,
+  QueueSettings,
+  SqsConsumerOptions,
+} from "./sqs.types.ts";
 import { createVisibility, retryDelaySeconds } from "./sqs.visibility.ts";
 
 interface MessageHandlingDeps {
@@ -42,15 +49,18 @@ export function createMessageHandling(o: MessageHandlingDeps): MessageHandling {
   /** Messages waiting in process after a `{ retryInMs }` answer, with how to cancel the wait. */
   const parked = new Map<Message, () => void>();
 
-  /** Hands a message back to the handler after `ms`, keeping it invisible meanwhile; frees its slot now. */
-  function park(m: Message, ms: number, firstTriedAt: number, mlog: Logger): void {
+  /**
+   * Hands a message back to the handler after `ms`, keeping it invisible meanwhile; frees its slot now. Only
+   * `events` are handed back: those of a group that did not answer "done" yet.
+   */
+  function park(m: Message, events: DomainEvent[], ms: number, firstTriedAt: number, mlog: Logger): void {
     const stopHeartbeat = visibility.heartbeat(m, mlog);
     const timer = setTimeout(() => {
       parked.delete(m);
       stopHeartbeat();
       if (!o.isRunning()) return;
       o.track(
-        handle(m, firstTriedAt).catch((err: unknown) =>
+        handle(m, firstTriedAt, events).catch((err: unknown) =>
           log.error({ err, messageId: m.MessageId }, "message handling crashed"),
         ),
       );
@@ -89,53 +99,93 @@ export function createMessageHandling(o: MessageHandlingDeps): MessageHandling {
     log.error({ ...context, dlqUrl }, "invalid message moved to the dead-letter queue (never retried)");
   }
 
-  async function handle(m: Message, firstTriedAt = performance.now()): Promise<void> {
+  /**
+   * One event's handling: its outcome, or the error it threw. The events of a group are handled at once, each
+   * with its own log context, as the messages of a receive are.
+   */
+  async function run(event: DomainEvent, context: MessageContext): Promise<Attempt> {
+    try {
+      return { event, outcome: await handler(event, context) };
+    } catch (error) {
+      return { event, outcome: "retryLater", error };
+    }
+  }
+
+  async function handle(m: Message, firstTriedAt = performance.now(), only?: DomainEvent[]): Promise<void> {
     const receiveCount = Number(m.Attributes?.ApproximateReceiveCount ?? 1);
-    const parsed = parseBody(m.Body);
-    if (!parsed.ok) return deadLetterInvalid(m, parsed.reason, receiveCount);
-    const event = parsed.event;
+    let events = only;
+    if (events === undefined) {
+      const decoded = decodeEventMessage(m.Body);
+      if (!decoded.ok) return deadLetterInvalid(m, decoded.reason, receiveCount);
+      events = decoded.events;
+    }
+    const first = events[0] as DomainEvent;
+    const grouped = events.length > 1;
     const mlog = log.child({
-      correlationId: event.correlationId,
-      eventId: event.id,
-      type: event.type,
+      ...(grouped ? { events: events.length } : { correlationId: first.correlationId, eventId: first.id }),
+      type: first.type,
       messageId: m.MessageId,
       receiveCount,
     });
     const stopHeartbeat = visibility.heartbeat(m, mlog);
-    let outcome: HandlerOutcome = "retryLater";
-    let error: unknown;
+    const waitedMs = Math.round(performance.now() - firstTriedAt);
+    let attempts: Attempt[];
     try {
-      outcome = await handler(event, {
-        log: mlog,
-        receiveCount,
-        waitedMs: Math.round(performance.now() - firstTriedAt),
-      });
-    } catch (err) {
-      error = err;
+      attempts = grouped
+        ? await Promise.all(
+            events.map((e) =>
+              run(e, {
+                log: mlog.child({ correlationId: e.correlationId, eventId: e.id }),
+                receiveCount,
+                waitedMs,
+              }),
+            ),
+          )
+        : [await run(first, { log: mlog, receiveCount, waitedMs })];
     } finally {
       stopHeartbeat();
     }
-    if (outcome === "done" && error === undefined) {
+    const open = attempts.filter((a) => a.outcome !== "done" || a.error !== undefined);
+    if (open.length === 0) {
       // Not awaited: the delete goes with others in one call (sqs.deleter.ts), the slot is free meanwhile.
       void deletes.add(m);
       return;
     }
-    if (typeof outcome === "object" && error === undefined) {
-      park(m, Math.max(0, Math.min(1000, outcome.retryInMs)), firstTriedAt, mlog);
+    const waits = open.map((a) =>
+      typeof a.outcome === "object" && a.error === undefined ? a.outcome : undefined,
+    );
+    if (waits.every((w) => w !== undefined)) {
+      // Every event still open waits at a barrier: hand those back (the done ones are done).
+      const ms = Math.min(...waits.map((w) => w.retryInMs));
+      park(
+        m,
+        open.map((a) => a.event),
+        Math.max(0, Math.min(1000, ms)),
+        firstTriedAt,
+        mlog,
+      );
       return;
     }
-    // The error object when the handler threw (logged as `err`), the reason when it asked to retry.
-    const failure = error === undefined ? { reason: "handler asked to retry later" } : { err: error };
+    // The error object when a handler threw (logged as `err`), the reason when it asked to retry. A group comes
+    // back whole from SQS: its done events are then absorbed by the consumers' inbox.
+    const error = open.find((a) => a.error !== undefined)?.error;
+    const failure = error === undefined ? { reason: RETRY_LATER } : { err: error };
+    // A group's line names the events that failed, each with its correlation id (the line has none of its own).
+    const failing = grouped
+      ? { failing: open.map((a) => ({ eventId: a.event.id, correlationId: a.event.correlationId })) }
+      : {};
     const { maxReceiveCount } = settings;
     if (receiveCount >= maxReceiveCount) {
       mlog.error(
-        { ...failure, maxReceiveCount, dlqUrl: settings.dlqUrl },
+        { ...failure, ...failing, maxReceiveCount, dlqUrl: settings.dlqUrl },
         "message failed on its last attempt: the redrive policy moves it to the dead-letter queue",
       );
-      try {
-        await o.onExhausted?.(event, error ?? new Error(failure.reason));
-      } catch (err) {
-        mlog.error({ err }, "onExhausted failed");
+      for (const a of open) {
+        try {
+          await o.onExhausted?.(a.event, a.error ?? new Error(RETRY_LATER));
+        } catch (err) {
+          mlog.error({ err, eventId: a.event.id }, "onExhausted failed");
+        }
       }
       // Visible at once, so the next receive hands it to the redrive policy instead of waiting.
       await visibility.change(m, 0, mlog);
@@ -143,7 +193,7 @@ export function createMessageHandling(o: MessageHandlingDeps): MessageHandling {
     }
     const delay = retryDelaySeconds(receiveCount, o.retryBaseSeconds, o.retryMaxSeconds);
     mlog.warn(
-      { ...failure, maxReceiveCount, retryInSeconds: delay },
+      { ...failure, ...failing, maxReceiveCount, retryInSeconds: delay },
       "handler failed; the message will be retried",
     );
     await visibility.change(m, delay, mlog);
@@ -158,19 +208,12 @@ export function createMessageHandling(o: MessageHandlingDeps): MessageHandling {
   };
 }
 
-function parseBody(
-  body: string | undefined,
-): { ok: true; event: DomainEvent } | { ok: false; reason: string } {
-  let json: unknown;
-  try {
-    json = JSON.parse(body ?? "");
-  } catch (err) {
-    // Not JSON.parse's message: it quotes the body.
-    const at = /position (\d+)/.exec(errorText(err))?.[1];
-    return { ok: false, reason: `body is not JSON${at === undefined ? "" : ` (at position ${at})`}` };
-  }
-  const parsed = parseEvent(json);
-  return parsed.ok ? parsed : { ok: false, reason: `not a valid event: ${parsed.reason}` };
+const RETRY_LATER = "handler asked to retry later";
+
+interface Attempt {
+  event: DomainEvent;
+  outcome: HandlerOutcome;
+  error?: unknown;
 }
 
 function copyAttributes(attrs: Record<string, MessageAttributeValue> | undefined) {

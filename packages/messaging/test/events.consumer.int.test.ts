@@ -213,8 +213,9 @@ describe.each(awsEmulators())("the consumer on failure on $name", ({ start }) =>
     );
     try {
       // Waiting for the queue to hold both before the consumer starts: its first receive takes the two.
+      // One publish each: published together, todo events would share one message (a group).
       const first = [await createTodo(db, "gather first"), await createTodo(db, "gather second")];
-      await publisher.publish(first);
+      for (const e of first) await publisher.publish([e]);
       await waitFor(async () => (await queueCounts(clients.sqs, t.queues.calendar.url)).visible === 2, {
         what: "two messages queued",
       });
@@ -285,7 +286,8 @@ describe.each(awsEmulators())("the consumer on failure on $name", ({ start }) =>
       // Every slot taken by a handler held at the gate: more messages wait in the queue.
       const events = [];
       for (let i = 0; i < 15; i++) events.push(await createTodo(db, `receivers ${i}`));
-      await publisher.publish(events);
+      // A message each (published together, todo events would share one): 15 messages for 12 slots.
+      for (const e of events) await publisher.publish([e]);
       await waitFor(() => handling === concurrency, { what: "every slot handling a message" });
       gate.open = true;
       for (const release of gate.waiting.splice(0)) release();

@@ -1,7 +1,7 @@
 import { DeleteMessageCommand, ReceiveMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import type { CalendarFilters, DomainEvent, TodoState } from "@taskoverflow/contracts";
 import { calendarEvents, todoEvent, todoState } from "@taskoverflow/contracts/testing";
-import type { EventPublisher } from "@taskoverflow/messaging";
+import { decodeEventMessage, type EventPublisher } from "@taskoverflow/messaging";
 import type { TodoSnapshot } from "../src/todos/todo.repository.ts";
 
 let nextId = 1;
@@ -77,7 +77,8 @@ export function collect(sqs: SQSClient, queueUrl: string) {
         .send(new ReceiveMessageCommand({ QueueUrl: queueUrl, WaitTimeSeconds: 1, MaxNumberOfMessages: 10 }))
         .catch(() => ({ Messages: [] }));
       for (const m of got.Messages ?? []) {
-        events.push(JSON.parse(m.Body ?? "{}") as DomainEvent);
+        const decoded = decodeEventMessage(m.Body);
+        if (decoded.ok) events.push(...decoded.events);
         await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle }));
       }
     }
