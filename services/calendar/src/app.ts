@@ -21,6 +21,7 @@ import { feedFrame } from "./calendar/calendar.builder.ts";
 import { createCalendarHandler } from "./calendar/calendar.handler.ts";
 import { createCalendarJob } from "./calendar/calendar.job.ts";
 import { outboxJobEvents } from "./calendar/calendar.outbox.ts";
+import { createJobSlots } from "./calendar/calendar.slots.ts";
 import type { ObjectStore } from "./calendar/object-store.ts";
 import { s3ObjectStore } from "./calendar/s3.object-store.ts";
 import type { CalendarConfig } from "./config.ts";
@@ -135,7 +136,8 @@ export function createCalendarApp(config: CalendarConfig, overrides: CalendarOve
       catchUpWaitMs: config.catchUpWaitMs,
       resyncAfterReceives: config.resyncAfterReceives,
     });
-    const handler = createCalendarHandler({ projector, barrier, job, log: logger });
+    const slots = createJobSlots(config.jobsAtOnce);
+    const handler = createCalendarHandler({ projector, barrier, job, slots, log: logger });
     // Seeding needs the todo service, which may start after us: it is retried on the first request.
     const initialising = projector.initialise().catch((err: unknown) => {
       logger.warn({ err }, "could not seed the projection yet; the first calendar request will retry");

@@ -15,6 +15,11 @@ export const calendarEnvSchema = z.object({
   CATCH_UP_WAIT_MS: env.positiveInt(5_000),
   /** From this delivery on, a request still waiting re-reads the todo service's snapshot instead. */
   RESYNC_AFTER_RECEIVES: env.positiveInt(2),
+  /**
+   * Calendar jobs that build at once in one process (their memory: a 100,000-todo job peaks at ~380 MiB; two fit
+   * the deployed task's 512 MiB). Requests beyond it wait in process, holding no consumer slot.
+   */
+  CALENDAR_JOBS_AT_ONCE: env.positiveInt(2),
   /** The feed's REFRESH-INTERVAL and X-PUBLISHED-TTL: how often subscribed calendar apps should come back. */
   FEED_REFRESH_SECONDS: env.positiveInt(300),
 });
@@ -28,6 +33,7 @@ export interface CalendarConfig extends ConsumerBackend {
   calendarHost: string;
   catchUpWaitMs: number;
   resyncAfterReceives: number;
+  jobsAtOnce: number;
   feedRefreshSeconds: number;
 }
 
@@ -42,6 +48,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): CalendarCon
     calendarHost: e.CALENDAR_HOST,
     catchUpWaitMs: e.CATCH_UP_WAIT_MS,
     resyncAfterReceives: e.RESYNC_AFTER_RECEIVES,
+    jobsAtOnce: e.CALENDAR_JOBS_AT_ONCE,
     feedRefreshSeconds: e.FEED_REFRESH_SECONDS,
   };
 }

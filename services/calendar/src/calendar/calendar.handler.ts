@@ -4,6 +4,7 @@ import type { Logger } from "@taskoverflow/platform";
 import type { TodoProjector } from "../todos/todo.projector.ts";
 import type { ReadYourWritesBarrier } from "./calendar.barrier.ts";
 import { type CalendarJob, PermanentFailure } from "./calendar.job.ts";
+import type { JobSlots } from "./calendar.slots.ts";
 
 export { CONTENT_TYPE, PRODUCER } from "./calendar.job.ts";
 
@@ -11,14 +12,21 @@ export interface CalendarHandlerDeps {
   projector: TodoProjector;
   barrier: ReadYourWritesBarrier;
   job: CalendarJob;
+  /** Bounds the jobs that build at once (CALENDAR_JOBS_AT_ONCE). */
+  slots: JobSlots;
   log: Logger;
 }
 
+/** A request that finds every job slot taken is handed back in process after this long at first... */
+const SLOT_FIRST_RETRY_MS = 5;
+/** ...doubling with how long it has waited, up to this. */
+const SLOT_MAX_RETRY_MS = 200;
+
 /**
  * The calendar service's message handling: todo events go to the projector; a CalendarRequested passes the
- * read-your-writes barrier, then the job builds, stores and announces the calendar.
+ * read-your-writes barrier, takes one of the job slots, then the job builds, stores and announces the calendar.
  */
-export function createCalendarHandler({ projector, barrier, job, log }: CalendarHandlerDeps) {
+export function createCalendarHandler({ projector, barrier, job, slots, log }: CalendarHandlerDeps) {
   return {
     async handle(event: DomainEvent, context: MessageContext): Promise<HandlerOutcome> {
       switch (event.type) {
@@ -44,9 +52,21 @@ export function createCalendarHandler({ projector, barrier, job, log }: Calendar
             ]);
             if (finished) return "done";
             if (gate !== "open") return gate;
-            const done = await job.run(event);
-            context.log.info({ jobId, ...done }, "calendar ready");
-            return "done";
+            // Every job slot taken: wait in process, holding no consumer slot, so todo events keep flowing.
+            const release = slots.take();
+            if (release === undefined) {
+              if (context.waitedMs === 0) context.log.debug({ jobId }, "request waits for a job slot");
+              return {
+                retryInMs: Math.min(SLOT_MAX_RETRY_MS, Math.max(SLOT_FIRST_RETRY_MS, context.waitedMs)),
+              };
+            }
+            try {
+              const done = await job.run(event);
+              context.log.info({ jobId, ...done }, "calendar ready");
+              return "done";
+            } finally {
+              release();
+            }
           } catch (err) {
             if (!(err instanceof PermanentFailure)) throw err;
             context.log.error({ err, jobId }, "calendar job failed");
