@@ -7,7 +7,10 @@ import { createSnsPublisher } from "./sns.publisher.ts";
 
 // SNS answers per entry; a refused entry is what no emulator produces on demand, so these tests answer the
 // calls themselves. What a real topic does with the entries is in test/events.groups.int.test.ts.
-function answering(refuse: (call: number, entry: number) => boolean) {
+function answering(
+  refuse: (call: number, entry: number) => boolean,
+  options: { groupMaxEvents?: number } = {},
+) {
   const calls: PublishBatchCommand["input"][] = [];
   const sns = {
     async send(command: PublishBatchCommand) {
@@ -21,7 +24,8 @@ function answering(refuse: (call: number, entry: number) => boolean) {
       };
     },
   } as unknown as SNSClient;
-  return { calls, publisher: createSnsPublisher({ sns, topicArn: "arn:aws:sns:us-east-1:000000000000:t" }) };
+  const topicArn = "arn:aws:sns:us-east-1:000000000000:t";
+  return { calls, publisher: createSnsPublisher({ sns, topicArn, ...options }) };
 }
 
 describe("createSnsPublisher", () => {
@@ -58,5 +62,16 @@ describe("createSnsPublisher", () => {
     expect(partial.publishedIds.sort()).toEqual([...created, request].map((e) => e.id).sort());
     expect(partial.failed.map((f) => f.id).sort()).toEqual(updated.map((e) => e.id).sort());
     expect(partial.failed[0]?.reason).toBe("InternalError: try again");
+  });
+
+  it("sends every event alone with groupMaxEvents 1, as consumers without groups read them", async () => {
+    const { calls, publisher } = answering(() => false, { groupMaxEvents: 1 });
+    const events = [1, 2, 3].map((id) => todoEvent("TodoCreated", { id }));
+    await publisher.publish(events);
+    const bodies = calls.flatMap((c) => c.PublishBatchRequestEntries ?? []).map((e) => e.Message);
+    expect(bodies).toEqual(events.map((e) => JSON.stringify(e)));
+    expect(() => createSnsPublisher({ sns: {} as SNSClient, topicArn: "t", groupMaxEvents: 0 })).toThrow(
+      RangeError,
+    );
   });
 });

@@ -1,5 +1,5 @@
 import { PublishBatchCommand, type PublishBatchRequestEntry, type SNSClient } from "@aws-sdk/client-sns";
-import { type EventMessage, eventMessages, publishCalls } from "./event.message.ts";
+import { type EventMessage, eventMessages, GROUP_MAX_EVENTS, publishCalls } from "./event.message.ts";
 import { type EventPublisher, PartialPublishError } from "./ports.ts";
 
 export interface SnsPublisherOptions {
@@ -7,6 +7,11 @@ export interface SnsPublisherOptions {
   topicArn: string;
   /** Gives up on one PublishBatch call after this long, so a hung broker cannot hold the outbox rows. */
   timeoutMs?: number;
+  /**
+   * At most this many todo events in one message (default `GROUP_MAX_EVENTS`); 1 sends every event alone, as
+   * consumers of a release without groups expect (the first step of a rolling deploy, docs/architecture.md §14).
+   */
+  groupMaxEvents?: number | undefined;
 }
 
 /** SNS takes at most 10 entries per PublishBatch. */
@@ -22,10 +27,13 @@ export function createSnsPublisher({
   sns,
   topicArn,
   timeoutMs = 10_000,
+  groupMaxEvents = GROUP_MAX_EVENTS,
 }: SnsPublisherOptions): EventPublisher {
+  if (!Number.isInteger(groupMaxEvents) || groupMaxEvents < 1)
+    throw new RangeError(`groupMaxEvents must be a positive integer, got ${groupMaxEvents}`);
   return {
     async publish(events) {
-      const calls = publishCalls(eventMessages(events), SNS_BATCH_LIMIT);
+      const calls = publishCalls(eventMessages(events, { maxEvents: groupMaxEvents }), SNS_BATCH_LIMIT);
       // Calls go out concurrently: a standard topic promises no order anyway, and the outbox rows stay
       // locked until every call is settled.
       const results = await Promise.allSettled(

@@ -70,7 +70,7 @@ export function createTodoApp(config: TodoConfig, overrides: TodoOverrides = {})
     const topicArn = mode === "arn" ? config.topicArn : await resolveTopicArn();
     if (topicArn === undefined) return undefined;
     logger.info({ topicArn, resolved: mode === "resolve" }, "publishing the outbox");
-    return createSnsPublisher({ sns: aws.sns, topicArn });
+    return createSnsPublisher({ sns: aws.sns, topicArn, groupMaxEvents: config.eventGroupMax });
   }
 
   /** The topic by name from the one topology definition, as the consumers find their queues. */

@@ -15,6 +15,7 @@ describe("loadConfig", () => {
       topicArn: undefined,
       topologyPrefix: "taskoverflow-",
       listCacheBytes: 8 * 1024 * 1024,
+      eventGroupMax: 50,
     });
   });
 
@@ -31,6 +32,7 @@ describe("loadConfig", () => {
       TOPIC_ARN: "arn:aws:sns:eu-west-1:000000000000:taskoverflow-events",
       TOPOLOGY_PREFIX: "dev-",
       LIST_CACHE_BYTES: "0",
+      EVENT_GROUP_MAX: "1",
     });
     expect(config).toEqual({
       port: 7000,
@@ -43,6 +45,7 @@ describe("loadConfig", () => {
       topicArn: "arn:aws:sns:eu-west-1:000000000000:taskoverflow-events",
       topologyPrefix: "dev-",
       listCacheBytes: 0,
+      eventGroupMax: 1,
     });
   });
 
@@ -64,5 +67,6 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ PORT: "http" })).toThrow(/PORT/);
     expect(() => loadConfig({ DATABASE_URL: "not a url" })).toThrow(/DATABASE_URL/);
     expect(() => loadConfig({ LIST_CACHE_BYTES: "-1" })).toThrow(/LIST_CACHE_BYTES/);
+    expect(() => loadConfig({ EVENT_GROUP_MAX: "0" })).toThrow(/EVENT_GROUP_MAX/);
   });
 });

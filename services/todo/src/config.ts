@@ -1,4 +1,4 @@
-import { topologyEnv } from "@taskoverflow/messaging";
+import { GROUP_MAX_EVENTS, topologyEnv } from "@taskoverflow/messaging";
 import { type BackendConfig, backendEnv, backendSettings, env, parseEnv } from "@taskoverflow/platform";
 import { z } from "zod";
 
@@ -17,6 +17,11 @@ export const todoEnvSchema = z.object({
   PUBLIC_URL: env.optionalUrl(),
   /** Bytes of whole-list answers kept per instance, each validated by the database on every hit (0 = off). */
   LIST_CACHE_BYTES: z.coerce.number().int().min(0).default(LIST_CACHE_DEFAULT_BYTES),
+  /**
+   * At most this many todo events in one SNS message (a group, docs/architecture.md §14); 1 sends each alone, for
+   * a rolling deploy from a release whose consumers read no groups.
+   */
+  EVENT_GROUP_MAX: env.positiveInt(GROUP_MAX_EVENTS),
 });
 
 export interface TodoConfig extends BackendConfig {
@@ -28,6 +33,8 @@ export interface TodoConfig extends BackendConfig {
   publicUrl?: string | undefined;
   /** Bytes of whole-list answers the list cache keeps; 0 turns it off. Default 8 MiB. */
   listCacheBytes?: number;
+  /** At most this many todo events in one message; 1 turns groups off. Default `GROUP_MAX_EVENTS`. */
+  eventGroupMax?: number;
 }
 
 /**
@@ -54,5 +61,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): TodoConfig 
     topologyPrefix: e.TOPOLOGY_PREFIX,
     publicUrl: e.PUBLIC_URL,
     listCacheBytes: e.LIST_CACHE_BYTES,
+    eventGroupMax: e.EVENT_GROUP_MAX,
   };
 }
