@@ -45,6 +45,8 @@ locals {
     todo = {
       AWS_REGION = var.region
       TOPIC_ARN  = aws_sns_topic.events.arn
+      # 1 for the first deploy from a release whose consumers read no groups (docs/architecture.md §14).
+      EVENT_GROUP_MAX = tostring(var.event_group_max)
     }
     calendar = {
       AWS_REGION         = var.region

@@ -141,6 +141,17 @@ variable "rate_limit_exports_per_minute" {
   default     = 20
 }
 
+variable "event_group_max" {
+  description = "Todo service: at most this many todo events of one type in one SNS message (a group, docs/architecture.md §14); 1 sends each alone, for the first deploy from a release whose consumers read no groups."
+  type        = number
+  default     = 50
+
+  validation {
+    condition     = var.event_group_max >= 1 && floor(var.event_group_max) == var.event_group_max
+    error_message = "event_group_max must be a positive whole number."
+  }
+}
+
 variable "log_level" {
   description = "LOG_LEVEL of every service (pino level)."
   type        = string

@@ -2,12 +2,12 @@ import { type DomainEvent, type EventType, parseEvent, TodoEventTypes } from "@t
 import { errorText } from "@taskoverflow/platform";
 
 /**
- * The wire format of an event message (docs/events.md, "Messages"): the body is one event's JSON, or a JSON array
- * of events of one type in sequence order (a group). Todo events are grouped: they are the stream's volume (every
- * write is one), cheap to apply, and their consumers batch what they receive anyway; a message, its publish
- * entry, its receive and its delete then carry up to `GROUP_MAX_EVENTS` events instead of one. A job's events
- * and requests travel one per message: few, on a latency path, and a CalendarRequested is a build that the
- * consumer's slots must bound one by one.
+ * The wire format of an event message (docs/events.md, docs/architecture.md §14): the body is one event's JSON,
+ * or a JSON array of events of one type in sequence order (a group). Todo events are grouped: they are the
+ * stream's volume (every write is one), cheap to apply, and their consumers batch what they receive anyway; a
+ * message, its publish entry, its receive and its delete then carry up to `GROUP_MAX_EVENTS` events instead of
+ * one. A job's events and requests travel one per message: few, on a latency path, and a CalendarRequested is a
+ * build that the consumer's slots must bound one by one.
  */
 export const GROUPED_TYPES: ReadonlySet<EventType> = new Set(TodoEventTypes);
 /** At most this many events in one message. */
@@ -15,7 +15,8 @@ export const GROUP_MAX_EVENTS = 50;
 /**
  * At most this many bytes of events in one grouped body. SNS takes 256 KiB a message and 256 KiB a PublishBatch
  * call in all (`PUBLISH_BATCH_MAX_BYTES`): a group stays well below, so calls carry several. (The contracts'
- * bounds keep a todo event under ~1 KB, so today `GROUP_MAX_EVENTS` closes a group first.)
+ * bounds keep a todo event under ~1.5 KB, so `GROUP_MAX_EVENTS` closes a group first unless its texts are long and
+ * of 4-byte characters.)
  */
 export const GROUP_MAX_BYTES = 64 * 1024;
 /** SNS's limit of a PublishBatch call's messages and attributes in all (262,144 bytes), less a margin. */
