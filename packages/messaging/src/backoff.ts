@@ -16,3 +16,11 @@ export function backoffDelay(
   const ceiling = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
   return Math.round(ceiling / 2 + random() * (ceiling / 2));
 }
+
+/**
+ * How long a message waiting in process (a `{ retryInMs }` answer) is handed back after: `firstMs` at first, then
+ * as long as it has waited so far (so the waits double), at most `maxMs`.
+ */
+export function inProcessRetryMs(waitedMs: number, firstMs: number, maxMs: number): number {
+  return Math.min(maxMs, Math.max(firstMs, waitedMs));
+}

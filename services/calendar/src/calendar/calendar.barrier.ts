@@ -1,4 +1,4 @@
-import type { HandlerOutcome, MessageContext } from "@taskoverflow/messaging";
+import { type HandlerOutcome, inProcessRetryMs, type MessageContext } from "@taskoverflow/messaging";
 import { hasCaughtUpTo } from "../todos/projection.progress.ts";
 import type { ProgressRow } from "../todos/todo.repository.ts";
 
@@ -58,8 +58,7 @@ export function createReadYourWritesBarrier(projection: ProjectionProgress, opti
     }
     if (waitedMs < options.catchUpWaitMs) {
       // Doubling from firstRetryMs, by how long this delivery has waited so far.
-      const retryInMs = Math.min(maxRetryMs, Math.max(firstRetryMs, waitedMs));
-      return { retryInMs };
+      return { retryInMs: inProcessRetryMs(waitedMs, firstRetryMs, maxRetryMs) };
     }
     if (receiveCount < options.resyncAfterReceives) {
       log.info({ ...label, sequence, watermark: progress.watermark }, "waiting for earlier todo changes");

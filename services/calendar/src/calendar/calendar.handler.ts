@@ -1,5 +1,5 @@
 import type { DomainEvent } from "@taskoverflow/contracts";
-import type { HandlerOutcome, MessageContext } from "@taskoverflow/messaging";
+import { type HandlerOutcome, inProcessRetryMs, type MessageContext } from "@taskoverflow/messaging";
 import type { Logger } from "@taskoverflow/platform";
 import type { TodoProjector } from "../todos/todo.projector.ts";
 import type { ReadYourWritesBarrier } from "./calendar.barrier.ts";
@@ -57,7 +57,7 @@ export function createCalendarHandler({ projector, barrier, job, slots, log }: C
             if (release === undefined) {
               if (context.waitedMs === 0) context.log.debug({ jobId }, "request waits for a job slot");
               return {
-                retryInMs: Math.min(SLOT_MAX_RETRY_MS, Math.max(SLOT_FIRST_RETRY_MS, context.waitedMs)),
+                retryInMs: inProcessRetryMs(context.waitedMs, SLOT_FIRST_RETRY_MS, SLOT_MAX_RETRY_MS),
               };
             }
             try {
