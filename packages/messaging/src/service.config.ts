@@ -10,9 +10,29 @@ export function topologyEnv() {
   };
 }
 
-/** A consumer's variables besides its queue's URL: the topology prefix and how many messages it handles at once. */
-export function consumerEnv() {
-  return { ...topologyEnv(), CONSUMER_CONCURRENCY: env.positiveInt(10) };
+/** What a consumer's receive loop does unless its service says otherwise (see `gatherMs` in sqs.types.ts). */
+export const defaultGatherMs = 20;
+
+/** Per service: how long its consumer waits to gather after a partial receive (CONSUMER_GATHER_MS's default). */
+export interface ConsumerDefaults {
+  gatherMs?: number;
+}
+
+/**
+ * A consumer's variables besides its queue's URL: the topology prefix, how many messages it handles at once, and
+ * how long it waits after a partial receive so that the messages arriving meanwhile come in one (0: never).
+ */
+export function consumerEnv(defaults: ConsumerDefaults = {}) {
+  return {
+    ...topologyEnv(),
+    CONSUMER_CONCURRENCY: env.positiveInt(10),
+    CONSUMER_GATHER_MS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(1_000)
+      .default(defaults.gatherMs ?? defaultGatherMs),
+  };
 }
 
 /** The config of a service that consumes its queue of the topology. */
@@ -21,14 +41,21 @@ export interface ConsumerConfig {
   /** The queue; when absent it is resolved by name from the topology. */
   queueUrl?: string | undefined;
   concurrency: number;
+  /** The receive loop's wait after a partial receive (CONSUMER_GATHER_MS); 0 never waits; absent: the consumer's default. */
+  gatherMs?: number | undefined;
 }
 
 /** The config fields read from `consumerEnv()`'s variables and the service's own queue URL variable. */
 export function consumerSettings(
-  e: { TOPOLOGY_PREFIX: string; CONSUMER_CONCURRENCY: number },
+  e: { TOPOLOGY_PREFIX: string; CONSUMER_CONCURRENCY: number; CONSUMER_GATHER_MS: number },
   queueUrl: string | undefined,
 ): ConsumerConfig {
-  return { topologyPrefix: e.TOPOLOGY_PREFIX, queueUrl, concurrency: e.CONSUMER_CONCURRENCY };
+  return {
+    topologyPrefix: e.TOPOLOGY_PREFIX,
+    queueUrl,
+    concurrency: e.CONSUMER_CONCURRENCY,
+    gatherMs: e.CONSUMER_GATHER_MS,
+  };
 }
 
 /**
@@ -36,8 +63,8 @@ export function consumerSettings(
  * (PORT, HOST, LOG_LEVEL, database, AWS) and `consumerEnv()` in one; spread into its schema beside its queue's
  * URL variable.
  */
-export function consumerBackendEnv(service: string, port: number) {
-  return { ...backendEnv(service, port), ...consumerEnv() };
+export function consumerBackendEnv(service: string, port: number, defaults: ConsumerDefaults = {}) {
+  return { ...backendEnv(service, port), ...consumerEnv(defaults) };
 }
 
 /** The config of a back-end service that consumes its queue. */

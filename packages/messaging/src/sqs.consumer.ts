@@ -135,7 +135,7 @@ export function createSqsConsumer(options: SqsConsumerOptions): SqsConsumer {
       loops = Array.from({ length: receivers }, () => receiveLoop());
       const { visibilityTimeout, maxReceiveCount, dlqUrl } = settings;
       log.info(
-        { queueUrl, concurrency, receivers, visibilityTimeout, maxReceiveCount, dlqUrl },
+        { queueUrl, concurrency, receivers, gatherMs, visibilityTimeout, maxReceiveCount, dlqUrl },
         "consumer started",
       );
     },

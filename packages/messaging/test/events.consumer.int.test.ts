@@ -9,6 +9,7 @@ import {
   ensureTopology,
   type HandlerOutcome,
   type MessageContext,
+  startServiceConsumer,
 } from "../src/index.ts";
 import { useBackbone } from "./backbone.ts";
 import { createTodo, fastTopology, queueCounts } from "./pipeline.ts";
@@ -190,51 +191,66 @@ describe.each(awsEmulators())("the consumer on failure on $name", ({ start }) =>
     };
     const consumeRecording = (gatherMs: number) =>
       consume(t.queues.calendar.url, name, handler, { gatherMs });
-    return { t, publisher, handled, consumeRecording };
+    /** The same consumer as a service starts it: `gatherMs` from its config (CONSUMER_GATHER_MS). */
+    const serviceRecording = (gatherMs: number) =>
+      startServiceConsumer(
+        (release) => void bb.stops.push(async () => void (await release())),
+        bb.log.child({ consumer: name }),
+        { concurrency: 10, gatherMs },
+        { sqs: clients.sqs, queueUrl: t.queues.calendar.url, waitTimeSeconds: 1, handler },
+      );
+    return { t, publisher, handled, consumeRecording, serviceRecording };
   }
 
-  it("after a partial receive of two or more, waits gatherMs so messages published meanwhile come in one receive", async () => {
-    const { clients, db } = bb.fixture;
-    const { t, publisher, handled, consumeRecording } = await gatherSetup("gather");
-    // What each of this queue's receives returned (event ids), read off the SDK's answers.
-    const receives: string[][] = [];
-    const name = "record-receives";
-    clients.sqs.middlewareStack.add(
-      (next, context) => async (args) => {
-        const out = await next(args);
-        const input = args.input as { QueueUrl?: string };
-        if (context.commandName === "ReceiveMessageCommand" && input.QueueUrl === t.queues.calendar.url) {
-          const got = (out.output as { Messages?: Array<{ Body?: string }> }).Messages ?? [];
-          if (got.length > 0) receives.push(got.map((m) => JSON.parse(m.Body ?? "{}").id as string));
+  it.each([
+    ["createSqsConsumer's gatherMs", "consumeRecording"],
+    ["startServiceConsumer's config.gatherMs (CONSUMER_GATHER_MS)", "serviceRecording"],
+  ] as const)(
+    "after a partial receive of two or more, waits %s so messages published meanwhile come in one receive",
+    async (_label, how) => {
+      const { clients, db } = bb.fixture;
+      const setup = await gatherSetup("gather");
+      const { t, publisher, handled } = setup;
+      // What each of this queue's receives returned (event ids), read off the SDK's answers.
+      const receives: string[][] = [];
+      const name = "record-receives";
+      clients.sqs.middlewareStack.add(
+        (next, context) => async (args) => {
+          const out = await next(args);
+          const input = args.input as { QueueUrl?: string };
+          if (context.commandName === "ReceiveMessageCommand" && input.QueueUrl === t.queues.calendar.url) {
+            const got = (out.output as { Messages?: Array<{ Body?: string }> }).Messages ?? [];
+            if (got.length > 0) receives.push(got.map((m) => JSON.parse(m.Body ?? "{}").id as string));
+          }
+          return out;
+        },
+        { step: "initialize", name },
+      );
+      try {
+        // Waiting for the queue to hold both before the consumer starts: its first receive takes the two.
+        // One publish each: published together, todo events would share one message (a group).
+        const first = [await createTodo(db, "gather first"), await createTodo(db, "gather second")];
+        for (const e of first) await publisher.publish([e]);
+        await waitFor(async () => (await queueCounts(clients.sqs, t.queues.calendar.url)).visible === 2, {
+          what: "two messages queued",
+        });
+        // A wait far longer than the three publishes below take, even on a loaded machine.
+        await setup[how](3_000);
+        await waitFor(() => handled.length === 2, { what: "the first two messages, received together" });
+        // One publish each, one after the other: without the wait, a long poll would return with the first alone.
+        const later = [];
+        for (const title of ["gather a", "gather b", "gather c"]) {
+          const e = await createTodo(db, title);
+          later.push(e.id);
+          await publisher.publish([e]);
         }
-        return out;
-      },
-      { step: "initialize", name },
-    );
-    try {
-      // Waiting for the queue to hold both before the consumer starts: its first receive takes the two.
-      // One publish each: published together, todo events would share one message (a group).
-      const first = [await createTodo(db, "gather first"), await createTodo(db, "gather second")];
-      for (const e of first) await publisher.publish([e]);
-      await waitFor(async () => (await queueCounts(clients.sqs, t.queues.calendar.url)).visible === 2, {
-        what: "two messages queued",
-      });
-      // A wait far longer than the three publishes below take, even on a loaded machine.
-      await consumeRecording(3_000);
-      await waitFor(() => handled.length === 2, { what: "the first two messages, received together" });
-      // One publish each, one after the other: without the wait, a long poll would return with the first alone.
-      const later = [];
-      for (const title of ["gather a", "gather b", "gather c"]) {
-        const e = await createTodo(db, title);
-        later.push(e.id);
-        await publisher.publish([e]);
+        await waitFor(() => handled.length === 5, { timeoutMs: 20_000, what: "the three later messages" });
+        expect(receives).toEqual([first.map((e) => e.id), later]);
+      } finally {
+        clients.sqs.middlewareStack.remove(name);
       }
-      await waitFor(() => handled.length === 5, { timeoutMs: 20_000, what: "the three later messages" });
-      expect(receives).toEqual([first.map((e) => e.id), later]);
-    } finally {
-      clients.sqs.middlewareStack.remove(name);
-    }
-  });
+    },
+  );
 
   it("with more than one receive's worth of slots, receives in parallel (a loop per 10), and together they never ask for more than the free slots", async () => {
     const { clients, db } = bb.fixture;

@@ -114,6 +114,7 @@ export function createExplorerApp(config: ExplorerConfig, overrides: ExplorerOve
           }),
           log: logger.child({ component: "consumer" }),
           concurrency: config.concurrency,
+          ...(config.gatherMs !== undefined && { gatherMs: config.gatherMs }),
           ...overrides.consumer,
         });
         await consumer.start();

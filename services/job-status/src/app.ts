@@ -17,6 +17,7 @@ import {
 import {
   defaultEventsHeartbeatMs,
   defaultEventsPollMs,
+  defaultJobStatusGatherMs,
   defaultJobTimeoutSeconds,
   defaultStatusWaitMaxMs,
   defaultUnheardWaitMs,
@@ -94,7 +95,8 @@ export function createJobStatusApp(
         changes.heard(jobId, sender);
       }),
     );
-    await startServiceConsumer(onStop, logger, config, {
+    const consumerConfig = { ...config, gatherMs: config.gatherMs ?? defaultJobStatusGatherMs };
+    await startServiceConsumer(onStop, logger, consumerConfig, {
       sqs,
       queueUrl,
       handler: createJobHandler({

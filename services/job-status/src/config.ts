@@ -19,9 +19,16 @@ export const defaultStatusWaitMaxMs = 5_000;
  */
 export const defaultUnheardWaitMs = 50;
 
+/**
+ * CONSUMER_GATHER_MS's default here: no wait after a partial receive. Every message on this queue is a job's step
+ * with a client waiting for it (CalendarStarted and CalendarReady come together, then the next job's request), and
+ * job events are few, so gathering saved little and held the next job back by up to 20 ms (docs/architecture.md §5b).
+ */
+export const defaultJobStatusGatherMs = 0;
+
 /** The job-status service's environment: keys are the variable names. Defaults run the embedded mode. */
 export const jobStatusEnvSchema = z.object({
-  ...consumerBackendEnv("job-status", 6403),
+  ...consumerBackendEnv("job-status", 6403, { gatherMs: defaultJobStatusGatherMs }),
   JOB_STATUS_QUEUE_URL: env.optionalUrl(),
   /** Asked whether an id we have not heard of yet was issued (GET /internal/v1/calendar-requests/:id). */
   TODO_SERVICE_URL: env.url("http://127.0.0.1:6401"),
