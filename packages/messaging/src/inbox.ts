@@ -1,4 +1,4 @@
-import { createTablesMigration } from "@taskoverflow/platform";
+import { createTablesMigration, executePrepared } from "@taskoverflow/platform";
 import { type Kysely, type RawBuilder, sql, type Transaction } from "kysely";
 import type { Migration } from "kysely/migration";
 
@@ -83,7 +83,9 @@ export async function processOnceInOneStatementAnswering<DB, R extends object>(
  * Several events whose effects are one (job-status: the events of one job that came in one receive, applied as
  * one merge) in ONE statement: the claim of every entry is the CTE `inbox` (a row per first delivery), `claimed`
  * has one row when any entry was new, and `effects` write `FROM claimed`. Answers which event ids were new (the
- * others are duplicates) and what `columns` say.
+ * others are duplicates) and what `columns` say. A named prepared statement on PostgreSQL (platform's
+ * `executePrepared`): `effects` and `columns` must take their values as parameters, so that the texts are few
+ * (one per number of entries and shape of effects).
  */
 export async function processAllOnceInOneStatementAnswering<DB, R extends object>(
   db: Kysely<DB> | Transaction<DB>,
@@ -91,10 +93,11 @@ export async function processAllOnceInOneStatementAnswering<DB, R extends object
   effects: RawBuilder<unknown>,
   columns: RawBuilder<R>,
 ): Promise<{ processed: ReadonlySet<string>; answer: R }> {
-  const { rows } = await sql<{ processed: string } & R>`
-    WITH inbox AS (${inboxClaim(entries)}), claimed AS (SELECT 1 FROM inbox LIMIT 1)${effects}
-    SELECT (SELECT coalesce(string_agg(event_id::text, ','), '') FROM inbox) AS processed${columns}`.execute(
+  const { rows } = await executePrepared(
     db,
+    sql<{ processed: string } & R>`
+    WITH inbox AS (${inboxClaim(entries)}), claimed AS (SELECT 1 FROM inbox LIMIT 1)${effects}
+    SELECT (SELECT coalesce(string_agg(event_id::text, ','), '') FROM inbox) AS processed${columns}`,
   );
   const { processed, ...answer } = rows[0] ?? { processed: "" };
   return { processed: new Set(processed === "" ? [] : processed.split(",")), answer: answer as R };

@@ -1,10 +1,13 @@
 // Named prepared statements (platform's executePrepared): on a PostgreSQL server the statements run through it
-// are prepared once per connection and reused; other statements are not; a schema change does not break them;
+// are prepared once per connection and reused; other statements are not; the inbox and outbox statements on a
+// calendar job's path are among them; a schema change does not break them;
 // the relay's claim and mark are prepared on the leader's session, which plans each call. On PGlite the same
 // calls run unnamed.
 import { describe, expect, it } from "@jest/globals";
+import { createEvent } from "@taskoverflow/contracts";
 import { createLogger, executePrepared, openDatabase } from "@taskoverflow/platform";
 import { type Kysely, sql } from "kysely";
+import { enqueueEventsOnce, processAllOnceInOneStatementAnswering } from "../src/index.ts";
 import { claimBatch, markPublished } from "../src/outbox/outbox.sequencer.ts";
 import { createLeadership, sequencerSessionsFor } from "../src/outbox/outbox.session.ts";
 import { useTestDb } from "./backbone.ts";
@@ -51,6 +54,48 @@ describe("named prepared statements on PostgreSQL", () => {
         const other = `plain_${crypto.randomUUID().slice(0, 8)}`;
         await sql`SELECT ${1}::int AS n, ${sql.lit(other)} AS m`.execute(session);
         expect(await preparedOn(session, other)).toEqual([]);
+      });
+    } finally {
+      await database.close();
+    }
+  });
+
+  it("prepares the statements on a job's path: an inbox claim with its effects, and the outbox's steps once", async () => {
+    // job-status applies a job's events through processAllOnceInOneStatementAnswering and the calendar writes a
+    // job's outcome through enqueueEventsOnce: each is a statement on every job's path, planned once per
+    // connection rather than on every call.
+    const database = await openDatabase<unknown>({ url: testDb.url, dataDir: "memory", poolSize: 1 }, log);
+    try {
+      await database.db.connection().execute(async (session) => {
+        const db = session as unknown as TestDb;
+        const marker = `job_path_${crypto.randomUUID().slice(0, 8)}`;
+        for (const n of [1, 2]) {
+          const entries = [{ consumer: marker, eventId: crypto.randomUUID() }];
+          const { processed, answer } = await processAllOnceInOneStatementAnswering(
+            db,
+            entries,
+            sql`, effect AS (SELECT ${n}::int AS n FROM claimed)`,
+            sql<{ n: number | null }>`, (SELECT n FROM effect) AS n`,
+          );
+          expect([...processed]).toEqual(entries.map((e) => e.eventId));
+          expect(answer.n).toBe(n);
+          const event = createEvent(
+            "CalendarStarted",
+            { jobId: crypto.randomUUID() },
+            { correlationId: marker, producer: "calendar" },
+          );
+          expect(await enqueueEventsOnce(db, crypto.randomUUID(), [{ consumer: marker, event }])).toEqual([
+            "processed",
+          ]);
+        }
+        const prepared = [
+          ...(await preparedOn(session, "WITH inbox AS (INSERT INTO processed_events")),
+          ...(await preparedOn(session, "INSERT INTO outbox (event_id, type, body)")),
+        ];
+        expect(prepared.map((p) => p.name)).toEqual([
+          expect.stringMatching(/^taskoverflow_\d+$/),
+          expect.stringMatching(/^taskoverflow_\d+$/),
+        ]);
       });
     } finally {
       await database.close();

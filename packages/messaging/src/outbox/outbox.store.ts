@@ -1,4 +1,5 @@
 import type { DomainEvent } from "@taskoverflow/contracts";
+import { executePrepared } from "@taskoverflow/platform";
 import { type Kysely, sql, type Transaction } from "kysely";
 import type { InboxTables } from "../inbox.ts";
 import type { OutboxTables } from "./outbox.migration.ts";
@@ -55,7 +56,8 @@ export async function enqueueEventOnce<DB extends OutboxTables & InboxTables>(
  * `enqueueEventOnce` for several steps of one source event in ONE statement: each `event` is written unless
  * its `consumer` (a step) already processed `sourceEventId`. They are written in the order given, so the
  * sequencer, which numbers a transaction's rows by identity, gives them ascending sequences. Answers each
- * step's outcome, in order.
+ * step's outcome, in order. A named prepared statement on PostgreSQL (one text per number of steps): it is on
+ * every calendar job's path.
  */
 export async function enqueueEventsOnce<DB extends OutboxTables & InboxTables>(
   executor: OutboxExecutor<DB>,
@@ -71,7 +73,9 @@ export async function enqueueEventsOnce<DB extends OutboxTables & InboxTables>(
   );
   // Identity values are drawn as the insert's rows come out of the ORDER BY (volatile defaults are evaluated
   // after the sort), so the steps' outbox ids, and with them their sequences, follow their order.
-  const { rows } = await sql<{ event_id: string }>`
+  const { rows } = await executePrepared(
+    narrow(executor),
+    sql<{ event_id: string }>`
     WITH input (n, consumer, event_id, type, body) AS (VALUES ${input}),
     inbox AS (
       INSERT INTO processed_events (consumer, event_id)
@@ -80,7 +84,8 @@ export async function enqueueEventsOnce<DB extends OutboxTables & InboxTables>(
     )
     INSERT INTO outbox (event_id, type, body)
     SELECT i.event_id, i.type, i.body FROM input i JOIN inbox USING (consumer) ORDER BY i.n
-    RETURNING event_id`.execute(narrow(executor));
+    RETURNING event_id`,
+  );
   const written = new Set(rows.map((r) => r.event_id));
   return steps.map(({ event }) => (written.has(event.id) ? "processed" : "duplicate"));
 }

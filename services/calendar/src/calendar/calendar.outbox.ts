@@ -1,4 +1,5 @@
 import { enqueueEventsOnce } from "@taskoverflow/messaging";
+import { executePrepared } from "@taskoverflow/platform";
 import type { CalendarDb } from "../todos/todo.repository.ts";
 import type { JobEventSink } from "./calendar.job.ts";
 
@@ -20,13 +21,15 @@ export function outboxJobEvents(db: CalendarDb, onCommitted: () => void): JobEve
       if (outcomes.includes("processed")) onCommitted();
     },
     async finished(sourceEventId) {
-      const row = await db
-        .selectFrom("processed_events")
-        .select("event_id")
-        .where("consumer", "=", STEP_CONSUMER.finished)
-        .where("event_id", "=", sourceEventId)
-        .executeTakeFirst();
-      return row !== undefined;
+      const { rows } = await executePrepared(
+        db,
+        db
+          .selectFrom("processed_events")
+          .select("event_id")
+          .where("consumer", "=", STEP_CONSUMER.finished)
+          .where("event_id", "=", sourceEventId),
+      );
+      return rows.length > 0;
     },
   };
 }

@@ -1,4 +1,5 @@
 import { type InboxEntry, processAllOnceInOneStatementAnswering } from "@taskoverflow/messaging";
+import { executePrepared } from "@taskoverflow/platform";
 import { type Insertable, type Kysely, type Selectable, sql } from "kysely";
 import type { JobStatusTables, JobTable } from "../db/tables.ts";
 import { type Job, type JobStatus, rank } from "./job.projection.ts";
@@ -128,8 +129,17 @@ function merge(eventStatus: JobStatus) {
 }
 
 export class JobRepository {
+  /**
+   * One job, as a named prepared statement (every status request reads it, a polling client every few ms). Its
+   * columns are listed: a prepared `SELECT *` would fail once a migration added one ("cached plan must not
+   * change result type").
+   */
   async find(db: JobDb, id: string): Promise<Job | undefined> {
-    const row = await db.selectFrom("jobs").selectAll().where("id", "=", id).executeTakeFirst();
+    const { rows } = await executePrepared(
+      db,
+      db.selectFrom("jobs").select(columnNames).where("id", "=", id),
+    );
+    const row = rows[0];
     return row && toJob(row);
   }
 
